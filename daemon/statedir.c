@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* stub: to be written */
+#include <stdlib.h>

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Parsing of /proc/<pid>/stat. Pure functions over a buffer, plus a reader for an fd that was opened
+ * on the file earlier (an fd opened at discovery reads ESRCH once the process is reaped, so it can
+ * never describe another process that reuses the PID; FACTS.md 1.10a).
+ * Owns nothing; includes nothing else from daemon/.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct ProcStat {
+        pid_t pid;               /* field 1 */
+        char state;              /* field 3: 'R', 'S', 'Z', 'X', ... */
+        pid_t ppid;              /* field 4 */
+        uint64_t starttime;      /* field 22: clock ticks since boot */
+        bool has_exit_code;      /* field 52 present (Linux >= 3.5 and ptrace-readable) */
+        int exit_code;           /* field 52: wait(2)-style status, meaningful for a zombie */
+} ProcStat;
+
+/*
+ * Parse the text of a /proc/<pid>/stat file. The comm field (2) may contain spaces and parentheses:
+ * the fields after it are located after the *last* ')'. buf need not be NUL-terminated.
+ * Returns 0 and fills *ret, or -EBADMSG when the text is malformed (ret untouched).
+ */
+int proc_stat_parse(const char *buf, size_t len, ProcStat *ret);
+
+/*
+ * pread() the whole file from offset 0 through an fd opened on /proc/<pid>/stat and parse it.
+ * Returns 0, -ESRCH when the process has been reaped, -EBADMSG on malformed text, or another -errno.
+ */
+int proc_stat_read_fd(int fd, ProcStat *ret);
+
+/* Open /proc/<pid>/stat (O_RDONLY|O_CLOEXEC). Returns the fd, or -ESRCH/-ENOENT/-errno. */
+int proc_stat_open(pid_t pid);
