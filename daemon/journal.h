@@ -1,2 +1,47 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Container events: the only caller of sd_journal_sendv for them, and the writer of the --json
+ * lines and console lines. An Event is a list of journal fields built by the manager; this module
+ * adds PRIORITY, SYSLOG_IDENTIFIER and MESSAGE_ID and sends it to every enabled sink.
+ */
 #pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define EVENT_FIELDS_MAX 64
+
+typedef struct EventField {
+        const char *key;     /* static string: a journal field name */
+        char *value;         /* owned */
+} EventField;
+
+typedef struct Event {
+        const char *message_id;
+        int priority;
+        EventField fields[EVENT_FIELDS_MAX];
+        size_t n_fields;
+} Event;
+
+/* Start an event of the given kind; fields are added with event_add*(). */
+void event_init(Event *ev, const char *message_id, int priority);
+/* Add KEY=value (copied). NULL or empty values are skipped. Returns 0 or -ENOMEM / -E2BIG. */
+int event_add(Event *ev, const char *key, const char *value);
+int event_addf(Event *ev, const char *key, const char *format, ...) __attribute__((format(printf, 3, 4)));
+/* The value of a field already added, or NULL. */
+const char *event_get(const Event *ev, const char *key);
+/* Free the values. */
+void event_clear(Event *ev);
+
+/* Print ev as one JSON object on one line of stdout (keys = field names; with header, also
+ * MESSAGE_ID, PRIORITY, SYSLOG_IDENTIFIER) and flush. */
+void event_print_json(const Event *ev, bool header);
+
+/* Choose the sinks: the journal, stderr (the MESSAGE line), stdout (one JSON object per line). */
+void journal_setup(bool to_journal, bool to_console, bool json);
+
+/*
+ * Send ev to every enabled sink. Returns 0 when the journal (if enabled) accepted it, else the
+ * negative errno of the journal write (the event has still gone to the other sinks).
+ */
+int journal_emit(const Event *ev);

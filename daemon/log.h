@@ -1,2 +1,40 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's own diagnostics: one sentence each, to the journal (with PRIORITY, SYSLOG_IDENTIFIER,
+ * an optional MESSAGE_ID and ERRNO) or to stderr. Container events do not go through here but
+ * through journal.c. Owns the process-wide log target and level.
+ */
 #pragma once
+
+#include <stdbool.h>
+#include <syslog.h>
+
+#define LOG_IDENTIFIER "container-watchd"
+
+/* Where diagnostics go. journal=false means stderr. max_level is a syslog LOG_* value. */
+void log_setup(bool journal, int max_level);
+bool log_to_journal(void);
+int log_get_max_level(void);
+
+/*
+ * Log one message. error is an errno value (sign ignored, 0 for none): "%m" in format expands to
+ * its text, and ERRNO= is attached. message_id may be NULL. Returns -abs(error), so that
+ * "return log_error_errno(r, ...)" passes the error on.
+ */
+int log_internal(int level, int error, const char *message_id, const char *format, ...)
+        __attribute__((format(printf, 4, 5)));
+
+#define log_full_errno(level, error, ...) log_internal((level), (error), NULL, __VA_ARGS__)
+#define log_debug(...)   log_internal(LOG_DEBUG, 0, NULL, __VA_ARGS__)
+#define log_info(...)    log_internal(LOG_INFO, 0, NULL, __VA_ARGS__)
+#define log_notice(...)  log_internal(LOG_NOTICE, 0, NULL, __VA_ARGS__)
+#define log_warning(...) log_internal(LOG_WARNING, 0, NULL, __VA_ARGS__)
+#define log_error(...)   log_internal(LOG_ERR, 0, NULL, __VA_ARGS__)
+#define log_debug_errno(e, ...)   log_internal(LOG_DEBUG, (e), NULL, __VA_ARGS__)
+#define log_warning_errno(e, ...) log_internal(LOG_WARNING, (e), NULL, __VA_ARGS__)
+#define log_error_errno(e, ...)   log_internal(LOG_ERR, (e), NULL, __VA_ARGS__)
+#define log_id(level, id, ...)    log_internal((level), 0, (id), __VA_ARGS__)
+#define log_id_errno(level, e, id, ...) log_internal((level), (e), (id), __VA_ARGS__)
+
+/* true when the journal socket accepts a datagram connection right now. */
+bool journal_socket_accepts(void);

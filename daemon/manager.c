@@ -1,3 +1,819 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: to be written */
+/*
+ * The manager (see manager.h): from "a state file is here" to "started", from "the init died" to
+ * "exited", exactly once each.
+ *
+ * The container table is keyed by state-directory path and holds one incarnation per path: the one
+ * whose (pid, start time) the state file names. An incarnation that has exited and been reported
+ * stays as a tombstone until its directory is removed (or replaced by another incarnation), so that
+ * a rescan that finds the same state file again does not report it again.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <search.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catalog-ids.h"
+#include "journal.h"
+#include "log.h"
+#include "manager.h"
+#include "metadata.h"
+#include "notify.h"
+#include "pidwatch.h"
+#include "runc-state.h"
+#include "statedir.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/strutil.h"
+
+typedef struct Container Container;
+
+struct Container {
+        Manager *manager;
+        char *path;                  /* key: the state directory */
+        char *id;
+        char *ns;
+        char *root;
+        Runtime runtime;
+        Meta meta;
+        pid_t pid;
+        uint64_t start_ticks;
+        uint64_t created_usec;
+        uint64_t ns_ino[_NS_MAX];
+        PidWatch *watch;
+        int oom_fd;                  /* memory.oom_control (v1) or memory.events (v2), or -1 */
+        uint64_t oom_baseline;
+        bool oom_known, oom_rose;
+        bool exited;                 /* reported: a tombstone now */
+        bool untracked;              /* alive but no pidfd (out of descriptors) */
+        bool in_table;
+        bool seen;                   /* found by the current rescan */
+        Container *detached_next;    /* superseded incarnations still being watched */
+};
+
+struct Manager {
+        sd_event *event;
+        sd_event_source *sig_term, *sig_int, *sig_hup, *status_defer;
+        StateDir *statedir;
+        Config *config;
+        ManagerOptions opts;
+        void *containers;            /* tsearch tree of Container* by path */
+        Container *detached;
+        unsigned n_tracked;          /* live, with a pidfd */
+        unsigned n_untracked;
+        bool rescanning;
+        bool ready;
+        bool warned_fd_limit;
+};
+
+static const char *const state_file_name[_RUNTIME_MAX] = {
+        [RUNTIME_RUNC] = "state.json",
+        [RUNTIME_CRUN] = "status",
+};
+
+static int container_cmp(const void *a, const void *b) {
+        return strcmp(((const Container *) a)->path, ((const Container *) b)->path);
+}
+
+static Container *container_find(Manager *m, const char *path) {
+        Container key = { .path = (char *) path };
+        void **p = tfind(&key, &m->containers, container_cmp);
+
+        return p ? *(Container **) p : NULL;
+}
+
+static Container *container_free(Container *c) {
+        if (!c)
+                return NULL;
+        if (c->watch) {
+                c->watch = pidwatch_free(c->watch);
+                c->manager->n_tracked--;
+        }
+        if (c->untracked)
+                c->manager->n_untracked--;
+        c->oom_fd = safe_close(c->oom_fd);
+        meta_done(&c->meta);
+        free(c->path);
+        free(c->id);
+        free(c->ns);
+        free(c->root);
+        free(c);
+        return NULL;
+}
+
+static void manager_status_dirty(Manager *m) {
+        if (m->ready && m->status_defer)
+                (void) sd_event_source_set_enabled(m->status_defer, SD_EVENT_ONESHOT);
+}
+
+static void container_remove(Manager *m, Container *c) {
+        if (c->in_table) {
+                (void) tdelete(c, &m->containers, container_cmp);
+                c->in_table = false;
+        } else {
+                for (Container **p = &m->detached; *p; p = &(*p)->detached_next)
+                        if (*p == c) {
+                                *p = c->detached_next;
+                                break;
+                        }
+        }
+        container_free(c);
+        manager_status_dirty(m);
+}
+
+/* ---------------------------------------------------------------- events */
+
+static const char *short_id(const char *id, char buf[static 13]) {
+        snprintf(buf, 13, "%.12s", id);
+        return buf;
+}
+
+/* "2bcbf0957fbd (ws)" or "2bcbf0957fbd" */
+static void container_label(const Container *c, char *buf, size_t l) {
+        char sid[13];
+        _cleanup_free_ char *name = c->meta.name ? cescape(c->meta.name) : NULL;
+
+        if (name)
+                snprintf(buf, l, "%s (%s)", short_id(c->id, sid), name);
+        else
+                snprintf(buf, l, "%s", short_id(c->id, sid));
+}
+
+static void event_add_identity(Event *ev, const Container *c) {
+        char sid[13];
+
+        (void) event_add(ev, "CONTAINER_ID", short_id(c->id, sid));
+        (void) event_add(ev, "CONTAINER_ID_FULL", c->id);
+        (void) event_add(ev, "CONTAINER_NAME", c->meta.name);
+        (void) event_add(ev, "IMAGE_NAME", c->meta.image);
+        (void) event_add(ev, "CONTAINER_MANAGER", c->meta.manager);
+        (void) event_add(ev, "CONTAINER_RUNTIME", runtime_to_string(c->runtime));
+        (void) event_add(ev, "CONTAINER_NAMESPACE", c->ns);
+        (void) event_add(ev, "CONTAINER_STATE_DIR", c->path);
+        (void) event_addf(ev, "CONTAINER_PID", "%d", (int) c->pid);
+        if (c->created_usec > 0)
+                (void) event_addf(ev, "CONTAINER_STARTED_USEC", "%" PRIu64, c->created_usec);
+        (void) event_add(ev, "K8S_POD_NAME", c->meta.pod_name);
+        (void) event_add(ev, "K8S_POD_NAMESPACE", c->meta.pod_namespace);
+        (void) event_add(ev, "K8S_POD_UID", c->meta.pod_uid);
+        (void) event_add(ev, "K8S_CONTAINER_NAME", c->meta.k8s_container_name);
+        (void) event_add(ev, "K8S_CONTAINER_TYPE", c->meta.k8s_container_type);
+}
+
+static const char *const ns_field[_NS_MAX] = {
+        [NS_PID] = "CONTAINER_NS_PID",
+        [NS_NET] = "CONTAINER_NS_NET",
+        [NS_MNT] = "CONTAINER_NS_MNT",
+        [NS_IPC] = "CONTAINER_NS_IPC",
+        [NS_UTS] = "CONTAINER_NS_UTS",
+        [NS_USER] = "CONTAINER_NS_USER",
+        [NS_CGROUP] = "CONTAINER_NS_CGROUP",
+};
+
+static void emit(Event *ev) {
+        int r = journal_emit(ev);
+
+        if (r < 0)
+                log_debug_errno(r, "Failed to write event to the journal: %m");
+        event_clear(ev);
+}
+
+static void container_emit_started(Container *c) {
+        char label[128 + 1024];
+        Event ev;
+
+        container_label(c, label, sizeof(label));
+        event_init(&ev, MESSAGE_ID_CONTAINER_STARTED, LOG_INFO);
+        (void) event_addf(&ev, "MESSAGE", "Container %s started as pid %d.", label, (int) c->pid);
+        (void) event_add(&ev, "CONTAINER_EVENT", "started");
+        event_add_identity(&ev, c);
+        for (NsKind k = 0; k < _NS_MAX; k++)
+                if (c->ns_ino[k] > 0)
+                        (void) event_addf(&ev, ns_field[k], "%" PRIu64, c->ns_ino[k]);
+        emit(&ev);
+}
+
+static void container_emit_exited(Container *c, const ExitStatus *st, uint64_t exit_usec, bool late) {
+        char label[128 + 1024], clause[128], span[64], sig[32] = "";
+        bool oom = c->oom_rose && st->code == EXIT_CODE_KILLED && st->status == SIGKILL;
+        uint64_t lifetime = 0;
+        int priority;
+        Event ev;
+
+        container_label(c, label, sizeof(label));
+        exit_status_describe(clause, sizeof(clause), st);
+        if (!late && exit_usec > 0 && c->created_usec > 0 && exit_usec >= c->created_usec)
+                lifetime = exit_usec - c->created_usec;
+        if (lifetime > 0) {
+                snprintf(span, sizeof(span), " after ");
+                format_timespan_short(span + 7, sizeof(span) - 7, lifetime);
+        } else
+                span[0] = 0;
+
+        if (oom)
+                priority = LOG_ERR;
+        else if (st->code == EXIT_CODE_EXITED && st->status == 0)
+                priority = LOG_NOTICE;
+        else
+                priority = LOG_WARNING;
+
+        event_init(&ev, MESSAGE_ID_CONTAINER_EXITED, priority);
+        (void) event_addf(&ev, "MESSAGE", "Container %s exited: %s%s%s%s.", label, clause,
+                          oom ? " (out of memory)" : "", span, late ? " (noticed late)" : "");
+        (void) event_add(&ev, "CONTAINER_EVENT", "exited");
+        event_add_identity(&ev, c);
+        (void) event_add(&ev, "EXIT_CODE", exit_code_to_string(st->code));
+        if (st->code != EXIT_CODE_UNKNOWN)
+                (void) event_addf(&ev, "EXIT_STATUS", "%d", st->status);
+        if ((st->code == EXIT_CODE_KILLED || st->code == EXIT_CODE_DUMPED) && signal_to_name(st->status))
+                snprintf(sig, sizeof(sig), "%s", signal_to_name(st->status));
+        (void) event_add(&ev, "EXIT_SIGNAL", sig);
+        (void) event_add(&ev, "EXIT_STATUS_SOURCE", exit_source_to_string(st->source));
+        (void) event_add(&ev, "EXIT_OBSERVED", late ? "late" : "live");
+        if (lifetime > 0)
+                (void) event_addf(&ev, "CONTAINER_LIFETIME_USEC", "%" PRIu64, lifetime);
+        (void) event_add(&ev, "OOM_KILLED", oom ? "1" : "0");
+        emit(&ev);
+}
+
+/* ---------------------------------------------------------------- OOM counters */
+
+/* Open the cgroup's OOM counter file and take the baseline (FACTS.md §4: the cgroup vanishes right
+ * after the exit, so the file is opened now and read again at the first sign of death). */
+static void container_oom_open(Container *c, const RuncState *s) {
+        _cleanup_free_ char *p = NULL;
+        const char *key;
+
+        if (s->cgroup_v1_memory) {
+                p = path_join(s->cgroup_v1_memory, "memory.oom_control");
+                key = "oom_kill";
+        } else if (s->cgroup_unified) {
+                p = path_join(s->cgroup_unified, "memory.events");
+                key = "oom_kill";
+        } else
+                return;
+        if (!p)
+                return;
+        c->oom_fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (c->oom_fd < 0)
+                return;
+        if (read_keyed_u64_fd(c->oom_fd, key, &c->oom_baseline) >= 0)
+                c->oom_known = true;
+        else
+                c->oom_fd = safe_close(c->oom_fd);
+}
+
+static void container_oom_check(Container *c) {
+        uint64_t v;
+
+        if (c->oom_fd < 0 || !c->oom_known)
+                return;
+        if (read_keyed_u64_fd(c->oom_fd, "oom_kill", &v) >= 0 && v > c->oom_baseline)
+                c->oom_rose = true;
+        /* ENODEV: the cgroup is gone already; nothing more to learn */
+}
+
+/* ---------------------------------------------------------------- tracking */
+
+static void manager_on_container_dead(PidWatch *w, void *userdata) {
+        Container *c = userdata;
+
+        (void) w;
+        container_oom_check(c);
+}
+
+static void manager_on_container_exit(PidWatch *w, const ExitStatus *st, uint64_t exit_usec, void *userdata) {
+        Container *c = userdata;
+        Manager *m = c->manager;
+
+        (void) w;
+        container_oom_check(c);
+        container_emit_exited(c, st, exit_usec, /* late= */ false);
+        c->watch = pidwatch_free(c->watch);
+        m->n_tracked--;
+        c->exited = true;
+        c->oom_fd = safe_close(c->oom_fd);
+        if (!c->in_table)
+                container_remove(m, c); /* superseded or its directory is gone: nothing to remember */
+        manager_status_dirty(m);
+}
+
+static void container_read_ns_inodes(Container *c, const RuncState *s) {
+        for (NsKind k = 0; k < _NS_MAX; k++) {
+                struct stat st;
+
+                if (s->ns_path[k] && stat(s->ns_path[k], &st) >= 0)
+                        c->ns_ino[k] = (uint64_t) st.st_ino;
+        }
+}
+
+/* Read and parse the state file of a container directory. Logs what is wrong with it. */
+static int state_read(const StateDirEntry *e, RuncState **ret) {
+        _cleanup_free_ char *buf = NULL, *cfg = NULL;
+        const char *name = state_file_name[e->runtime], *missing = NULL;
+        size_t len = 0, cfg_len = 0;
+        RuncState *s = NULL;
+        int r;
+
+        r = read_file_at(e->dirfd, name, RUNC_STATE_SIZE_MAX, &buf, &len);
+        if (r == -ENOENT)
+                return r; /* deleted meanwhile: the container is gone, nothing to say */
+        if (r < 0) {
+                const char *why = r == -ELOOP ? "it is a symbolic link" :
+                                  r == -EBADFD ? "it is not a regular file" :
+                                  r == -EFBIG ? "it is larger than 1 MiB" : NULL;
+
+                if (why)
+                        log_id(LOG_WARNING, MESSAGE_ID_STATE_REFUSED, "Refusing state file '%s/%s': %s.", e->path,
+                               name, why);
+                else
+                        log_id_errno(LOG_WARNING, r, MESSAGE_ID_STATE_REFUSED, "Failed to read '%s/%s', ignoring: %m",
+                                     e->path, name);
+                return r;
+        }
+        r = e->runtime == RUNTIME_CRUN ? crun_status_parse(buf, len, &s, &missing)
+                                       : runc_state_parse(buf, len, &s, &missing);
+        if (r == -EINVAL)
+                return log_id(LOG_WARNING, MESSAGE_ID_STATE_REFUSED,
+                              "Failed to parse '%s/%s', ignoring: key '%s' is missing or invalid.", e->path, name,
+                              missing ?: "?"),
+                       r;
+        if (r < 0)
+                return log_id_errno(LOG_WARNING, r, MESSAGE_ID_STATE_REFUSED,
+                                    "Failed to parse '%s/%s', ignoring: %s.", e->path, name,
+                                    r == -EBADMSG ? "not valid JSON or nested too deeply" :
+                                    r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+        if (e->runtime == RUNTIME_CRUN && read_file_at(e->dirfd, "config.json", RUNC_STATE_SIZE_MAX, &cfg, &cfg_len) >= 0)
+                (void) oci_config_parse_annotations(cfg, cfg_len, s);
+        *ret = s;
+        return 0;
+}
+
+static Container *container_new(Manager *m, const StateDirEntry *e, RuncState *s) {
+        Container *c = calloc(1, sizeof(*c));
+
+        if (!c)
+                return NULL;
+        *c = (Container) {
+                .manager = m,
+                .runtime = e->runtime,
+                .pid = s->pid,
+                .start_ticks = s->start_ticks,
+                .created_usec = s->created_usec,
+                .oom_fd = -1,
+        };
+        c->path = strdup(e->path);
+        c->id = strdup(e->id);
+        c->ns = e->ns ? strdup(e->ns) : NULL;
+        c->root = strdup(e->root);
+        if (!c->path || !c->id || (e->ns && !c->ns) || !c->root ||
+            metadata_collect(e->id, e->ns, e->dir, s, m->config->docker_data_root, &c->meta) < 0) {
+                free(c->path);
+                free(c->id);
+                free(c->ns);
+                free(c->root);
+                free(c);
+                return NULL;
+        }
+        return c;
+}
+
+static void manager_on_found(const StateDirEntry *e, void *userdata) {
+        Manager *m = userdata;
+        _cleanup_(runc_state_freep) RuncState *s = NULL;
+        ExitStatus gone = EXIT_STATUS_UNKNOWN;
+        Container *c, *old;
+        int r;
+
+        if (state_read(e, &s) < 0)
+                return;
+
+        old = container_find(m, e->path);
+        if (old && old->pid == s->pid && old->start_ticks == s->start_ticks) {
+                old->seen = true;       /* the same incarnation again (runc update, a rescan) */
+                return;
+        }
+        if (old) {
+                /* Another incarnation at this path (docker restart keeps the path): forget a reported
+                 * one; keep watching a live one until it is reported. */
+                (void) tdelete(old, &m->containers, container_cmp);
+                old->in_table = false;
+                if (old->exited || !old->watch)
+                        container_free(old);
+                else {
+                        old->detached_next = m->detached;
+                        m->detached = old;
+                }
+        }
+
+        c = container_new(m, e, s);
+        if (!c)
+                return (void) log_error("Out of memory.");
+        c->seen = true;
+
+        r = pidwatch_new(m->event, s->pid, s->start_ticks, m->config->reap_timeout_usec,
+                         manager_on_container_dead, manager_on_container_exit, c, &c->watch, &gone);
+        if (r == -ESRCH) {
+                /* Gone before we looked: one late exit, never tracked (DESIGN.md §1, Identity). */
+                container_emit_exited(c, &gone, 0, /* late= */ true);
+                c->exited = true;
+        } else if (r == -EMFILE || r == -ENFILE) {
+                if (!m->warned_fd_limit) {
+                        log_id_errno(LOG_ERR, r, MESSAGE_ID_RESOURCE_LIMIT,
+                                     "Out of file descriptors, container '%s' and further ones are watched only through their state directories: %m",
+                                     e->path);
+                        m->warned_fd_limit = true;
+                }
+                c->untracked = true;
+                m->n_untracked++;
+                container_emit_started(c);
+        } else if (r < 0) {
+                log_warning_errno(r, "Failed to watch pid %d of container '%s', ignoring: %m", (int) s->pid, e->path);
+                container_free(c);
+                return;
+        } else {
+                m->n_tracked++;
+                container_read_ns_inodes(c, s);
+                container_oom_open(c, s);
+                container_emit_started(c);
+        }
+
+        if (!tsearch(c, &m->containers, container_cmp)) {
+                log_error("Out of memory.");
+                container_free(c);
+                return;
+        }
+        c->in_table = true;
+        manager_status_dirty(m);
+}
+
+static void container_dir_gone(Manager *m, Container *c) {
+        if (c->exited)
+                container_remove(m, c);
+        else if (c->untracked) {
+                /* no pidfd: the directory's removal is the only sign of the exit we get */
+                container_emit_exited(c, &EXIT_STATUS_UNKNOWN, 0, /* late= */ true);
+                container_remove(m, c);
+        } else {
+                /* still alive (or its exit is being processed): keep watching, forget at the exit */
+                (void) tdelete(c, &m->containers, container_cmp);
+                c->in_table = false;
+                c->detached_next = m->detached;
+                m->detached = c;
+        }
+}
+
+static void manager_on_removed(const StateDirEntry *e, void *userdata) {
+        Manager *m = userdata;
+        Container *c = container_find(m, e->path);
+
+        if (c)
+                container_dir_gone(m, c);
+}
+
+static void unmark_action(const void *nodep, VISIT which, void *closure) {
+        (void) closure;
+        if (which == postorder || which == leaf)
+                (*(Container *const *) nodep)->seen = false;
+}
+
+typedef struct Collect {
+        Container **items;
+        size_t n, cap;
+        bool unseen_only;
+} Collect;
+
+static void collect_action(const void *nodep, VISIT which, void *closure) {
+        Collect *l = closure;
+        Container *c = *(Container *const *) nodep;
+
+        if (which != postorder && which != leaf)
+                return;
+        if (l->unseen_only && c->seen)
+                return;
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? l->cap * 2 : 64;
+                Container **n = realloc(l->items, cap * sizeof(*n));
+
+                if (!n)
+                        return;
+                l->items = n;
+                l->cap = cap;
+        }
+        l->items[l->n++] = c;
+}
+
+static void manager_on_rescan_begin(void *userdata) {
+        Manager *m = userdata;
+
+        m->rescanning = true;
+        twalk_r(m->containers, unmark_action, NULL);
+}
+
+static void manager_on_rescan_end(void *userdata) {
+        Manager *m = userdata;
+        Collect l = { .unseen_only = true };
+
+        m->rescanning = false;
+        /* What the rescan did not find has lost its state directory. */
+        twalk_r(m->containers, collect_action, &l);
+        for (size_t i = 0; i < l.n; i++)
+                container_dir_gone(m, l.items[i]);
+        free(l.items);
+}
+
+static const StateDirOps statedir_ops = {
+        .on_found = manager_on_found,
+        .on_removed = manager_on_removed,
+        .on_rescan_begin = manager_on_rescan_begin,
+        .on_rescan_end = manager_on_rescan_end,
+};
+
+/* ---------------------------------------------------------------- status, signals, reload */
+
+static void manager_status_text(Manager *m, char *buf, size_t l) {
+        unsigned roots = statedir_n_roots(m->statedir), watched = statedir_n_roots_watched(m->statedir);
+        int k;
+
+        k = snprintf(buf, l, "Tracking %u container%s under %u root%s", m->n_tracked + m->n_untracked,
+                     m->n_tracked + m->n_untracked == 1 ? "" : "s", watched, watched == 1 ? "" : "s");
+        if (k > 0 && (size_t) k < l && roots > watched)
+                k += snprintf(buf + k, l - (size_t) k, " (%u not present yet)", roots - watched);
+        if (k > 0 && (size_t) k < l && m->n_untracked > 0)
+                snprintf(buf + k, l - (size_t) k, "; %u without pidfd", m->n_untracked);
+}
+
+static int manager_on_status_defer(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        char status[256];
+
+        (void) s;
+        manager_status_text(m, status, sizeof(status));
+        notify_status(status);
+        return 0;
+}
+
+static int manager_on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        (void) s;
+        log_info("Received %s, stopping.", si->ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+        notify_stopping();
+        return sd_event_exit(m->event, 0);
+}
+
+static void manager_apply_logging(Manager *m) {
+        LogTarget t = m->opts.log_target_override >= 0 ? (LogTarget) m->opts.log_target_override
+                                                        : m->config->log_target;
+        bool journal = log_target_resolve(t) == LOG_TARGET_JOURNAL;
+
+        log_setup(journal, m->config->log_level);
+        journal_setup(journal, !journal, m->opts.json);
+}
+
+static int manager_reload(Manager *m) {
+        _cleanup_(config_freep) Config *c = NULL;
+        char status[256];
+        int r;
+
+        notify_reloading();
+        r = config_load(m->opts.config_path, m->opts.config_allow_missing, stderr, &c);
+        if (r < 0) {
+                log_id_errno(LOG_ERR, r, MESSAGE_ID_RELOAD,
+                             "Failed to reload configuration from '%s', keeping the current one: %m",
+                             m->opts.config_path ?: "(none)");
+        } else {
+                if (m->opts.cmdline_roots) {
+                        size_t n = 0;
+
+                        while (m->opts.cmdline_roots[n])
+                                n++;
+                        r = config_set_roots(c, m->opts.cmdline_roots, n);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to apply the roots: %m");
+                }
+                config_free(m->config);
+                m->config = TAKE_PTR(c);
+                manager_apply_logging(m);
+                r = statedir_set_roots(m->statedir, m->config->roots);
+                if (r < 0)
+                        log_error_errno(r, "Failed to apply the new roots: %m");
+                log_id(LOG_INFO, MESSAGE_ID_RELOAD, "Configuration reloaded, watching %u roots.",
+                       statedir_n_roots(m->statedir));
+        }
+        manager_status_text(m, status, sizeof(status));
+        notify_ready(status);
+        return 0;
+}
+
+static int manager_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        (void) s;
+        (void) si;
+        return manager_reload(userdata);
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+LogTarget log_target_resolve(LogTarget t) {
+        if (t == LOG_TARGET_AUTO)
+                return journal_socket_accepts() ? LOG_TARGET_JOURNAL : LOG_TARGET_CONSOLE;
+        return t;
+}
+
+int manager_new(const ManagerOptions *opts, Config *config, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        sigset_t ss;
+        int r;
+
+        m = calloc(1, sizeof(*m));
+        if (!m) {
+                config_free(config);
+                return -ENOMEM;
+        }
+        m->opts = *opts;
+        m->config = config;
+        manager_apply_logging(m);
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+
+        /* The inotify instance first, while descriptor numbers are small (FACTS.md 2.3). */
+        r = statedir_new(m->event, &statedir_ops, m, &m->statedir);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up inotify: %m");
+
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGTERM);
+        sigaddset(&ss, SIGINT);
+        sigaddset(&ss, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
+                return -errno;
+        (void) signal(SIGPIPE, SIG_IGN); /* a --json reader that goes away must not kill us */
+        r = sd_event_add_signal(m->event, &m->sig_term, SIGTERM, manager_on_sigterm, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sig_int, SIGINT, manager_on_sigterm, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sig_hup, SIGHUP, manager_on_sighup, m);
+        if (r < 0)
+                return r;
+        r = sd_event_add_defer(m->event, &m->status_defer, manager_on_status_defer, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(m->status_defer, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(m->status_defer, "status");
+        /* The watchdog is pinged from the loop: a wedged loop gets the service restarted. */
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+int manager_start(Manager *m) {
+        KernelCaps caps;
+        char status[256];
+        int r;
+
+        r = pidwatch_probe(&caps);
+        if (r < 0)
+                return log_error_errno(r, "Failed to probe the kernel's pidfd support: %m");
+        if (!caps.pidfd)
+                return log_error_errno(ENOSYS, "The kernel does not support pidfd_open() (Linux >= 5.3 needed).");
+        log_debug("Kernel: pidfd %s, POLLHUP at reap %s, PIDFD_INFO_EXIT %s.", caps.pidfd ? "yes" : "no",
+                  caps.hup_at_reap ? "yes" : "no", caps.info_exit ? "yes" : "no");
+
+        manager_on_rescan_begin(m);
+        r = statedir_set_roots(m->statedir, m->config->roots);
+        manager_on_rescan_end(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the state roots: %m");
+
+        m->ready = true;
+        manager_status_text(m, status, sizeof(status));
+        log_id(LOG_INFO, MESSAGE_ID_DAEMON_READY, "%s.", status);
+        notify_ready(status);
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        int r = sd_event_loop(m->event);
+
+        if (r < 0) {
+                notify_errno(r, "Event loop failed");
+                return log_error_errno(r, "Event loop failed: %m");
+        }
+        return r;
+}
+
+static void free_action(void *p) {
+        container_free(p);
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        tdestroy(m->containers, free_action);
+        m->containers = NULL;
+        while (m->detached) {
+                Container *c = m->detached;
+
+                m->detached = c->detached_next;
+                container_free(c);
+        }
+        m->statedir = statedir_free(m->statedir);
+        sd_event_source_disable_unref(m->sig_term);
+        sd_event_source_disable_unref(m->sig_int);
+        sd_event_source_disable_unref(m->sig_hup);
+        sd_event_source_disable_unref(m->status_defer);
+        sd_event_unref(m->event);
+        config_free(m->config);
+        free(m);
+        return NULL;
+}
+
+void manager_freep(Manager **m) {
+        manager_free(*m);
+}
+
+/* ---------------------------------------------------------------- --list */
+
+typedef struct ListCtx {
+        const Config *config;
+        bool json;
+        unsigned n;
+} ListCtx;
+
+static void list_on_found(const StateDirEntry *e, void *userdata) {
+        ListCtx *ctx = userdata;
+        _cleanup_(runc_state_freep) RuncState *s = NULL;
+        Meta meta = {};
+        bool alive;
+        char sid[13], started[64] = "-";
+
+        if (state_read(e, &s) < 0)
+                return;
+        /* alive = the pid is there, not a zombie, with the start time the state file names */
+        alive = pid_is_alive(s->pid, s->start_ticks) > 0;
+        if (metadata_collect(e->id, e->ns, e->dir, s, ctx->config->docker_data_root, &meta) < 0)
+                return;
+        if (s->created_usec > 0) {
+                time_t t = (time_t) (s->created_usec / USEC_PER_SEC);
+                struct tm tm;
+
+                strftime(started, sizeof(started), "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
+        }
+        short_id(e->id, sid);
+        if (ctx->json) {
+                Event ev;
+
+                event_init(&ev, MESSAGE_ID_CONTAINER_STARTED, LOG_INFO);
+                (void) event_add(&ev, "CONTAINER_ID", sid);
+                (void) event_add(&ev, "CONTAINER_ID_FULL", e->id);
+                (void) event_add(&ev, "CONTAINER_NAME", meta.name);
+                (void) event_add(&ev, "IMAGE_NAME", meta.image);
+                (void) event_add(&ev, "CONTAINER_MANAGER", meta.manager);
+                (void) event_add(&ev, "CONTAINER_RUNTIME", runtime_to_string(e->runtime));
+                (void) event_add(&ev, "CONTAINER_NAMESPACE", e->ns);
+                (void) event_add(&ev, "CONTAINER_STATE_DIR", e->path);
+                (void) event_addf(&ev, "CONTAINER_PID", "%d", (int) s->pid);
+                (void) event_add(&ev, "CONTAINER_ALIVE", alive ? "1" : "0");
+                if (s->created_usec > 0)
+                        (void) event_addf(&ev, "CONTAINER_STARTED_USEC", "%" PRIu64, s->created_usec);
+                (void) event_add(&ev, "K8S_POD_NAME", meta.pod_name);
+                (void) event_add(&ev, "K8S_POD_NAMESPACE", meta.pod_namespace);
+                event_print_json(&ev, /* header= */ false);
+                event_clear(&ev);
+        } else {
+                _cleanup_free_ char *name = cescape(meta.name ?: "-");
+
+                if (ctx->n == 0)
+                        printf("%-12s  %-24s  %-10s  %8s  %-5s  %s\n", "ID", "NAME", "MANAGER", "PID", "ALIVE",
+                               "STARTED");
+                printf("%-12s  %-24s  %-10s  %8d  %-5s  %s\n", sid, name ?: "?", meta.manager, (int) s->pid,
+                       alive ? "yes" : "no", started);
+        }
+        ctx->n++;
+        meta_done(&meta);
+}
+
+int manager_list(const Config *config, bool json) {
+        ListCtx ctx = { .config = config, .json = json };
+        int r;
+
+        r = statedir_scan_once(config->roots, list_on_found, &ctx);
+        if (r < 0)
+                return r;
+        if (!json && ctx.n == 0)
+                printf("No containers found.\n");
+        (void) fflush(stdout);
+        return 0;
+}

@@ -1,2 +1,33 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Who a container is, in its manager's own words: the manager (docker, kubernetes, podman, cri-o,
+ * containerd, or plain runc), the name and image, and the Kubernetes pod it belongs to. Collected at
+ * discovery, because the records vanish with the container (Docker's --rm, runc delete).
+ * Reads Docker's config.v2.json; everything else comes from the runtime labels (OCI annotations).
+ */
 #pragma once
+
+#include <stdbool.h>
+
+#include "runc-state.h"
+
+typedef struct Meta {
+        const char *manager;        /* static: "docker", "kubernetes", "podman", "cri-o", "containerd", "runc" */
+        char *name;
+        char *image;
+        char *pod_name;
+        char *pod_namespace;
+        char *pod_uid;
+        char *k8s_container_name;
+        char *k8s_container_type;   /* "sandbox" or "container" (CRI) */
+} Meta;
+
+/*
+ * Fill *ret for the container id found in state root namespace ns (may be NULL) with state s.
+ * docker_data_root is dockerd's data root (/var/lib/docker). Never fails for missing records:
+ * whatever is unknown stays NULL. Returns 0 or -ENOMEM.
+ */
+int metadata_collect(const char *id, const char *ns, const char *root, const RuncState *s,
+                     const char *docker_data_root, Meta *ret);
+
+void meta_done(Meta *m);

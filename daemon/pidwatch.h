@@ -1,2 +1,63 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Waiting for a container's init, which is not our child: a pidfd in the sd-event loop, a PID-reuse
+ * guard by start time, and the exit status from wherever the kernel offers it (FACTS.md §1):
+ *   1. at exit (pidfd readable), field 52 of the zombie's /proc/<pid>/stat, read through an fd
+ *      opened at discovery (it can never describe a process that later reuses the PID);
+ *   2. after the reap (EPOLLHUP, Linux >= 6.9), PIDFD_GET_INFO with PIDFD_INFO_EXIT (>= 6.15);
+ *   3. nothing knowable: unknown, after at most reap_timeout.
+ * Owns the pidfd, the stat fd and their event sources. Knows nothing about containers.
+ */
 #pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "util/exit-status.h"
+
+typedef struct PidWatch PidWatch;
+
+/* What the running kernel offers, probed once (pidwatch_probe). */
+typedef struct KernelCaps {
+        bool pidfd;              /* pidfd_open + poll (5.3) */
+        bool hup_at_reap;        /* POLLHUP once the task is reaped (6.9) */
+        bool info_exit;          /* PIDFD_GET_INFO with PIDFD_INFO_EXIT (6.15) */
+} KernelCaps;
+
+/* Called once, at the first readiness of the pidfd (the init has exited), before any status is
+ * known: the moment to read counters that vanish with the cgroup. May be NULL. */
+typedef void (*PidWatchDeadHandler)(PidWatch *w, void *userdata);
+/* Called exactly once with the final status. exit_usec is CLOCK_REALTIME at the first readiness.
+ * The handler may free the watch. */
+typedef void (*PidWatchExitHandler)(PidWatch *w, const ExitStatus *st, uint64_t exit_usec, void *userdata);
+
+/*
+ * Probe the kernel by forking a child that exits with 7, reaping it, and looking at its pidfd.
+ * Stores the result for pidwatch_new() and returns it in *ret. Returns 0 or -errno (fork failed);
+ * caps.pidfd=false means containers cannot be watched at all.
+ */
+int pidwatch_probe(KernelCaps *ret);
+/* The probed capabilities (all false before pidwatch_probe). */
+const KernelCaps *pidwatch_caps(void);
+
+/*
+ * Start watching pid, whose field 22 must equal start_ticks.
+ * Returns 0 and *ret on success. When the process is already gone (no such pid, a different process
+ * with that pid, or a zombie) returns -ESRCH and fills *ret_gone with the best status knowable
+ * (a zombie's field 52, source proc; else unknown). -EMFILE/-ENFILE when out of descriptors, other
+ * -errno on failure.
+ */
+int pidwatch_new(sd_event *e, pid_t pid, uint64_t start_ticks, uint64_t reap_timeout_usec,
+                 PidWatchDeadHandler on_dead, PidWatchExitHandler on_exit, void *userdata,
+                 PidWatch **ret, ExitStatus *ret_gone);
+
+/* 1 when pid exists, is not a zombie and has start time start_ticks; 0 when not; -errno. */
+int pid_is_alive(pid_t pid, uint64_t start_ticks);
+
+/* Stop watching and release everything; accepts NULL; returns NULL. */
+PidWatch *pidwatch_free(PidWatch *w);
+void pidwatch_freep(PidWatch **w);
+
+pid_t pidwatch_pid(const PidWatch *w);

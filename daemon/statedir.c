@@ -1,3 +1,951 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: to be written */
+/*
+ * State-root discovery over libinotifytools (see statedir.h).
+ *
+ * How the library is driven (FACTS.md §2, R2): initialised first, its fd found through /proc/self/fd
+ * and put into sd-event; on readiness drained one event at a time with next_events(0, 1) until it
+ * returns NULL (buffered events do not make the fd readable); no recursive watches; the watch on a
+ * container directory is removed as soon as its state file has been seen, while the directory still
+ * exists (the library never processes IN_IGNORED, so a watch on a vanished directory would leak);
+ * IN_Q_OVERFLOW (wd -1) means "rescan everything".
+ *
+ * The library cannot tell us the wd of a watch it adds (inotifytools_wd_from_filename returns a
+ * stale wd once a directory of the same name was deleted and re-created, FACTS.md 2.8): after
+ * inotifytools_watch_file() we ask the kernel with inotify_add_watch() on the library's own fd and
+ * the same mask, which returns the existing wd of that inode and changes nothing.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inotifytools/inotify.h>
+#include <inotifytools/inotifytools.h>
+#include <search.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog-ids.h"
+#include "log.h"
+#include "statedir.h"
+#include "util/cleanup.h"
+#include "util/strutil.h"
+
+/* Directories that hold containers, namespaces, or lie on the way to a root that does not exist. */
+#define MASK_DIR (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF | \
+                  IN_ONLYDIR | IN_DONT_FOLLOW)
+/* A new container directory, until its state file is renamed into place (runc: MOVED_TO state.json,
+ * crun: MOVED_TO status) or written in place (CLOSE_WRITE, other writers). */
+#define MASK_CONTAINER (IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR | IN_DONT_FOLLOW)
+
+typedef enum WatchKind {
+        WATCH_PARENT,     /* an ancestor of a root that does not exist yet */
+        WATCH_ROOT,       /* a directory of container directories */
+        WATCH_NSBASE,     /* the DIR of a "DIR/ *" root: each subdirectory is a namespace root */
+        WATCH_CONTAINER,  /* a container directory waiting for its state file */
+} WatchKind;
+
+typedef struct Root {
+        char *pattern;    /* as configured */
+        char *base;       /* pattern without a trailing "/ *" */
+        char *ns;         /* namespace of a plain root (".../runtime-runc/<ns>"), else NULL */
+        bool wildcard;
+        bool watched;     /* base exists and is watched */
+        bool warned_not_dir;
+        bool keep;        /* mark for statedir_set_roots */
+} Root;
+
+typedef struct Watch {
+        int wd;
+        WatchKind kind;
+        Root *root;       /* NULL for WATCH_PARENT */
+        char *path;
+        char *ns;         /* WATCH_ROOT/WATCH_CONTAINER: the namespace, or NULL */
+        char *id;         /* WATCH_CONTAINER */
+} Watch;
+
+struct StateDir {
+        sd_event *event;
+        sd_event_source *io;
+        int fd;
+        const StateDirOps *ops;
+        void *userdata;
+        Root **roots;
+        size_t n_roots;
+        void *watches;    /* tsearch tree of Watch* by wd */
+        bool rescan_pending;
+        bool in_rescan;
+};
+
+static const char *const state_files[] = { "state.json", "status" };
+
+static int watch_cmp(const void *a, const void *b) {
+        const Watch *x = a, *y = b;
+
+        return (x->wd > y->wd) - (x->wd < y->wd);
+}
+
+static Watch *watch_find(StateDir *sd, int wd) {
+        Watch key = { .wd = wd };
+        void **p = tfind(&key, &sd->watches, watch_cmp);
+
+        return p ? *(Watch **) p : NULL;
+}
+
+static void watch_free(Watch *w) {
+        if (!w)
+                return;
+        free(w->path);
+        free(w->ns);
+        free(w->id);
+        free(w);
+}
+
+/* Forget our record of a watch (the kernel's watch is handled by the caller). */
+static void watch_forget(StateDir *sd, Watch *w) {
+        (void) tdelete(w, &sd->watches, watch_cmp);
+        watch_free(w);
+}
+
+/* Remove the kernel watch (the directory must still exist for the library to drop its record)
+ * and forget ours. */
+static void watch_remove(StateDir *sd, Watch *w) {
+        (void) inotifytools_remove_watch_by_wd(w->wd);
+        watch_forget(sd, w);
+}
+
+/* Add a watch through the library and record it. Returns the Watch (existing or new) or NULL with
+ * errno set. An existing record for the same wd (same inode) is reused when it has the same kind;
+ * a record of another kind for the same inode is replaced. */
+static Watch *watch_add(StateDir *sd, const char *path, uint32_t mask, WatchKind kind, Root *root,
+                        const char *ns, const char *id) {
+        Watch *w;
+        int wd;
+
+        if (!inotifytools_watch_file(path, (int) mask)) {
+                errno = inotifytools_error() ?: EIO;
+                return NULL;
+        }
+        wd = inotify_add_watch(sd->fd, path, mask);
+        if (wd < 0)
+                return NULL;
+
+        w = watch_find(sd, wd);
+        if (w) {
+                if (w->kind == kind && w->root == root && streq(w->path, path))
+                        return w;
+                watch_forget(sd, w);
+        }
+        w = calloc(1, sizeof(*w));
+        if (!w)
+                goto oom;
+        *w = (Watch) { .wd = wd, .kind = kind, .root = root };
+        w->path = strdup(path);
+        w->ns = ns ? strdup(ns) : NULL;
+        w->id = id ? strdup(id) : NULL;
+        if (!w->path || (ns && !w->ns) || (id && !w->id) || !tsearch(w, &sd->watches, watch_cmp))
+                goto oom;
+        return w;
+oom:
+        watch_free(w);
+        (void) inotifytools_remove_watch_by_wd(wd);
+        errno = ENOMEM;
+        return NULL;
+}
+
+/* Collect every watch matching a predicate (the tree must not change during twalk). */
+typedef struct WatchList {
+        Watch **items;
+        size_t n, cap;
+        bool (*match)(const Watch *w, const void *arg);
+        const void *arg;
+} WatchList;
+
+static void collect_action(const void *nodep, VISIT which, void *closure) {
+        WatchList *l = closure;
+        Watch *w = *(Watch *const *) nodep;
+
+        if (which != postorder && which != leaf)
+                return;
+        if (!l->match(w, l->arg))
+                return;
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? l->cap * 2 : 16;
+                Watch **n = realloc(l->items, cap * sizeof(*n));
+
+                if (!n)
+                        return; /* best effort under OOM */
+                l->items = n;
+                l->cap = cap;
+        }
+        l->items[l->n++] = w;
+}
+
+static WatchList watch_collect(StateDir *sd, bool (*match)(const Watch *w, const void *arg), const void *arg) {
+        WatchList l = { .match = match, .arg = arg };
+
+        twalk_r(sd->watches, collect_action, &l);
+        return l;
+}
+
+static bool match_root(const Watch *w, const void *arg) {
+        return w->root == arg;
+}
+
+static bool match_parent(const Watch *w, const void *arg) {
+        (void) arg;
+        return w->kind == WATCH_PARENT;
+}
+
+static bool match_container_path(const Watch *w, const void *arg) {
+        return w->kind == WATCH_CONTAINER && streq(w->path, arg);
+}
+
+static bool match_any(const Watch *w, const void *arg) {
+        (void) w;
+        (void) arg;
+        return true;
+}
+
+/* Which state file does this directory hold, if any? */
+static Runtime container_dir_runtime(int dirfd) {
+        for (size_t i = 0; i < ELEMENTSOF(state_files); i++)
+                if (faccessat(dirfd, state_files[i], F_OK, AT_SYMLINK_NOFOLLOW) >= 0)
+                        return (Runtime) i;
+        return _RUNTIME_INVALID;
+}
+
+static void emit_found(StateDir *sd, Root *root, const char *dir, const char *ns, const char *id,
+                       int dirfd, Runtime runtime) {
+        _cleanup_free_ char *path = path_join(dir, id);
+        StateDirEntry e = {
+                .root = root->pattern, .dir = dir, .ns = ns, .id = id, .path = path,
+                .dirfd = dirfd, .runtime = runtime,
+        };
+
+        if (!path) {
+                log_error("Out of memory.");
+                return;
+        }
+        sd->ops->on_found(&e, sd->userdata);
+}
+
+/*
+ * A directory appeared in (or was found in) a root: a container. If its state file is there, report
+ * it; otherwise watch the directory until it is, then look once more (the state file may have been
+ * renamed into place before the watch existed, FACTS.md 2.9).
+ */
+static void container_dir_seen(StateDir *sd, Root *root, const char *dir, const char *ns, const char *id) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int dirfd = -1;
+        Runtime rt;
+        Watch *w;
+
+        if (!container_id_is_valid(id)) {
+                _cleanup_free_ char *esc = cescape(id);
+
+                log_warning("Ignoring directory '%s' in '%s': not a valid container id.", esc ?: "?", dir);
+                return;
+        }
+        path = path_join(dir, id);
+        if (!path)
+                return (void) log_error("Out of memory.");
+        dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dirfd < 0) {
+                if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP)
+                        log_warning_errno(errno, "Failed to open container directory '%s', ignoring: %m", path);
+                return;
+        }
+        rt = container_dir_runtime(dirfd);
+        if (rt >= 0)
+                return emit_found(sd, root, dir, ns, id, dirfd, rt);
+
+        w = watch_add(sd, path, MASK_CONTAINER, WATCH_CONTAINER, root, ns, id);
+        if (!w) {
+                if (errno != ENOENT && errno != ENOTDIR)
+                        log_id_errno(LOG_WARNING, errno, MESSAGE_ID_RESOURCE_LIMIT,
+                                     "Failed to watch container directory '%s', it will be found at the next rescan: %m",
+                                     path);
+                return;
+        }
+        rt = container_dir_runtime(dirfd);
+        if (rt >= 0) {
+                watch_remove(sd, w);
+                emit_found(sd, root, dir, ns, id, dirfd, rt);
+        }
+}
+
+static void container_dir_gone(StateDir *sd, Root *root, const char *dir, const char *ns, const char *id) {
+        _cleanup_free_ char *path = path_join(dir, id);
+        WatchList l;
+        StateDirEntry e;
+
+        if (!path)
+                return;
+        /* A directory moved away keeps its watch: remove it. A deleted one lost it already (the
+         * IN_IGNORED for it will find no record). */
+        l = watch_collect(sd, match_container_path, path);
+        for (size_t i = 0; i < l.n; i++)
+                watch_remove(sd, l.items[i]);
+        free(l.items);
+
+        e = (StateDirEntry) { .root = root->pattern, .dir = dir, .ns = ns, .id = id, .path = path,
+                              .dirfd = -1, .runtime = _RUNTIME_INVALID };
+        if (sd->ops->on_removed)
+                sd->ops->on_removed(&e, sd->userdata);
+}
+
+/* Every subdirectory of path, passed to fn. */
+static int scan_subdirs(const char *path, void (*fn)(StateDir *sd, Root *root, const char *dir, const char *name),
+                        StateDir *sd, Root *root) {
+        _cleanup_closedir_ DIR *d = opendir(path);
+        struct dirent *de;
+
+        if (!d)
+                return -errno;
+        while ((errno = 0, de = readdir(d))) {
+                struct stat st;
+
+                if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+                        continue;
+                if (de->d_type == DT_UNKNOWN) {
+                        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+                                continue;
+                } else if (de->d_type != DT_DIR)
+                        continue;
+                fn(sd, root, path, de->d_name);
+        }
+        return -errno;
+}
+
+static void scan_container_cb(StateDir *sd, Root *root, const char *dir, const char *name);
+
+/* Watch a directory of containers, then scan it (in this order: nothing created in between is
+ * missed; duplicates are the manager's to drop). */
+static int root_dir_watch_and_scan(StateDir *sd, Root *root, const char *dir, const char *ns) {
+        Watch *w;
+        int r;
+
+        w = watch_add(sd, dir, MASK_DIR, WATCH_ROOT, root, ns, NULL);
+        if (!w)
+                return -errno;
+        r = scan_subdirs(dir, scan_container_cb, sd, root);
+        if (r < 0 && r != -ENOENT)
+                log_warning_errno(r, "Failed to scan '%s': %m", dir);
+        return 0;
+}
+
+typedef struct ScanCtx {
+        const char *ns;
+} ScanCtx;
+
+static void scan_container_cb(StateDir *sd, Root *root, const char *dir, const char *name) {
+        const char *ns = root->ns;
+
+        /* inside a namespace directory of a wildcard root, the namespace is that directory's name */
+        if (root->wildcard)
+                ns = path_basename(dir);
+        container_dir_seen(sd, root, dir, ns, name);
+}
+
+static void scan_ns_cb(StateDir *sd, Root *root, const char *dir, const char *name) {
+        _cleanup_free_ char *p = path_join(dir, name);
+        int r;
+
+        if (!p)
+                return;
+        r = root_dir_watch_and_scan(sd, root, p, name);
+        if (r < 0 && r != -ENOENT && r != -ENOTDIR)
+                log_id_errno(LOG_WARNING, r, MESSAGE_ID_RESOURCE_LIMIT, "Failed to watch '%s': %m", p);
+}
+
+/* The root's base exists: watch and scan it. */
+static int root_attach(StateDir *sd, Root *root) {
+        Watch *w;
+        int r;
+
+        if (!root->wildcard) {
+                r = root_dir_watch_and_scan(sd, root, root->base, root->ns);
+                if (r < 0)
+                        return r;
+        } else {
+                w = watch_add(sd, root->base, MASK_DIR, WATCH_NSBASE, root, NULL, NULL);
+                if (!w)
+                        return -errno;
+                r = scan_subdirs(root->base, scan_ns_cb, sd, root);
+                if (r < 0 && r != -ENOENT)
+                        log_warning_errno(r, "Failed to scan '%s': %m", root->base);
+        }
+        root->watched = true;
+        log_id(LOG_INFO, MESSAGE_ID_ROOT_CHANGED, "Watching state root '%s'.", root->pattern);
+        return 0;
+}
+
+/* Stop watching everything of this root. */
+static void root_detach(StateDir *sd, Root *root) {
+        WatchList l = watch_collect(sd, match_root, root);
+
+        for (size_t i = 0; i < l.n; i++)
+                watch_remove(sd, l.items[i]);
+        free(l.items);
+        root->watched = false;
+}
+
+/* The nearest existing directory on the way to path (at worst "/"), as a new string. */
+static char *nearest_existing_dir(const char *path) {
+        _cleanup_free_ char *p = strdup(path);
+        struct stat st;
+
+        if (!p)
+                return NULL;
+        for (;;) {
+                char *slash;
+
+                if (stat(p, &st) >= 0 && S_ISDIR(st.st_mode))
+                        return TAKE_PTR(p);
+                slash = strrchr(p, '/');
+                if (!slash)
+                        return NULL;
+                if (slash == p) {
+                        p[1] = 0;
+                        return stat(p, &st) >= 0 ? TAKE_PTR(p) : NULL;
+                }
+                *slash = 0;
+        }
+}
+
+/*
+ * Bring every root up to date: attach those whose base exists now; for the others watch the nearest
+ * existing parent (re-checking after the watch is in place, so a directory created in between is not
+ * missed); drop parent watches nobody needs any more.
+ */
+static void roots_resolve(StateDir *sd) {
+        char **needed = calloc(sd->n_roots + 1, sizeof(char *));
+        size_t n_needed = 0;
+        WatchList l;
+
+        if (!needed)
+                return (void) log_error("Out of memory.");
+
+        for (size_t i = 0; i < sd->n_roots; i++) {
+                Root *root = sd->roots[i];
+
+                for (int attempt = 0; !root->watched && attempt < 64; attempt++) {
+                        _cleanup_free_ char *parent = NULL;
+                        struct stat st;
+                        Watch *w;
+
+                        if (stat(root->base, &st) >= 0) {
+                                if (S_ISDIR(st.st_mode)) {
+                                        int r = root_attach(sd, root);
+
+                                        if (r >= 0)
+                                                break;
+                                        if (r != -ENOENT && r != -ENOTDIR) {
+                                                log_id_errno(LOG_WARNING, r, MESSAGE_ID_RESOURCE_LIMIT,
+                                                             "Failed to watch state root '%s': %m", root->base);
+                                                break;
+                                        }
+                                        continue; /* vanished meanwhile */
+                                }
+                                if (!root->warned_not_dir) {
+                                        log_warning("State root '%s' is not a directory, waiting for it to become one.",
+                                                    root->base);
+                                        root->warned_not_dir = true;
+                                }
+                        }
+
+                        /* Watch the nearest existing ancestor (for a non-directory: its parent). */
+                        {
+                                _cleanup_free_ char *b = strdup(root->base);
+                                char *slash = b ? strrchr(b, '/') : NULL;
+
+                                if (!b)
+                                        break;
+                                if (slash && slash != b)
+                                        *slash = 0;
+                                else if (slash)
+                                        slash[1] = 0;
+                                parent = nearest_existing_dir(b);
+                        }
+                        if (!parent)
+                                break;
+                        w = watch_add(sd, parent, MASK_DIR, WATCH_PARENT, NULL, NULL, NULL);
+                        if (!w) {
+                                if (errno == ENOENT || errno == ENOTDIR)
+                                        continue;
+                                log_id_errno(LOG_WARNING, errno, MESSAGE_ID_RESOURCE_LIMIT,
+                                             "Failed to watch '%s' for state root '%s': %m", parent, root->base);
+                                break;
+                        }
+                        /* Still the nearest? Then nothing was created in between. */
+                        {
+                                _cleanup_free_ char *again = strdup(root->base);
+                                _cleanup_free_ char *now = NULL;
+                                char *slash = again ? strrchr(again, '/') : NULL;
+
+                                if (!again)
+                                        break;
+                                if (slash && slash != again)
+                                        *slash = 0;
+                                now = nearest_existing_dir(again);
+                                if (now && streq(now, parent) && !(stat(root->base, &st) >= 0 && S_ISDIR(st.st_mode))) {
+                                        needed[n_needed++] = TAKE_PTR(parent);
+                                        break;
+                                }
+                        }
+                }
+        }
+
+        /* Parent watches no pending root needs any more. */
+        l = watch_collect(sd, match_parent, NULL);
+        for (size_t i = 0; i < l.n; i++) {
+                bool keep = false;
+
+                for (size_t j = 0; j < n_needed && !keep; j++)
+                        keep = streq(l.items[i]->path, needed[j]);
+                if (!keep)
+                        watch_remove(sd, l.items[i]);
+        }
+        free(l.items);
+        for (size_t j = 0; j < n_needed; j++)
+                free(needed[j]);
+        free(needed);
+}
+
+static void statedir_handle_event(StateDir *sd, const struct inotify_event *ev, const char *name) {
+        Watch *w;
+        bool isdir = ev->mask & IN_ISDIR;
+
+        if (ev->wd < 0 || (ev->mask & IN_Q_OVERFLOW)) {
+                sd->rescan_pending = true;
+                return;
+        }
+        w = watch_find(sd, ev->wd);
+        if (!w)
+                return; /* a watch we removed (its IN_IGNORED), or the library's stale record */
+
+        if (ev->mask & IN_IGNORED) {
+                /* The kernel dropped the watch: its directory is gone (or unmounted). */
+                WatchKind kind = w->kind;
+                Root *root = w->root;
+                bool was_base = root && (kind == WATCH_NSBASE || (kind == WATCH_ROOT && !root->wildcard));
+
+                watch_forget(sd, w);
+                if (was_base) {
+                        root_detach(sd, root);
+                        log_id(LOG_NOTICE, MESSAGE_ID_ROOT_CHANGED,
+                               "State root '%s' disappeared, waiting for it to come back.", root->pattern);
+                }
+                if (was_base || kind == WATCH_PARENT)
+                        roots_resolve(sd);
+                return;
+        }
+        if (ev->mask & IN_MOVE_SELF) {
+                /* Renamed away: what we watch is no longer at its path. Drop it (IN_IGNORED follows). */
+                (void) inotifytools_remove_watch_by_wd(w->wd);
+                return;
+        }
+
+        switch (w->kind) {
+        case WATCH_PARENT:
+                if (isdir && (ev->mask & (IN_CREATE | IN_MOVED_TO)))
+                        roots_resolve(sd);
+                break;
+
+        case WATCH_NSBASE:
+                if (isdir && (ev->mask & (IN_CREATE | IN_MOVED_TO)))
+                        scan_ns_cb(sd, w->root, w->path, name);
+                break;
+
+        case WATCH_ROOT:
+                if (!isdir || !*name)
+                        break;
+                if (ev->mask & (IN_CREATE | IN_MOVED_TO))
+                        container_dir_seen(sd, w->root, w->path, w->ns, name);
+                else if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
+                        _cleanup_free_ char *dir = strdup(w->path), *ns = w->ns ? strdup(w->ns) : NULL;
+
+                        if (dir)
+                                container_dir_gone(sd, w->root, dir, ns, name);
+                }
+                break;
+
+        case WATCH_CONTAINER:
+                for (size_t i = 0; i < ELEMENTSOF(state_files); i++)
+                        if (streq(name, state_files[i]) && (ev->mask & (IN_MOVED_TO | IN_CLOSE_WRITE))) {
+                                /* Copy what we need: removing the watch frees w. */
+                                _cleanup_free_ char *path = strdup(w->path), *ns = w->ns ? strdup(w->ns) : NULL,
+                                                    *id = strdup(w->id), *dir = NULL;
+                                _cleanup_close_ int dirfd = -1;
+                                Root *root = w->root;
+                                Runtime rt;
+
+                                if (!path || !id || (w->ns && !ns))
+                                        return (void) log_error("Out of memory.");
+                                dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                                watch_remove(sd, w);
+                                if (dirfd < 0)
+                                        return;
+                                rt = container_dir_runtime(dirfd);
+                                if (rt < 0)
+                                        return;
+                                dir = strndup(path, strlen(path) - strlen(id) - 1);
+                                if (dir)
+                                        emit_found(sd, root, dir, ns, id, dirfd, rt);
+                                return;
+                        }
+                break;
+        }
+}
+
+int statedir_rescan(StateDir *sd) {
+        if (sd->in_rescan)
+                return 0;
+        sd->in_rescan = true;
+        if (sd->ops->on_rescan_begin)
+                sd->ops->on_rescan_begin(sd->userdata);
+        for (size_t i = 0; i < sd->n_roots; i++) {
+                Root *root = sd->roots[i];
+
+                if (!root->watched)
+                        continue;
+                /* Re-attaching re-adds the (existing) watches and rescans; the root may also have
+                 * vanished meanwhile, which roots_resolve() below takes care of. */
+                root_detach(sd, root);
+                if (root_attach(sd, root) < 0)
+                        root->watched = false;
+        }
+        roots_resolve(sd);
+        if (sd->ops->on_rescan_end)
+                sd->ops->on_rescan_end(sd->userdata);
+        sd->in_rescan = false;
+        return 0;
+}
+
+static int statedir_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        StateDir *sd = userdata;
+        struct inotify_event *ev;
+
+        (void) s;
+        (void) fd;
+        (void) revents;
+        /* next_events(0, 1): 0 = do not block, 1 = never the FIONREAD busy loop (FACTS.md 2.4). It
+         * serves buffered events without a syscall, so drain until NULL. */
+        while ((ev = inotifytools_next_events(0, 1))) {
+                char name[NAME_MAX + 1] = "";
+
+                /* the event lives in the library's static buffer: copy the name first */
+                if (ev->len > 0)
+                        snprintf(name, sizeof(name), "%s", ev->name);
+                statedir_handle_event(sd, ev, name);
+        }
+        if (inotifytools_error() != 0 && inotifytools_error() != EINTR && inotifytools_error() != EAGAIN)
+                log_warning_errno(inotifytools_error(), "Reading inotify events failed: %m");
+
+        if (sd->rescan_pending) {
+                sd->rescan_pending = false;
+                log_id(LOG_WARNING, MESSAGE_ID_RESCAN,
+                       "The inotify event queue overflowed, rescanning all state roots.");
+                (void) statedir_rescan(sd);
+        }
+        return 0;
+}
+
+static bool fd_is_inotify(int fd) {
+        char path[64], target[64];
+        ssize_t l;
+
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        l = readlink(path, target, sizeof(target) - 1);
+        if (l < 0)
+                return false;
+        target[l] = 0;
+        return streq(target, "anon_inode:inotify");
+}
+
+/*
+ * The library keeps its inotify fd to itself (FACTS.md 2.1): find the inotify fds that are open now
+ * and not in before[] (NULL: none). Marks all found ones in mark[] when non-NULL. Returns the one new
+ * fd, -ENOENT when there is none, -ENOTUNIQ when there are several.
+ */
+static int scan_inotify_fds(const bool *before, bool *mark, size_t n) {
+        _cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        int found = -1;
+
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                int fd;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                fd = atoi(de->d_name);
+                if (fd == dirfd(d) || !fd_is_inotify(fd))
+                        continue;
+                if ((size_t) fd < n && mark)
+                        mark[fd] = true;
+                if (before && (size_t) fd < n && before[fd])
+                        continue;
+                if (found >= 0)
+                        return -ENOTUNIQ;
+                found = fd;
+        }
+        return found >= 0 ? found : -ENOENT;
+}
+
+int statedir_new(sd_event *e, const StateDirOps *ops, void *userdata, StateDir **ret) {
+        _cleanup_(statedir_freep) StateDir *sd = NULL;
+        static bool initialised = false;
+        bool before[1024] = {};
+        int r;
+
+        /* The library is process-global and must never be cleaned up and initialised again
+         * (FACTS.md 2.3): one StateDir per process. */
+        if (initialised)
+                return -EBUSY;
+
+        sd = calloc(1, sizeof(*sd));
+        if (!sd)
+                return -ENOMEM;
+        sd->event = sd_event_ref(e);
+        sd->ops = ops;
+        sd->userdata = userdata;
+        sd->fd = -1;
+
+        (void) scan_inotify_fds(NULL, before, ELEMENTSOF(before));
+        if (!inotifytools_initialize())
+                return -(inotifytools_error() ?: EIO);
+        initialised = true;
+        r = scan_inotify_fds(before, NULL, ELEMENTSOF(before));
+        if (r < 0)
+                return r;
+        if (r >= FD_SETSIZE)
+                return -EMFILE; /* the library's select() would abort (FACTS.md 2.3) */
+        sd->fd = r;
+        if (fcntl(sd->fd, F_SETFD, FD_CLOEXEC) < 0)
+                return -errno;
+
+        r = sd_event_add_io(e, &sd->io, sd->fd, EPOLLIN, statedir_on_io, sd);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(sd->io, "inotify");
+        *ret = TAKE_PTR(sd);
+        return 0;
+}
+
+static Root *root_free(Root *r) {
+        if (!r)
+                return NULL;
+        free(r->pattern);
+        free(r->base);
+        free(r->ns);
+        free(r);
+        return NULL;
+}
+
+static Root *root_new(const char *pattern) {
+        Root *r = calloc(1, sizeof(*r));
+        size_t l;
+
+        if (!r)
+                return NULL;
+        r->pattern = strdup(pattern);
+        if (!r->pattern)
+                return root_free(r);
+        l = strlen(pattern);
+        while (l > 1 && pattern[l - 1] == '/')
+                l--;
+        if (l >= 2 && pattern[l - 1] == '*' && pattern[l - 2] == '/') {
+                r->wildcard = true;
+                l -= 2;
+                if (l == 0)
+                        l = 1;
+        }
+        r->base = strndup(pattern, l);
+        if (!r->base)
+                return root_free(r);
+        if (!r->wildcard) {
+                /* Docker's layout: <exec-root>/runtime-runc/<namespace>/<id> */
+                _cleanup_free_ char *parent = strdup(r->base);
+                char *slash = parent ? strrchr(parent, '/') : NULL;
+
+                if (slash && slash != parent) {
+                        *slash = 0;
+                        if (streq(path_basename(parent), "runtime-runc"))
+                                r->ns = strdup(path_basename(r->base));
+                }
+        }
+        return r;
+}
+
+int statedir_set_roots(StateDir *sd, char *const *roots) {
+        size_t n = 0;
+        Root **nr;
+
+        for (char *const *p = roots; p && *p; p++)
+                n++;
+        for (size_t i = 0; i < sd->n_roots; i++)
+                sd->roots[i]->keep = false;
+
+        nr = calloc(n + 1, sizeof(Root *));
+        if (!nr)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                Root *found = NULL;
+
+                for (size_t j = 0; j < sd->n_roots && !found; j++)
+                        if (streq(sd->roots[j]->pattern, roots[i]) && !sd->roots[j]->keep)
+                                found = sd->roots[j];
+                for (size_t j = 0; j < i && found; j++)
+                        if (nr[j] == found)
+                                found = NULL;
+                if (found)
+                        found->keep = true;
+                else {
+                        bool dup = false;
+
+                        for (size_t j = 0; j < i; j++)
+                                dup = dup || (nr[j] && streq(nr[j]->pattern, roots[i]));
+                        if (dup)
+                                continue;
+                        found = root_new(roots[i]);
+                        if (!found) {
+                                for (size_t j = 0; j < i; j++)
+                                        if (nr[j] && !nr[j]->keep)
+                                                root_free(nr[j]);
+                                free(nr);
+                                return -ENOMEM;
+                        }
+                        found->keep = true;
+                        found->watched = false;
+                }
+                nr[i] = found;
+        }
+        /* compact (duplicates left holes) */
+        {
+                size_t k = 0;
+
+                for (size_t i = 0; i < n; i++)
+                        if (nr[i])
+                                nr[k++] = nr[i];
+                n = k;
+        }
+        for (size_t i = 0; i < sd->n_roots; i++) {
+                bool still = false;
+
+                for (size_t j = 0; j < n && !still; j++)
+                        still = nr[j] == sd->roots[i];
+                if (!still) {
+                        root_detach(sd, sd->roots[i]);
+                        log_id(LOG_INFO, MESSAGE_ID_ROOT_CHANGED, "No longer watching state root '%s'.",
+                               sd->roots[i]->pattern);
+                        root_free(sd->roots[i]);
+                }
+        }
+        free(sd->roots);
+        sd->roots = nr;
+        sd->n_roots = n;
+        roots_resolve(sd);
+        return 0;
+}
+
+unsigned statedir_n_roots(const StateDir *sd) {
+        return (unsigned) sd->n_roots;
+}
+
+unsigned statedir_n_roots_watched(const StateDir *sd) {
+        unsigned n = 0;
+
+        for (size_t i = 0; i < sd->n_roots; i++)
+                n += sd->roots[i]->watched;
+        return n;
+}
+
+StateDir *statedir_free(StateDir *sd) {
+        WatchList l;
+
+        if (!sd)
+                return NULL;
+        sd->io = sd_event_source_disable_unref(sd->io);
+        l = watch_collect(sd, match_any, NULL);
+        for (size_t i = 0; i < l.n; i++)
+                watch_remove(sd, l.items[i]);
+        free(l.items);
+        for (size_t i = 0; i < sd->n_roots; i++)
+                root_free(sd->roots[i]);
+        free(sd->roots);
+        /* The library's fd stays open: it must never be cleaned up and initialised again. */
+        sd_event_unref(sd->event);
+        free(sd);
+        return NULL;
+}
+
+void statedir_freep(StateDir **sd) {
+        statedir_free(*sd);
+}
+
+/* --list: a plain walk, no inotify. */
+typedef struct OnceCtx {
+        void (*on_found)(const StateDirEntry *e, void *userdata);
+        void *userdata;
+} OnceCtx;
+
+static void scan_once_dir(const char *root_pattern, const char *dir, const char *ns, OnceCtx *ctx) {
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *path = NULL;
+                _cleanup_close_ int fd = -1;
+                Runtime rt;
+
+                if (!container_id_is_valid(de->d_name))
+                        continue;
+                fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                rt = container_dir_runtime(fd);
+                if (rt < 0)
+                        continue;
+                path = path_join(dir, de->d_name);
+                if (!path)
+                        continue;
+                ctx->on_found(&(StateDirEntry) { .root = root_pattern, .dir = dir, .ns = ns, .id = de->d_name,
+                                                 .path = path, .dirfd = fd, .runtime = rt },
+                              ctx->userdata);
+        }
+}
+
+int statedir_scan_once(char *const *roots, void (*on_found)(const StateDirEntry *e, void *userdata),
+                       void *userdata) {
+        OnceCtx ctx = { on_found, userdata };
+
+        for (char *const *p = roots; p && *p; p++) {
+                Root *root = root_new(*p);
+
+                if (!root)
+                        return -ENOMEM;
+                if (!root->wildcard)
+                        scan_once_dir(root->pattern, root->base, root->ns, &ctx);
+                else {
+                        _cleanup_closedir_ DIR *d = opendir(root->base);
+                        struct dirent *de;
+
+                        while (d && (de = readdir(d))) {
+                                _cleanup_free_ char *nsdir = NULL;
+
+                                if (de->d_name[0] == '.')
+                                        continue;
+                                nsdir = path_join(root->base, de->d_name);
+                                if (nsdir)
+                                        scan_once_dir(root->pattern, nsdir, de->d_name, &ctx);
+                        }
+                }
+                root_free(root);
+        }
+        return 0;
+}

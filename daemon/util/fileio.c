@@ -1,3 +1,131 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: to be written */
+/*
+ * Safe bounded file reading (see fileio.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/fileio.h"
+
+static int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len) {
+        struct stat st;
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0, cap;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if ((uint64_t) st.st_size > max)
+                return -EFBIG;
+
+        /* st_size is a hint only (proc and cgroup files report 0 or 4096): read until EOF. */
+        cap = st.st_size > 0 ? (size_t) st.st_size + 1 : 4096;
+        if (cap > max + 1)
+                cap = max + 1;
+        buf = malloc(cap + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k;
+
+                if (n == cap) {
+                        char *nb;
+
+                        if (cap > max)
+                                return -EFBIG;
+                        cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+                        nb = realloc(buf, cap + 1);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                }
+                k = read(fd, buf + n, cap - n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        if (n > max)
+                return -EFBIG;
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        if (ret_len)
+                *ret_len = n;
+        return 0;
+}
+
+int read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = -1;
+
+        if (strchr(name, '/'))
+                return -EINVAL;
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0)
+                return errno == ENXIO ? -EBADFD : -errno; /* ENXIO: a socket */
+        return read_fd_bounded(fd, max, ret, ret_len);
+}
+
+int read_file_path(const char *path, size_t max, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = -1;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0)
+                return errno == ENXIO ? -EBADFD : -errno;
+        return read_fd_bounded(fd, max, ret, ret_len);
+}
+
+int find_keyed_u64(const char *text, const char *key, uint64_t *ret) {
+        size_t kl = strlen(key);
+
+        for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+                char *end;
+                unsigned long long v;
+
+                if (strncmp(p, key, kl) != 0 || (p[kl] != ' ' && p[kl] != '\t'))
+                        continue;
+                errno = 0;
+                v = strtoull(p + kl + 1, &end, 10);
+                if (errno != 0 || end == p + kl + 1)
+                        return -EBADMSG;
+                *ret = v;
+                return 0;
+        }
+        return -ENOENT;
+}
+
+int read_keyed_u64_fd(int fd, const char *key, uint64_t *ret) {
+        char buf[4096];
+        ssize_t n;
+
+        n = pread(fd, buf, sizeof(buf) - 1, 0);
+        if (n < 0)
+                return -errno;
+        buf[n] = 0;
+        return find_keyed_u64(buf, key, ret);
+}
+
+static uint64_t now_usec(clockid_t c) {
+        struct timespec ts;
+
+        (void) clock_gettime(c, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+uint64_t now_realtime_usec(void) {
+        return now_usec(CLOCK_REALTIME);
+}
+
+uint64_t now_monotonic_usec(void) {
+        return now_usec(CLOCK_MONOTONIC);
+}
