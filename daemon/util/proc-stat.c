@@ -162,6 +162,16 @@ int proc_stat_parse(const char *buf, size_t len, ProcStat *ret) {
         if (field <= FIELD_STARTTIME)
                 return -EBADMSG;
 
+        /* Fields a future kernel may add after 52 are skipped; then at most one final newline. */
+        while (p < end && *p == ' ') {
+                tok_end = token_end(p + 1, end);
+                if (tok_end == p + 1)
+                        return -EBADMSG;
+                p = tok_end;
+        }
+        if (p < end && !(*p == '\n' && p + 1 == end))
+                return -EBADMSG;
+
         *ret = st;
         return 0;
 }
