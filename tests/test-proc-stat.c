@@ -139,6 +139,23 @@ START_TEST(test_old_kernel_without_field_52) {
 }
 END_TEST
 
+START_TEST(test_line_end) {
+        /* Fields a future kernel appends after 52 are skipped; junk or a second newline is not. */
+        ProcStat st;
+
+        ck_assert_int_eq(parse_string("7742 (sleep)" TAIL " 0 17\n", &st), 0);
+        ck_assert_int_eq(st.exit_code, 1792);
+        ck_assert_int_eq(parse_string("7742 (sleep)" TAIL " 0 17", &st), 0);
+        ck_assert_int_eq(parse_string("7742 (sleep)" TAIL "\n\n", &st), -EBADMSG);
+        ck_assert_int_eq(parse_string("7742 (sleep)" TAIL "\nX", &st), -EBADMSG);
+        ck_assert_int_eq(parse_string("7742 (sleep)" TAIL " \n", &st), -EBADMSG);
+        ck_assert_int_eq(parse_string("7742 (sleep)" TAIL "  0\n", &st), -EBADMSG);
+        /* A newline before field 52 ends the line: nothing may follow it. */
+        ck_assert_int_eq(parse_string("1 (init) S 0 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 5\n", &st), 0);
+        ck_assert_int_eq(parse_string("1 (init) S 0 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 5\n 6", &st), -EBADMSG);
+}
+END_TEST
+
 START_TEST(test_malformed) {
         static const char *const lines[] = {
                 "",
@@ -392,6 +409,7 @@ static Suite *proc_stat_suite(void) {
         tcase_add_test(tc, test_fixture_snapshots);
         tcase_add_test(tc, test_comm_tricks);
         tcase_add_test(tc, test_old_kernel_without_field_52);
+        tcase_add_test(tc, test_line_end);
         tcase_add_test(tc, test_malformed);
         tcase_add_test(tc, test_prefixes);
         suite_add_tcase(s, tc);
