@@ -1,3 +1,737 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: to be written */
+/*
+ * Configuration: built-in defaults, the systemd-style INI file, its FILE.d/ *.conf drop-ins, value
+ * validation and the dump that --check-config prints. Owns the Config struct and nothing else:
+ * it does not log through the daemon's log target (diagnostics go to the FILE * the caller
+ * passes), does not know the event loop, and does not decide what an error means for the daemon.
+ * The syntax and semantics are described in config.h and man/container-watchd.conf.5.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+
+#include "config.h"
+
+#define WHITESPACE " \t\n\r\v\f"
+
+static const char *const default_roots[] = {
+        "/run/docker/runtime-runc/moby",
+        "/run/containerd/runc/*",
+        "/run/runc",
+        "/run/crun",
+};
+
+static const char *const log_target_table[_LOG_TARGET_MAX] = {
+        [LOG_TARGET_AUTO] = "auto",
+        [LOG_TARGET_JOURNAL] = "journal",
+        [LOG_TARGET_CONSOLE] = "console",
+};
+
+static const char *const log_level_table[] = {
+        [LOG_ERR] = "err",
+        [LOG_WARNING] = "warning",
+        [LOG_NOTICE] = "notice",
+        [LOG_INFO] = "info",
+        [LOG_DEBUG] = "debug",
+};
+
+const char *log_target_to_string(LogTarget t) {
+        if (t < 0 || t >= _LOG_TARGET_MAX)
+                return NULL;
+        return log_target_table[t];
+}
+
+LogTarget log_target_from_string(const char *s) {
+        if (!s)
+                return _LOG_TARGET_INVALID;
+        for (int i = 0; i < _LOG_TARGET_MAX; i++)
+                if (strcmp(s, log_target_table[i]) == 0)
+                        return (LogTarget) i;
+        return _LOG_TARGET_INVALID;
+}
+
+const char *config_log_level_to_string(int level) {
+        if (level < 0 || (size_t) level >= ELEMENTSOF(log_level_table))
+                return NULL;
+        return log_level_table[level]; /* NULL for emerg..crit, which we do not offer */
+}
+
+int config_log_level_from_string(const char *s) {
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(log_level_table); i++)
+                if (log_level_table[i] && strcmp(s, log_level_table[i]) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
+static void strv_free(char **l) {
+        if (!l)
+                return;
+        for (char **p = l; *p; p++)
+                free(*p);
+        free(l);
+}
+
+static void strv_freep(char ***l) {
+        strv_free(*l);
+}
+
+Config *config_free(Config *c) {
+        if (!c)
+                return NULL;
+        strv_free(c->roots);
+        free(c->docker_data_root);
+        free(c);
+        return NULL;
+}
+
+void config_freep(Config **c) {
+        *c = config_free(*c);
+}
+
+static bool roots_contain(char *const *roots, size_t n, const char *p) {
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(roots[i], p) == 0)
+                        return true;
+        return false;
+}
+
+/* Append p (taking ownership) unless it is already listed, keeping the NULL terminator. */
+static int roots_append(char ***roots, size_t *n, char *p) {
+        char **l;
+
+        if (roots_contain(*roots, *n, p)) {
+                free(p);
+                return 0;
+        }
+        l = reallocarray(*roots, *n + 2, sizeof(char *));
+        if (!l) {
+                free(p);
+                return -ENOMEM;
+        }
+        l[(*n)++] = p;
+        l[*n] = NULL;
+        *roots = l;
+        return 0;
+}
+
+/* An empty, NULL-terminated list. */
+static int roots_new_empty(char ***ret) {
+        char **l = calloc(1, sizeof(char *));
+
+        if (!l)
+                return -ENOMEM;
+        *ret = l;
+        return 0;
+}
+
+int config_new_default(Config **ret) {
+        _cleanup_(config_freep) Config *c = NULL;
+        int r;
+
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+
+        r = roots_new_empty(&c->roots);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(default_roots); i++) {
+                char *p = strdup(default_roots[i]);
+                if (!p)
+                        return -ENOMEM;
+                r = roots_append(&c->roots, &c->n_roots, p);
+                if (r < 0)
+                        return r;
+        }
+
+        c->docker_data_root = strdup(CONFIG_DEFAULT_DOCKER_DATA_ROOT);
+        if (!c->docker_data_root)
+                return -ENOMEM;
+        c->reap_timeout_usec = CONFIG_DEFAULT_REAP_TIMEOUT_USEC;
+        c->log_target = LOG_TARGET_AUTO;
+        c->log_level = CONFIG_DEFAULT_LOG_LEVEL;
+
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+/*
+ * Validate an absolute path and return a normalized copy (repeated and trailing slashes dropped).
+ * "." and ".." components, control characters and an over-long path are refused with a reason;
+ * so is any '*', unless allow_glob and it is the whole last component.
+ * Returns 0 and *ret, -EINVAL with *ret_reason set, or -ENOMEM.
+ */
+static int path_normalize(const char *s, bool allow_glob, char **ret, const char **ret_reason) {
+        _cleanup_free_ char *out = NULL;
+        size_t len = 0;
+        const char *p = s;
+
+        if (*s != '/') {
+                *ret_reason = "not an absolute path";
+                return -EINVAL;
+        }
+        for (const char *q = s; *q; q++)
+                if ((unsigned char) *q < 0x20 || *q == 0x7f) {
+                        *ret_reason = "contains a control character";
+                        return -EINVAL;
+                }
+        if (strlen(s) >= PATH_MAX) {
+                *ret_reason = "path too long";
+                return -EINVAL;
+        }
+
+        out = malloc(strlen(s) + 2);
+        if (!out)
+                return -ENOMEM;
+
+        for (;;) {
+                size_t n;
+
+                p += strspn(p, "/");
+                if (!*p)
+                        break;
+                n = strcspn(p, "/");
+
+                if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
+                        *ret_reason = "contains a '.' or '..' component";
+                        return -EINVAL;
+                }
+                if (memchr(p, '*', n)) {
+                        bool last = p[n + strspn(p + n, "/")] == '\0';
+                        if (!allow_glob || n != 1 || !last) {
+                                *ret_reason = allow_glob ?
+                                        "'*' is only allowed as the whole last component" :
+                                        "'*' is not allowed here";
+                                return -EINVAL;
+                        }
+                }
+
+                out[len++] = '/';
+                memcpy(out + len, p, n);
+                len += n;
+                p += n;
+        }
+        if (len == 0)
+                out[len++] = '/';
+        out[len] = '\0';
+
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+int config_set_roots(Config *c, char *const *roots, size_t n) {
+        _cleanup_(strv_freep) char **l = NULL;
+        size_t m = 0;
+        int r;
+
+        r = roots_new_empty(&l);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                const char *reason;
+                char *p;
+
+                r = path_normalize(roots[i], /* allow_glob= */ true, &p, &reason);
+                if (r < 0)
+                        return r;
+                r = roots_append(&l, &m, p);
+                if (r < 0)
+                        return r;
+        }
+
+        strv_free(c->roots);
+        c->roots = TAKE_PTR(l);
+        c->n_roots = m;
+        return 0;
+}
+
+/*
+ * Parse a duration: "2", "0.5", "1.5s", "250ms", "500us" (also "sec", "msec", "usec"). Digits
+ * finer than a microsecond are ignored. Returns 0 and *ret, or -EINVAL (-ERANGE when absurdly
+ * large); the [min, max] range is checked by the caller so that it can say so.
+ */
+static int parse_duration_usec(const char *s, uint64_t *ret) {
+        uint64_t unit = USEC_PER_SEC, whole = 0, frac = 0;
+        const char *p = s, *int_start, *frac_start = NULL, *frac_end = NULL;
+
+        int_start = p;
+        while (*p >= '0' && *p <= '9') {
+                if (whole > UINT64_C(1000000000))
+                        return -ERANGE;
+                whole = whole * 10 + (uint64_t) (*p - '0');
+                p++;
+        }
+        if (p == int_start)
+                return -EINVAL;
+        if (*p == '.') {
+                frac_start = ++p;
+                while (*p >= '0' && *p <= '9')
+                        p++;
+                frac_end = p;
+                if (frac_end == frac_start)
+                        return -EINVAL;
+        }
+        p += strspn(p, " \t");
+
+        if (*p == '\0' || strcmp(p, "s") == 0 || strcmp(p, "sec") == 0)
+                unit = USEC_PER_SEC;
+        else if (strcmp(p, "ms") == 0 || strcmp(p, "msec") == 0)
+                unit = USEC_PER_MSEC;
+        else if (strcmp(p, "us") == 0 || strcmp(p, "usec") == 0)
+                unit = 1;
+        else
+                return -EINVAL;
+
+        if (frac_start) {
+                uint64_t scale = unit;
+                for (const char *q = frac_start; q < frac_end && scale >= 10; q++) {
+                        scale /= 10;
+                        frac += (uint64_t) (*q - '0') * scale;
+                }
+        }
+
+        *ret = whole * unit + frac;
+        return 0;
+}
+
+/* The state of one config_load() call. */
+typedef struct Parser {
+        Config *config;
+        FILE *err_log;
+        const char *file;
+        unsigned line;
+        bool roots_assigned;      /* a Roots= was seen: the built-in list is gone */
+        bool in_section;          /* any section header seen in this file */
+        bool known_section;
+        char section[32];
+        unsigned n_errors;
+} Parser;
+
+__attribute__((format(printf, 3, 4)))
+static void parser_log(Parser *ps, bool error, const char *fmt, ...) {
+        va_list ap;
+
+        if (error)
+                ps->n_errors++;
+        if (!ps->err_log)
+                return;
+        if (ps->line > 0)
+                fprintf(ps->err_log, "%s:%u: %s: ", ps->file, ps->line, error ? "error" : "warning");
+        else
+                fprintf(ps->err_log, "%s: %s: ", ps->file, error ? "error" : "warning");
+        va_start(ap, fmt);
+        vfprintf(ps->err_log, fmt, ap);
+        va_end(ap);
+        fputc('\n', ps->err_log);
+}
+
+static int parse_roots(Parser *ps, const char *value) {
+        _cleanup_(strv_freep) char **l = NULL;
+        size_t n = 0;
+        const char *p = value;
+        int r;
+
+        if (!ps->roots_assigned || *value == '\0') {
+                /* The first assignment replaces the built-in list; an empty one empties it. */
+                r = roots_new_empty(&l);
+                if (r < 0)
+                        return r;
+        } else {
+                /* Build the appended list aside, so that a bad word leaves the old one intact. */
+                r = roots_new_empty(&l);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < ps->config->n_roots; i++) {
+                        char *d = strdup(ps->config->roots[i]);
+                        if (!d)
+                                return -ENOMEM;
+                        r = roots_append(&l, &n, d);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        for (;;) {
+                _cleanup_free_ char *word = NULL;
+                const char *reason;
+                char *norm;
+                size_t k;
+
+                p += strspn(p, WHITESPACE);
+                if (!*p)
+                        break;
+                k = strcspn(p, WHITESPACE);
+                word = strndup(p, k);
+                if (!word)
+                        return -ENOMEM;
+                p += k;
+
+                r = path_normalize(word, /* allow_glob= */ true, &norm, &reason);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        parser_log(ps, true, "Invalid root '%s' in Roots=: %s, ignoring the assignment.",
+                                   word, reason);
+                        return 0;
+                }
+                r = roots_append(&l, &n, norm);
+                if (r < 0)
+                        return r;
+        }
+
+        strv_free(ps->config->roots);
+        ps->config->roots = TAKE_PTR(l);
+        ps->config->n_roots = n;
+        ps->roots_assigned = true;
+        return 0;
+}
+
+static int parse_docker_data_root(Parser *ps, const char *value) {
+        const char *reason;
+        char *norm;
+        int r;
+
+        if (*value == '\0')
+                value = CONFIG_DEFAULT_DOCKER_DATA_ROOT;
+
+        r = path_normalize(value, /* allow_glob= */ false, &norm, &reason);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                parser_log(ps, true, "Invalid DockerDataRoot= '%s': %s, ignoring.", value, reason);
+                return 0;
+        }
+        free(ps->config->docker_data_root);
+        ps->config->docker_data_root = norm;
+        return 0;
+}
+
+static int parse_reap_timeout(Parser *ps, const char *value) {
+        uint64_t usec;
+        int r;
+
+        if (*value == '\0') {
+                ps->config->reap_timeout_usec = CONFIG_DEFAULT_REAP_TIMEOUT_USEC;
+                return 0;
+        }
+        r = parse_duration_usec(value, &usec);
+        if (r < 0 && r != -ERANGE) {
+                parser_log(ps, true,
+                           "Invalid ReapTimeoutSec= '%s': expected seconds like '2', '0.5' or '250ms', ignoring.",
+                           value);
+                return 0;
+        }
+        if (r == -ERANGE || usec < CONFIG_REAP_TIMEOUT_MIN_USEC || usec > CONFIG_REAP_TIMEOUT_MAX_USEC) {
+                parser_log(ps, true, "ReapTimeoutSec= '%s' is out of range [0.001, 60] seconds, ignoring.",
+                           value);
+                return 0;
+        }
+        ps->config->reap_timeout_usec = usec;
+        return 0;
+}
+
+static int parse_log_target(Parser *ps, const char *value) {
+        LogTarget t = *value == '\0' ? LOG_TARGET_AUTO : log_target_from_string(value);
+
+        if (t < 0) {
+                parser_log(ps, true, "Invalid Target= '%s': expected auto, journal or console, ignoring.",
+                           value);
+                return 0;
+        }
+        ps->config->log_target = t;
+        return 0;
+}
+
+static int parse_log_level(Parser *ps, const char *value) {
+        int l = *value == '\0' ? CONFIG_DEFAULT_LOG_LEVEL : config_log_level_from_string(value);
+
+        if (l < 0) {
+                parser_log(ps, true,
+                           "Invalid Level= '%s': expected err, warning, notice, info or debug, ignoring.",
+                           value);
+                return 0;
+        }
+        ps->config->log_level = l;
+        return 0;
+}
+
+static const struct {
+        const char *section;
+        const char *key;
+        int (*parse)(Parser *ps, const char *value);
+} key_table[] = {
+        { "Watch", "Roots",          parse_roots },
+        { "Watch", "DockerDataRoot", parse_docker_data_root },
+        { "Exit",  "ReapTimeoutSec", parse_reap_timeout },
+        { "Log",   "Target",         parse_log_target },
+        { "Log",   "Level",          parse_log_level },
+};
+
+static bool section_is_known(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(key_table); i++)
+                if (strcmp(key_table[i].section, name) == 0)
+                        return true;
+        return false;
+}
+
+/* Remove leading and trailing whitespace in place; returns the new start. */
+static char *strstrip(char *s) {
+        size_t n;
+
+        s += strspn(s, WHITESPACE);
+        n = strlen(s);
+        while (n > 0 && strchr(WHITESPACE, s[n - 1]))
+                s[--n] = '\0';
+        return s;
+}
+
+static void parser_section(Parser *ps, char *l, size_t n) {
+        char *name;
+
+        if (n < 2 || l[n - 1] != ']') {
+                parser_log(ps, true, "Invalid section header '%s'.", l);
+                /* Keys up to the next valid header are ignored rather than misattributed. */
+                ps->in_section = true;
+                ps->known_section = false;
+                ps->section[0] = '\0';
+                return;
+        }
+        l[n - 1] = '\0';
+        name = l + 1;
+        ps->in_section = true;
+        ps->known_section = section_is_known(name);
+        if (ps->known_section)
+                snprintf(ps->section, sizeof(ps->section), "%s", name);
+        else {
+                ps->section[0] = '\0';
+                if (strncmp(name, "X-", 2) != 0)
+                        parser_log(ps, false, "Unknown section '%s', ignoring.", name);
+        }
+}
+
+static int parser_line(Parser *ps, char *raw) {
+        char *l = strstrip(raw), *eq, *key, *value;
+        size_t n = strlen(l);
+
+        if (n == 0 || l[0] == '#' || l[0] == ';')
+                return 0;
+
+        if (l[0] == '[') {
+                parser_section(ps, l, n);
+                return 0;
+        }
+
+        eq = strchr(l, '=');
+        if (!eq) {
+                parser_log(ps, true, "Missing '=' in '%s'.", l);
+                return 0;
+        }
+        *eq = '\0';
+        key = strstrip(l);
+        value = strstrip(eq + 1);
+        if (*key == '\0') {
+                parser_log(ps, true, "Missing key name before '='.");
+                return 0;
+        }
+
+        if (!ps->in_section) {
+                parser_log(ps, false, "Assignment '%s=' outside of any section, ignoring.", key);
+                return 0;
+        }
+        if (!ps->known_section)
+                return 0; /* already warned about the section */
+
+        for (size_t i = 0; i < ELEMENTSOF(key_table); i++)
+                if (strcmp(key_table[i].section, ps->section) == 0 &&
+                    strcmp(key_table[i].key, key) == 0)
+                        return key_table[i].parse(ps, value);
+
+        parser_log(ps, false, "Unknown key '%s' in section [%s], ignoring.", key, ps->section);
+        return 0;
+}
+
+/*
+ * Parse one file into ps->config. Returns 0 (syntax and value problems are counted in
+ * ps->n_errors), -ENOENT if it does not exist (nothing logged), another -errno on I/O errors
+ * (logged), or -ENOMEM.
+ */
+static int parser_file(Parser *ps, const char *path) {
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        int r = 0;
+
+        ps->file = path;
+        ps->line = 0;
+        ps->in_section = false;
+        ps->known_section = false;
+        ps->section[0] = '\0';
+
+        f = fopen(path, "re");
+        if (!f) {
+                r = -errno;
+                if (r != -ENOENT)
+                        parser_log(ps, true, "Failed to open: %s", strerror(-r));
+                return r;
+        }
+
+        for (;;) {
+                ssize_t k;
+
+                errno = 0;
+                k = getline(&buf, &size, f);
+                if (k < 0) {
+                        if (ferror(f)) {
+                                r = errno > 0 ? -errno : -EIO;
+                                ps->line = 0;
+                                parser_log(ps, true, "Failed to read: %s", strerror(-r));
+                                return r;
+                        }
+                        break;
+                }
+                ps->line++;
+                if (strlen(buf) != (size_t) k) {
+                        parser_log(ps, true, "Line contains a NUL byte.");
+                        continue;
+                }
+                r = parser_line(ps, buf);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int dropin_filter(const struct dirent *de) {
+        size_t n = strlen(de->d_name);
+
+        return de->d_name[0] != '.' && n > 5 && strcmp(de->d_name + n - 5, ".conf") == 0;
+}
+
+static int dropin_compare(const struct dirent **a, const struct dirent **b) {
+        return strcmp((*a)->d_name, (*b)->d_name); /* lexical, independent of the locale */
+}
+
+static int parser_dropins(Parser *ps, const char *path) {
+        _cleanup_free_ char *dir = NULL;
+        struct dirent **names = NULL;
+        int n, r = 0;
+
+        if (asprintf(&dir, "%s.d", path) < 0)
+                return -ENOMEM;
+
+        n = scandir(dir, &names, dropin_filter, dropin_compare);
+        if (n < 0) {
+                r = -errno;
+                if (r == -ENOENT || r == -ENOTDIR)
+                        return 0;
+                ps->file = dir;
+                ps->line = 0;
+                parser_log(ps, true, "Failed to list drop-ins: %s", strerror(-r));
+                return r;
+        }
+
+        for (int i = 0; i < n; i++) {
+                _cleanup_free_ char *p = NULL;
+                struct stat st;
+
+                if (r < 0)
+                        goto next;
+                if (asprintf(&p, "%s/%s", dir, names[i]->d_name) < 0) {
+                        r = -ENOMEM;
+                        goto next;
+                }
+                /* Follow symlinks; skip directories and the like, and files gone meanwhile. */
+                if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
+                        goto next;
+                r = parser_file(ps, p);
+                if (r == -ENOENT)
+                        r = 0;
+        next:
+                free(names[i]);
+        }
+        free(names);
+        return r;
+}
+
+int config_load(const char *path, bool allow_missing, FILE *err_log, Config **ret) {
+        _cleanup_(config_freep) Config *c = NULL;
+        Parser ps = { .err_log = err_log };
+        bool is_default;
+        int r;
+
+        is_default = !path || strcmp(path, CONFIG_DEFAULT_PATH) == 0;
+        if (!path)
+                path = CONFIG_DEFAULT_PATH;
+
+        r = config_new_default(&c);
+        if (r < 0)
+                return r;
+        ps.config = c;
+
+        r = parser_file(&ps, path);
+        if (r == -ENOENT) {
+                if (!is_default && !allow_missing) {
+                        ps.line = 0;
+                        parser_log(&ps, true, "Configuration file not found.");
+                        return r;
+                }
+        } else if (r < 0)
+                return r;
+
+        r = parser_dropins(&ps, path);
+        if (r < 0)
+                return r;
+
+        if (ps.n_errors > 0)
+                return -EINVAL;
+
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+static void dump_usec(FILE *f, uint64_t usec) {
+        uint64_t frac = usec % USEC_PER_SEC;
+        char digits[8];
+        int n;
+
+        if (frac == 0) {
+                fprintf(f, "%" PRIu64, usec / USEC_PER_SEC);
+                return;
+        }
+        n = snprintf(digits, sizeof(digits), "%06" PRIu64, frac);
+        while (n > 0 && digits[n - 1] == '0')
+                digits[--n] = '\0';
+        fprintf(f, "%" PRIu64 ".%s", usec / USEC_PER_SEC, digits);
+}
+
+void config_dump(const Config *c, FILE *f) {
+        const char *s;
+
+        fputs("# Effective configuration of container-watchd (see container-watchd.conf(5)).\n", f);
+        fputs("[Watch]\n", f);
+        /* The first Roots= replaces the built-in list and later ones append; an empty list is
+         * written as a bare "Roots=". */
+        if (c->n_roots == 0)
+                fputs("Roots=\n", f);
+        for (size_t i = 0; i < c->n_roots; i++)
+                fprintf(f, "Roots=%s\n", c->roots[i]);
+        fprintf(f, "DockerDataRoot=%s\n", c->docker_data_root);
+
+        fputs("\n[Exit]\nReapTimeoutSec=", f);
+        dump_usec(f, c->reap_timeout_usec);
+        fputc('\n', f);
+
+        fputs("\n[Log]\n", f);
+        s = log_target_to_string(c->log_target);
+        fprintf(f, "Target=%s\n", s ? s : "auto");
+        s = config_log_level_to_string(c->log_level);
+        fprintf(f, "Level=%s\n", s ? s : "info");
+}
