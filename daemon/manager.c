@@ -27,6 +27,7 @@
 #include "metadata.h"
 #include "notify.h"
 #include "pidwatch.h"
+#include "record.h"
 #include "runc-state.h"
 #include "statedir.h"
 #include "util/cleanup.h"
@@ -60,11 +61,13 @@ struct Container {
 
 struct Manager {
         sd_event *event;
-        sd_event_source *sig_term, *sig_int, *sig_hup, *status_defer;
+        sd_event_source *sig_term, *sig_int, *sig_hup, *status_defer, *compact_defer;
         StateDir *statedir;
         Config *config;
         ManagerOptions opts;
         void *containers;            /* tsearch tree of Container* by path */
+        size_t n_containers;         /* in the table (live and tombstones) */
+        Record *record;              /* NULL: running without one */
         Container *detached;
         unsigned n_tracked;          /* live, with a pidfd */
         unsigned n_untracked;
@@ -113,11 +116,19 @@ static void manager_status_dirty(Manager *m) {
                 (void) sd_event_source_set_enabled(m->status_defer, SD_EVENT_ONESHOT);
 }
 
+static void container_record(Manager *m, const Container *c, const char *op);
+
+static void container_unlink(Manager *m, Container *c) {
+        (void) tdelete(c, &m->containers, container_cmp);
+        c->in_table = false;
+        m->n_containers--;
+}
+
 static void container_remove(Manager *m, Container *c) {
-        if (c->in_table) {
-                (void) tdelete(c, &m->containers, container_cmp);
-                c->in_table = false;
-        } else {
+        container_record(m, c, "forget");
+        if (c->in_table)
+                container_unlink(m, c);
+        else {
                 for (Container **p = &m->detached; *p; p = &(*p)->detached_next)
                         if (*p == c) {
                                 *p = c->detached_next;
@@ -126,6 +137,34 @@ static void container_remove(Manager *m, Container *c) {
         }
         container_free(c);
         manager_status_dirty(m);
+}
+
+/* ---------------------------------------------------------------- the persistent record */
+
+static RecordEntry container_to_entry(const Container *c) {
+        return (RecordEntry) {
+                .path = c->path, .pid = c->pid, .start_ticks = c->start_ticks, .exited = c->exited,
+                .id = c->id, .ns = c->ns, .name = c->meta.name, .image = c->meta.image,
+                .manager = (char *) c->meta.manager, .runtime = (char *) runtime_to_string(c->runtime),
+                .pod_name = c->meta.pod_name, .pod_namespace = c->meta.pod_namespace,
+                .pod_uid = c->meta.pod_uid, .k8s_container_name = c->meta.k8s_container_name,
+                .created_usec = c->created_usec,
+        };
+}
+
+static void container_record(Manager *m, const Container *c, const char *op) {
+        RecordEntry e;
+        int r;
+
+        if (!m->record)
+                return;
+        e = container_to_entry(c);
+        r = record_append(m->record, op, &e);
+        if (r < 0)
+                log_warning_errno(r, "Failed to append to the record of reported events: %m");
+        /* Let the log grow to a few times what it describes, then write it anew. */
+        if (record_n_lines(m->record) > 2 * m->n_containers + 1024 && m->compact_defer)
+                (void) sd_event_source_set_enabled(m->compact_defer, SD_EVENT_ONESHOT);
 }
 
 /* ---------------------------------------------------------------- events */
@@ -299,6 +338,7 @@ static void manager_on_container_exit(PidWatch *w, const ExitStatus *st, uint64_
         c->watch = pidwatch_free(c->watch);
         m->n_tracked--;
         c->exited = true;
+        container_record(m, c, "exited");
         c->oom_fd = safe_close(c->oom_fd);
         if (!c->in_table)
                 container_remove(m, c); /* superseded or its directory is gone: nothing to remember */
@@ -389,6 +429,7 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
         Manager *m = userdata;
         _cleanup_(runc_state_freep) RuncState *s = NULL;
         ExitStatus gone = EXIT_STATUS_UNKNOWN;
+        RecordEntry *rec = NULL;
         Container *c, *old;
         int r;
 
@@ -403,10 +444,9 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
         if (old) {
                 /* Another incarnation at this path (docker restart keeps the path): forget a reported
                  * one; keep watching a live one until it is reported. */
-                (void) tdelete(old, &m->containers, container_cmp);
-                old->in_table = false;
+                container_unlink(m, old);
                 if (old->exited || !old->watch)
-                        container_free(old);
+                        container_remove(m, old);
                 else {
                         old->detached_next = m->detached;
                         m->detached = old;
@@ -418,12 +458,24 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
                 return (void) log_error("Out of memory.");
         c->seen = true;
 
+        /* What an earlier run of the daemon reported about this very incarnation. */
+        if (m->record)
+                rec = record_take(m->record, e->path, s->pid, s->start_ticks);
+
+        if (rec && rec->exited) {
+                c->exited = true; /* reported before the restart: remember, say nothing */
+                goto insert;
+        }
+
         r = pidwatch_new(m->event, s->pid, s->start_ticks, m->config->reap_timeout_usec,
                          manager_on_container_dead, manager_on_container_exit, c, &c->watch, &gone);
         if (r == -ESRCH) {
                 /* Gone before we looked: one late exit, never tracked (DESIGN.md §1, Identity). */
-                container_emit_exited(c, &gone, 0, /* late= */ true);
                 c->exited = true;
+                container_emit_exited(c, &gone, 0, /* late= */ true);
+                if (!rec)
+                        container_record(m, c, "started");
+                container_record(m, c, "exited");
         } else if (r == -EMFILE || r == -ENFILE) {
                 if (!m->warned_fd_limit) {
                         log_id_errno(LOG_ERR, r, MESSAGE_ID_RESOURCE_LIMIT,
@@ -433,24 +485,34 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
                 }
                 c->untracked = true;
                 m->n_untracked++;
-                container_emit_started(c);
+                if (!rec) {
+                        container_emit_started(c);
+                        container_record(m, c, "started");
+                }
         } else if (r < 0) {
                 log_warning_errno(r, "Failed to watch pid %d of container '%s', ignoring: %m", (int) s->pid, e->path);
                 container_free(c);
+                record_entry_free(rec);
                 return;
         } else {
                 m->n_tracked++;
                 container_read_ns_inodes(c, s);
                 container_oom_open(c, s);
-                container_emit_started(c);
+                if (!rec) { /* else: started was reported before the restart */
+                        container_emit_started(c);
+                        container_record(m, c, "started");
+                }
         }
 
+insert:
+        record_entry_free(rec);
         if (!tsearch(c, &m->containers, container_cmp)) {
                 log_error("Out of memory.");
                 container_free(c);
                 return;
         }
         c->in_table = true;
+        m->n_containers++;
         manager_status_dirty(m);
 }
 
@@ -463,8 +525,7 @@ static void container_dir_gone(Manager *m, Container *c) {
                 container_remove(m, c);
         } else {
                 /* still alive (or its exit is being processed): keep watching, forget at the exit */
-                (void) tdelete(c, &m->containers, container_cmp);
-                c->in_table = false;
+                container_unlink(m, c);
                 c->detached_next = m->detached;
                 m->detached = c;
         }
@@ -619,6 +680,87 @@ static int manager_on_sighup(sd_event_source *s, const struct signalfd_siginfo *
         return manager_reload(userdata);
 }
 
+typedef struct CompactIter {
+        Collect all;
+        size_t i;
+        RecordEntry cur;
+} CompactIter;
+
+static const RecordEntry *compact_next(void *userdata) {
+        CompactIter *it = userdata;
+
+        if (it->i >= it->all.n)
+                return NULL;
+        it->cur = container_to_entry(it->all.items[it->i++]);
+        return &it->cur;
+}
+
+static void manager_compact_record(Manager *m) {
+        CompactIter it = {};
+        int r;
+
+        if (!m->record)
+                return;
+        /* the table holds every incarnation the record must remember; superseded ones being
+         * watched are in the detached list */
+        twalk_r(m->containers, collect_action, &it.all);
+        for (Container *c = m->detached; c; c = c->detached_next) {
+                Collect *l = &it.all;
+
+                if (l->n == l->cap) {
+                        size_t cap = l->cap ? l->cap * 2 : 64;
+                        Container **n = realloc(l->items, cap * sizeof(*n));
+
+                        if (!n)
+                                break;
+                        l->items = n;
+                        l->cap = cap;
+                }
+                l->items[l->n++] = c;
+        }
+        r = record_compact(m->record, compact_next, &it);
+        if (r < 0)
+                log_warning_errno(r, "Failed to compact the record of reported events: %m");
+        free(it.all.items);
+}
+
+static int manager_on_compact_defer(sd_event_source *s, void *userdata) {
+        (void) s;
+        manager_compact_record(userdata);
+        return 0;
+}
+
+/*
+ * After the start-up scan: containers the record says were running but that no root holds any more
+ * ended while the daemon was not running. Report each once, late, with what the record remembers.
+ */
+static void manager_finish_record(Manager *m) {
+        RecordEntry *e;
+
+        if (!m->record)
+                return;
+        while ((e = record_take_any(m->record))) {
+                if (!e->exited) {
+                        Container c = {
+                                .manager = m, .path = e->path, .id = e->id, .ns = e->ns, .pid = e->pid,
+                                .start_ticks = e->start_ticks, .created_usec = e->created_usec, .oom_fd = -1,
+                                .runtime = streq_ptr(e->runtime, "crun") ? RUNTIME_CRUN : RUNTIME_RUNC,
+                                .meta = {
+                                        .manager = e->manager ? e->manager : "runc", .name = e->name,
+                                        .image = e->image, .pod_name = e->pod_name,
+                                        .pod_namespace = e->pod_namespace, .pod_uid = e->pod_uid,
+                                        .k8s_container_name = e->k8s_container_name,
+                                },
+                        };
+
+                        if (c.id)
+                                container_emit_exited(&c, &EXIT_STATUS_UNKNOWN, 0, /* late= */ true);
+                }
+                record_entry_free(e);
+        }
+        manager_compact_record(m);
+}
+
 /* ---------------------------------------------------------------- lifecycle */
 
 LogTarget log_target_resolve(LogTarget t) {
@@ -667,6 +809,11 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret) {
         r = sd_event_add_defer(m->event, &m->status_defer, manager_on_status_defer, m);
         if (r < 0)
                 return r;
+        r = sd_event_add_defer(m->event, &m->compact_defer, manager_on_compact_defer, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(m->compact_defer, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(m->compact_defer, "record-compact");
         (void) sd_event_source_set_enabled(m->status_defer, SD_EVENT_OFF);
         (void) sd_event_source_set_description(m->status_defer, "status");
         /* The watchdog is pinged from the loop: a wedged loop gets the service restarted. */
@@ -691,11 +838,25 @@ int manager_start(Manager *m) {
         log_debug("Kernel: pidfd %s, POLLHUP at reap %s, PIDFD_INFO_EXIT %s.", caps.pidfd ? "yes" : "no",
                   caps.hup_at_reap ? "yes" : "no", caps.info_exit ? "yes" : "no");
 
+        {
+                const char *dir = m->opts.record_dir ?: record_default_dir();
+                unsigned other_boot = 0;
+
+                r = record_open(dir, &m->record, &other_boot);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to open the record of reported events in '%s', "
+                                          "a restart may repeat or miss events: %m", dir);
+                else if (other_boot > 0)
+                        log_notice("%u containers were still running at the end of the previous boot; "
+                                   "they ended with it and are not reported one by one.", other_boot);
+        }
+
         manager_on_rescan_begin(m);
         r = statedir_set_roots(m->statedir, m->config->roots);
         manager_on_rescan_end(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the state roots: %m");
+        manager_finish_record(m);
 
         m->ready = true;
         manager_status_text(m, status, sizeof(status));
@@ -734,6 +895,8 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sig_int);
         sd_event_source_disable_unref(m->sig_hup);
         sd_event_source_disable_unref(m->status_defer);
+        sd_event_source_disable_unref(m->compact_defer);
+        m->record = record_free(m->record);
         sd_event_unref(m->event);
         config_free(m->config);
         free(m);

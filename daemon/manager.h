@@ -17,6 +17,7 @@ typedef struct ManagerOptions {
         char **cmdline_roots;          /* -r: replaces the configured roots, also across reloads */
         bool json;                     /* --json */
         int log_target_override;       /* a LogTarget, or -1 to use the configuration's */
+        const char *record_dir;        /* NULL: $STATE_DIRECTORY or /var/lib/container-watchd */
 } ManagerOptions;
 
 /*

@@ -364,6 +364,8 @@ static int root_attach(StateDir *sd, Root *root) {
         Watch *w;
         int r;
 
+        if (!sd->in_rescan)
+                log_id(LOG_INFO, MESSAGE_ID_ROOT_CHANGED, "Watching state root '%s'.", root->pattern);
         if (!root->wildcard) {
                 r = root_dir_watch_and_scan(sd, root, root->base, root->ns);
                 if (r < 0)
@@ -377,7 +379,6 @@ static int root_attach(StateDir *sd, Root *root) {
                         log_warning_errno(r, "Failed to scan '%s': %m", root->base);
         }
         root->watched = true;
-        log_id(LOG_INFO, MESSAGE_ID_ROOT_CHANGED, "Watching state root '%s'.", root->pattern);
         return 0;
 }
 

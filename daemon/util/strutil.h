@@ -32,6 +32,9 @@ int strcmp_ptr(const char *a, const char *b);
 static inline bool streq(const char *a, const char *b) {
         return strcmp(a, b) == 0;
 }
+static inline bool streq_ptr(const char *a, const char *b) {
+        return strcmp_ptr(a, b) == 0;
+}
 static inline bool isempty(const char *s) {
         return !s || !*s;
 }

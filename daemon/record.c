@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The persistent record of reported events (see record.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-id128.h>
+
+#include "record.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/strutil.h"
+
+#define RECORD_FILE "reported"
+#define RECORD_TMP  "reported.tmp"
+#define RECORD_SIZE_MAX (256 * 1024 * 1024)
+
+struct Record {
+        int dirfd;
+        int fd;                 /* O_APPEND */
+        char boot[33];
+        void *pending;          /* tsearch tree of RecordEntry* */
+        unsigned n_lines;
+};
+
+static int entry_cmp(const void *a, const void *b) {
+        const RecordEntry *x = a, *y = b;
+        int c = strcmp(x->path, y->path);
+
+        if (c != 0)
+                return c;
+        if (x->pid != y->pid)
+                return x->pid < y->pid ? -1 : 1;
+        return (x->start_ticks > y->start_ticks) - (x->start_ticks < y->start_ticks);
+}
+
+void record_entry_free(RecordEntry *e) {
+        if (!e)
+                return;
+        free(e->path);
+        free(e->id);
+        free(e->ns);
+        free(e->name);
+        free(e->image);
+        free(e->manager);
+        free(e->runtime);
+        free(e->pod_name);
+        free(e->pod_namespace);
+        free(e->pod_uid);
+        free(e->k8s_container_name);
+        free(e);
+}
+
+static void entry_free_action(void *p) {
+        record_entry_free(p);
+}
+
+/* The string fields of an entry, for (de)serialisation in one place. */
+#define ENTRY_STRINGS(e)                                                                             \
+        { "id", &(e)->id }, { "ns", &(e)->ns }, { "name", &(e)->name }, { "image", &(e)->image },     \
+        { "manager", &(e)->manager }, { "runtime", &(e)->runtime }, { "pod_name", &(e)->pod_name }, \
+        { "pod_namespace", &(e)->pod_namespace }, { "pod_uid", &(e)->pod_uid },                      \
+        { "k8s_container_name", &(e)->k8s_container_name }
+
+typedef struct StringField {
+        const char *key;
+        char **value;
+} StringField;
+
+static RecordEntry *entry_from_json(json_t *o) {
+        RecordEntry *e = calloc(1, sizeof(*e));
+        const char *path = json_string_value(json_object_get(o, "path"));
+        json_int_t pid = json_integer_value(json_object_get(o, "pid"));
+        json_t *start = json_object_get(o, "start"), *created = json_object_get(o, "created");
+
+        if (!e)
+                return NULL;
+        if (!path || pid <= 0 || pid > INT32_MAX || !json_is_integer(start) || json_integer_value(start) < 0)
+                goto fail;
+        e->path = strdup(path);
+        if (!e->path)
+                goto fail;
+        e->pid = (pid_t) pid;
+        e->start_ticks = (uint64_t) json_integer_value(start);
+        if (json_is_integer(created) && json_integer_value(created) > 0)
+                e->created_usec = (uint64_t) json_integer_value(created);
+        {
+                StringField f[] = { ENTRY_STRINGS(e) };
+
+                for (size_t i = 0; i < ELEMENTSOF(f); i++) {
+                        const char *v = json_string_value(json_object_get(o, f[i].key));
+
+                        if (v && !(*f[i].value = strdup(v)))
+                                goto fail;
+                }
+        }
+        return e;
+fail:
+        record_entry_free(e);
+        return NULL;
+}
+
+static json_t *entry_to_json(const char *op, const RecordEntry *e, bool full) {
+        json_t *o = json_object();
+
+        if (!o)
+                return NULL;
+        (void) json_object_set_new(o, "op", json_string(op));
+        (void) json_object_set_new(o, "path", json_string(e->path));
+        (void) json_object_set_new(o, "pid", json_integer(e->pid));
+        (void) json_object_set_new(o, "start", json_integer((json_int_t) e->start_ticks));
+        if (full) {
+                StringField f[] = { ENTRY_STRINGS((RecordEntry *) e) };
+
+                if (e->created_usec > 0)
+                        (void) json_object_set_new(o, "created", json_integer((json_int_t) e->created_usec));
+                for (size_t i = 0; i < ELEMENTSOF(f); i++)
+                        if (*f[i].value)
+                                (void) json_object_set_new(o, f[i].key, json_string(*f[i].value));
+        }
+        return o;
+}
+
+static int write_line(int fd, json_t *o) {
+        _cleanup_free_ char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        size_t l;
+        ssize_t k;
+
+        if (!s)
+                return -ENOMEM;
+        l = strlen(s);
+        s[l] = '\n'; /* json_dumps' NUL becomes the newline: one write() per line */
+        k = write(fd, s, l + 1);
+        s[l] = 0;
+        if (k < 0)
+                return -errno;
+        return (size_t) k == l + 1 ? 0 : -EIO;
+}
+
+static void record_apply(Record *r, json_t *o) {
+        const char *op = json_string_value(json_object_get(o, "op"));
+        RecordEntry *e = entry_from_json(o);
+        void **p;
+
+        if (!op || !e) {
+                record_entry_free(e);
+                return;
+        }
+        p = tfind(e, &r->pending, entry_cmp);
+        if (streq(op, "started")) {
+                if (p) {
+                        RecordEntry *old = *(RecordEntry **) p;
+
+                        (void) tdelete(old, &r->pending, entry_cmp);
+                        record_entry_free(old);
+                }
+                if (tsearch(e, &r->pending, entry_cmp))
+                        e = NULL;
+        } else if (p && streq(op, "exited"))
+                (*(RecordEntry **) p)->exited = true;
+        else if (p && streq(op, "forget")) {
+                RecordEntry *old = *(RecordEntry **) p;
+
+                (void) tdelete(old, &r->pending, entry_cmp);
+                record_entry_free(old);
+        }
+        record_entry_free(e);
+}
+
+static unsigned count_unfinished;
+static void count_action(const void *nodep, VISIT which, void *closure) {
+        (void) closure;
+        if ((which == postorder || which == leaf) && !(*(RecordEntry *const *) nodep)->exited)
+                count_unfinished++;
+}
+
+static int record_load(Record *r, unsigned *ret_other_boot) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        char *line, *next;
+        bool header = false, same_boot = false;
+        int k;
+
+        k = read_file_at(r->dirfd, RECORD_FILE, RECORD_SIZE_MAX, &buf, &len);
+        if (k == -ENOENT)
+                return 0;
+        if (k < 0)
+                return k;
+        for (line = buf; line && *line; line = next) {
+                json_t *o;
+
+                next = strchr(line, '\n');
+                if (!next)
+                        break; /* a torn last line (crash mid-write): ignore it */
+                *next++ = 0;
+                o = json_loads(line, 0, NULL);
+                if (!json_is_object(o)) {
+                        json_decref(o);
+                        continue;
+                }
+                if (!header) {
+                        const char *boot = json_string_value(json_object_get(o, "boot"));
+
+                        header = true;
+                        same_boot = boot && streq(boot, r->boot);
+                        if (!json_object_get(o, "op")) {
+                                json_decref(o);
+                                continue;
+                        }
+                }
+                record_apply(r, o);
+                json_decref(o);
+        }
+        if (!same_boot && r->pending) {
+                count_unfinished = 0;
+                twalk_r(r->pending, count_action, NULL);
+                if (ret_other_boot)
+                        *ret_other_boot = count_unfinished;
+                tdestroy(r->pending, entry_free_action);
+                r->pending = NULL;
+        }
+        return 0;
+}
+
+static int record_open_append(Record *r) {
+        r->fd = safe_close(r->fd);
+        r->fd = openat(r->dirfd, RECORD_FILE, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        return r->fd < 0 ? -errno : 0;
+}
+
+int record_open(const char *dir, Record **ret, unsigned *ret_other_boot) {
+        Record *r;
+        sd_id128_t boot;
+        int k;
+
+        if (ret_other_boot)
+                *ret_other_boot = 0;
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        r = calloc(1, sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        r->fd = -1;
+        r->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (r->dirfd < 0) {
+                k = -errno;
+                record_free(r);
+                return k;
+        }
+        k = sd_id128_get_boot(&boot);
+        if (k < 0) {
+                record_free(r);
+                return k;
+        }
+        sd_id128_to_string(boot, r->boot);
+        k = record_load(r, ret_other_boot);
+        if (k >= 0)
+                k = record_open_append(r);
+        if (k < 0) {
+                record_free(r);
+                return k;
+        }
+        *ret = r;
+        return 0;
+}
+
+Record *record_free(Record *r) {
+        if (!r)
+                return NULL;
+        tdestroy(r->pending, entry_free_action);
+        safe_close(r->fd);
+        safe_close(r->dirfd);
+        free(r);
+        return NULL;
+}
+
+void record_freep(Record **r) {
+        record_free(*r);
+}
+
+RecordEntry *record_take(Record *r, const char *path, pid_t pid, uint64_t start_ticks) {
+        RecordEntry key = { .path = (char *) path, .pid = pid, .start_ticks = start_ticks }, *e;
+        void **p = tfind(&key, &r->pending, entry_cmp);
+
+        if (!p)
+                return NULL;
+        e = *(RecordEntry **) p;
+        (void) tdelete(e, &r->pending, entry_cmp);
+        return e;
+}
+
+RecordEntry *record_take_any(Record *r) {
+        RecordEntry *e;
+
+        if (!r->pending)
+                return NULL;
+        e = *(RecordEntry **) r->pending; /* the root node: any entry will do */
+        (void) tdelete(e, &r->pending, entry_cmp);
+        return e;
+}
+
+int record_append(Record *r, const char *op, const RecordEntry *e) {
+        json_t *o = entry_to_json(op, e, streq(op, "started"));
+        int k;
+
+        if (!o)
+                return -ENOMEM;
+        k = write_line(r->fd, o);
+        json_decref(o);
+        if (k >= 0)
+                r->n_lines++;
+        return k;
+}
+
+unsigned record_n_lines(const Record *r) {
+        return r->n_lines;
+}
+
+int record_compact(Record *r, const RecordEntry *(*next)(void *userdata), void *userdata) {
+        _cleanup_close_ int fd = -1;
+        const RecordEntry *e;
+        json_t *h;
+        int k;
+
+        fd = openat(r->dirfd, RECORD_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        h = json_pack("{s:s, s:i, s:s}", "record", "container-watchd", "version", 1, "boot", r->boot);
+        if (!h)
+                return -ENOMEM;
+        k = write_line(fd, h);
+        json_decref(h);
+        while (k >= 0 && (e = next(userdata))) {
+                json_t *o = entry_to_json("started", e, true);
+
+                if (!o)
+                        return -ENOMEM;
+                k = write_line(fd, o);
+                json_decref(o);
+                if (k >= 0 && e->exited) {
+                        o = entry_to_json("exited", e, false);
+                        if (!o)
+                                return -ENOMEM;
+                        k = write_line(fd, o);
+                        json_decref(o);
+                }
+        }
+        if (k < 0)
+                return k;
+        if (fsync(fd) < 0)
+                return -errno;
+        if (renameat(r->dirfd, RECORD_TMP, r->dirfd, RECORD_FILE) < 0)
+                return -errno;
+        (void) fsync(r->dirfd);
+        r->n_lines = 0;
+        return record_open_append(r);
+}
+
+const char *record_default_dir(void) {
+        static char buf[4096];
+        const char *e = getenv("STATE_DIRECTORY");
+
+        if (!isempty(e)) {
+                /* systemd passes a colon-separated list when several are configured */
+                snprintf(buf, sizeof(buf), "%.*s", (int) strcspn(e, ":"), e);
+                return buf;
+        }
+        return "/var/lib/container-watchd"; /* DESIGN.md §5, whatever the build prefix */
+}

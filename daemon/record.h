@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The persistent record of what has been reported, so that a restart of the daemon neither repeats
+ * nor loses an event (DESIGN.md §5). One file, "reported", in the state directory: a header naming
+ * the boot it belongs to, then one JSON object per line, appended as events are written:
+ *   {"op":"started", "path":..., "pid":..., "start":..., "id":..., identity fields...}
+ *   {"op":"exited",  "path":..., "pid":..., "start":...}
+ *   {"op":"forget",  "path":..., "pid":..., "start":...}
+ * It is compacted (written anew to a temporary file, fsync'd and renamed over the old one) at
+ * start-up and whenever the log has grown to several times what it describes. A record from an
+ * earlier boot is discarded: those containers are gone with the boot.
+ * Owns the file; knows nothing of the event loop or of containers beyond these fields.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+typedef struct Record Record;
+
+/* What a "started" line remembers: enough to write a meaningful late "exited" entry for a
+ * container that vanished while the daemon was not running. */
+typedef struct RecordEntry {
+        char *path;
+        pid_t pid;
+        uint64_t start_ticks;
+        bool exited;             /* its exit has been reported */
+        char *id, *ns, *name, *image, *manager, *runtime;
+        char *pod_name, *pod_namespace, *pod_uid, *k8s_container_name;
+        uint64_t created_usec;
+} RecordEntry;
+
+/*
+ * Open (creating dir if needed) and load the record in dir. Entries of the current boot are kept as
+ * "pending" for record_take(); a record of another boot is discarded (*ret_other_boot counts its
+ * unfinished containers). Returns 0, or -errno when the directory cannot be used (the daemon then
+ * runs without a record and says so).
+ */
+int record_open(const char *dir, Record **ret, unsigned *ret_other_boot);
+Record *record_free(Record *r);
+void record_freep(Record **r);
+
+/* The pending entry for this (path, pid, start), removed from the pending set (caller owns it),
+ * or NULL. */
+RecordEntry *record_take(Record *r, const char *path, pid_t pid, uint64_t start_ticks);
+
+/* Remove and return any one pending entry (NULL when none): what the start-up scan did not find. */
+RecordEntry *record_take_any(Record *r);
+
+void record_entry_free(RecordEntry *e);
+
+/* Append one line. Errors are returned but leave the record usable. */
+int record_append(Record *r, const char *op, const RecordEntry *e);
+
+/* Number of lines appended since the last compaction. */
+unsigned record_n_lines(const Record *r);
+
+/*
+ * Rewrite the record from scratch with these entries (the live state), atomically. next() returns
+ * the entries one by one, NULL at the end.
+ */
+int record_compact(Record *r, const RecordEntry *(*next)(void *userdata), void *userdata);
+
+/* $STATE_DIRECTORY (its first entry) or LOCALSTATEDIR/lib/container-watchd. */
+const char *record_default_dir(void);
