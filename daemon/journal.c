@@ -9,10 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <inttypes.h>
+#include <unistd.h>
 
 #define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
+#include "catalog-ids.h"
 #include "journal.h"
 #include "log.h"
 #include "util/cleanup.h"
@@ -70,30 +73,148 @@ void event_clear(Event *ev) {
         ev->n_fields = 0;
 }
 
-static int emit_journal(const Event *ev) {
-        struct iovec iov[EVENT_FIELDS_MAX + 3];
-        char *bufs[EVENT_FIELDS_MAX + 3] = {};
-        size_t n = 0;
-        int r = 0;
+/* One journal entry ready to send: "KEY=value" strings. */
+typedef struct Entry {
+        char **fields;
+        size_t n;
+        struct Entry *next;
+} Entry;
 
-        if (asprintf(&bufs[n], "PRIORITY=%i", ev->priority) < 0 ||
-            asprintf(&bufs[n + 1], "SYSLOG_IDENTIFIER=%s", LOG_IDENTIFIER) < 0 ||
-            asprintf(&bufs[n + 2], "MESSAGE_ID=%s", ev->message_id) < 0) {
-                r = -ENOMEM;
-                goto finish;
+static Entry *entry_free(Entry *e) {
+        if (!e)
+                return NULL;
+        for (size_t i = 0; i < e->n; i++)
+                free(e->fields[i]);
+        free(e->fields);
+        free(e);
+        return NULL;
+}
+
+static Entry *entry_new(const char *message_id, int priority, const EventField *fields, size_t n_fields) {
+        Entry *e = calloc(1, sizeof(*e));
+
+        if (!e)
+                return NULL;
+        e->fields = calloc(n_fields + 3, sizeof(char *));
+        if (!e->fields)
+                return entry_free(e);
+        if (asprintf(&e->fields[e->n++], "PRIORITY=%i", priority) < 0 ||
+            asprintf(&e->fields[e->n++], "SYSLOG_IDENTIFIER=%s", LOG_IDENTIFIER) < 0 ||
+            asprintf(&e->fields[e->n++], "MESSAGE_ID=%s", message_id) < 0)
+                goto oom;
+        for (size_t i = 0; i < n_fields; i++)
+                if (asprintf(&e->fields[e->n++], "%s=%s", fields[i].key, fields[i].value) < 0)
+                        goto oom;
+        return e;
+oom:
+        e->n--; /* the failed asprintf left its slot undefined */
+        e->fields[e->n] = NULL;
+        return entry_free(e);
+}
+
+/*
+ * Send one entry. sd_journal_sendv() returns success when the socket does not exist at all
+ * (FACTS.md 5.1: it hides ENOENT), so look for the socket first; a socket nobody listens on gives
+ * ECONNREFUSED, which is returned.
+ */
+static int entry_send(const Entry *e) {
+        struct iovec iov[EVENT_FIELDS_MAX + 3];
+
+        if (access(JOURNAL_SOCKET, F_OK) < 0)
+                return -errno;
+        for (size_t i = 0; i < e->n; i++)
+                iov[i] = (struct iovec) { .iov_base = e->fields[i], .iov_len = strlen(e->fields[i]) };
+        return sd_journal_sendv(iov, (int) e->n);
+}
+
+/* Events the journal could not take yet, oldest first (DESIGN: nothing lost while journald is
+ * restarted or down), and how many were dropped past the bound. */
+static Entry *queue_head = NULL, *queue_tail = NULL;
+static size_t queue_len = 0;
+static uint64_t queue_dropped = 0;
+
+static void queue_push(Entry *e) {
+        if (queue_len >= JOURNAL_QUEUE_MAX) {
+                /* Past the bound the oldest go: the newest say the most about the host now. */
+                Entry *old = queue_head;
+
+                queue_head = old->next;
+                if (!queue_head)
+                        queue_tail = NULL;
+                entry_free(old);
+                queue_len--;
+                queue_dropped++;
         }
-        n = 3;
-        for (size_t i = 0; i < ev->n_fields; i++, n++)
-                if (asprintf(&bufs[n], "%s=%s", ev->fields[i].key, ev->fields[i].value) < 0) {
-                        r = -ENOMEM;
-                        goto finish;
+        e->next = NULL;
+        if (queue_tail)
+                queue_tail->next = e;
+        else
+                queue_head = e;
+        queue_tail = e;
+        queue_len++;
+}
+
+size_t journal_queue_length(void) {
+        return queue_len;
+}
+
+int journal_flush(void) {
+        int r;
+
+        if (queue_dropped > 0) {
+                char msg[256];
+                EventField f[] = { { "MESSAGE", msg } };
+                Entry *gap;
+
+                snprintf(msg, sizeof(msg),
+                         "%" PRIu64 " container events were lost while the journal was unavailable "
+                         "(at most %u are kept); they were printed on the console.",
+                         queue_dropped, (unsigned) JOURNAL_QUEUE_MAX);
+                gap = entry_new(MESSAGE_ID_EVENTS_LOST, LOG_WARNING, f, 1);
+                if (!gap)
+                        return -ENOMEM;
+                r = entry_send(gap);
+                entry_free(gap);
+                if (r < 0)
+                        return r;
+                queue_dropped = 0;
+        }
+        while (queue_head) {
+                r = entry_send(queue_head);
+                if (r < 0)
+                        return r;
+                Entry *e = queue_head;
+
+                queue_head = e->next;
+                if (!queue_head)
+                        queue_tail = NULL;
+                entry_free(e);
+                queue_len--;
+        }
+        return 0;
+}
+
+static int emit_journal(const Event *ev) {
+        Entry *e = entry_new(ev->message_id, ev->priority, ev->fields, ev->n_fields);
+        bool was_empty = queue_len == 0;
+        int r;
+
+        if (!e)
+                return -ENOMEM;
+        /* In order: while anything waits, new events wait behind it. */
+        if (queue_len == 0) {
+                r = entry_send(e);
+                if (r >= 0) {
+                        entry_free(e);
+                        return 0;
                 }
-        for (size_t i = 0; i < n; i++)
-                iov[i] = (struct iovec) { .iov_base = bufs[i], .iov_len = strlen(bufs[i]) };
-        r = sd_journal_sendv(iov, (int) n);
-finish:
-        for (size_t i = 0; i < ELEMENTSOF(bufs); i++)
-                free(bufs[i]);
+        } else
+                r = -EAGAIN;
+        queue_push(e);
+        if (was_empty)
+                log_full_errno(LOG_WARNING, r,
+                               "The journal is unavailable (%m), keeping events (up to %u) until it is back.",
+                               (unsigned) JOURNAL_QUEUE_MAX);
         return r;
 }
 
@@ -135,6 +256,7 @@ int journal_emit(const Event *ev) {
                 event_print_json(ev, /* header= */ true);
         if (sink_journal)
                 r = emit_journal(ev);
+        /* queued events are shown on the console meanwhile, so that they are not invisible */
         if (sink_console || r < 0) {
                 _cleanup_free_ char *esc = cescape(event_get(ev, "MESSAGE") ?: "");
 

@@ -10,6 +10,10 @@
 #include <stddef.h>
 
 #define EVENT_FIELDS_MAX 64
+/* Events kept in memory while the journal is unavailable; past this the oldest are dropped and a
+ * MESSAGE_ID_EVENTS_LOST entry says how many, once the journal is back. */
+#define JOURNAL_QUEUE_MAX 8192
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 typedef struct EventField {
         const char *key;     /* static string: a journal field name */
@@ -39,6 +43,11 @@ void event_print_json(const Event *ev, bool header);
 
 /* Choose the sinks: the journal, stderr (the MESSAGE line), stdout (one JSON object per line). */
 void journal_setup(bool to_journal, bool to_console, bool json);
+
+/* Events waiting for the journal. */
+size_t journal_queue_length(void);
+/* Try to deliver the waiting events, in order. 0 when all went, else the error (they stay). */
+int journal_flush(void);
 
 /*
  * Send ev to every enabled sink. Returns 0 when the journal (if enabled) accepted it, else the

@@ -61,7 +61,8 @@ int log_internal(int level, int error, const char *message_id, const char *forma
         (void) vsnprintf(buf, sizeof(buf), format, ap);
         va_end(ap);
 
-        if (log_journal) {
+        /* sd_journal_sendv() reports success when the socket is missing: look first */
+        if (log_journal && access("/run/systemd/journal/socket", F_OK) >= 0) {
                 char pri[16], err[32], mid[64];
                 struct iovec iov[6];
                 size_t n = 0;

@@ -62,6 +62,7 @@ struct Container {
 struct Manager {
         sd_event *event;
         sd_event_source *sig_term, *sig_int, *sig_hup, *status_defer, *compact_defer;
+        sd_event_source *journal_retry;   /* armed only while events wait for the journal */
         StateDir *statedir;
         Config *config;
         ManagerOptions opts;
@@ -75,6 +76,9 @@ struct Manager {
         bool ready;
         bool warned_fd_limit;
 };
+
+/* How often delivery to an unavailable journal is retried (only while events wait). */
+#define JOURNAL_RETRY_USEC (250 * USEC_PER_MSEC)
 
 static const char *const state_file_name[_RUNTIME_MAX] = {
         [RUNTIME_RUNC] = "state.json",
@@ -216,11 +220,49 @@ static const char *const ns_field[_NS_MAX] = {
         [NS_CGROUP] = "CONTAINER_NS_CGROUP",
 };
 
+static Manager *the_manager; /* for emit(): events are written from deep inside callbacks */
+
+static int manager_on_journal_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        size_t n = journal_queue_length();
+        int r;
+
+        (void) usec;
+        r = journal_flush();
+        if (r < 0)
+                return sd_event_source_set_time_relative(s, JOURNAL_RETRY_USEC) < 0 ? 0 :
+                       sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        log_info("The journal is back, %zu queued events delivered.", n);
+        manager_status_dirty(m);
+        return 0;
+}
+
+static void manager_journal_retry_arm(Manager *m) {
+        int r;
+
+        if (!m || journal_queue_length() == 0)
+                return;
+        if (m->journal_retry) {
+                if (sd_event_source_get_enabled(m->journal_retry, NULL) > 0)
+                        return;
+                r = sd_event_source_set_time_relative(m->journal_retry, JOURNAL_RETRY_USEC);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->journal_retry, SD_EVENT_ONESHOT);
+        } else {
+                r = sd_event_add_time_relative(m->event, &m->journal_retry, CLOCK_MONOTONIC, JOURNAL_RETRY_USEC,
+                                               10 * USEC_PER_MSEC, manager_on_journal_retry, m);
+                if (r >= 0)
+                        (void) sd_event_source_set_description(m->journal_retry, "journal-retry");
+        }
+        if (r < 0)
+                log_error_errno(r, "Failed to arm the journal retry timer: %m");
+}
+
 static void emit(Event *ev) {
         int r = journal_emit(ev);
 
         if (r < 0)
-                log_debug_errno(r, "Failed to write event to the journal: %m");
+                manager_journal_retry_arm(the_manager);
         event_clear(ev);
 }
 
@@ -781,6 +823,7 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret) {
         }
         m->opts = *opts;
         m->config = config;
+        the_manager = m;
         manager_apply_logging(m);
 
         r = sd_event_default(&m->event);
@@ -896,6 +939,12 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sig_hup);
         sd_event_source_disable_unref(m->status_defer);
         sd_event_source_disable_unref(m->compact_defer);
+        sd_event_source_disable_unref(m->journal_retry);
+        if (journal_queue_length() > 0 && journal_flush() < 0)
+                log_warning("%zu events could not be delivered to the journal before the stop.",
+                            journal_queue_length());
+        if (the_manager == m)
+                the_manager = NULL;
         m->record = record_free(m->record);
         sd_event_unref(m->event);
         config_free(m->config);
