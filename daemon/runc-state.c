@@ -507,7 +507,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
 
 int parse_rfc3339_usec(const char *s, uint64_t *ret) {
         static const unsigned mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-        unsigned year, month, day, hour, minute, second, oh = 0, om = 0, frac_digits = 0;
+        unsigned year, month, day, hour, minute, second, oh = 0, om = 0;
         uint64_t frac = 0;
         int64_t secs, offset = 0;
         const char *p = s;
@@ -535,6 +535,8 @@ int parse_rfc3339_usec(const char *s, uint64_t *ret) {
         /* Fraction: any number of digits (Go writes up to 9, trailing zeros trimmed); µs kept,
          * the rest truncated. */
         if (take_char(&p, '.')) {
+                unsigned frac_digits = 0;
+
                 if (*p < '0' || *p > '9')
                         return -EINVAL;
                 for (; *p >= '0' && *p <= '9'; p++)
@@ -563,7 +565,7 @@ int parse_rfc3339_usec(const char *s, uint64_t *ret) {
         if (*p != '\0')
                 return -EINVAL;
 
-        secs = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
+        secs = days_from_civil(year, month, day) * 86400 + (int64_t) hour * 3600 + (int64_t) minute * 60 + second - offset;
         if (secs < 0)
                 return -EINVAL;
 

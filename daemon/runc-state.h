@@ -84,11 +84,14 @@ int crun_status_parse(const char *buf, size_t len, RuncState **ret, const char *
 
 /*
  * Parse an OCI config.json (crun's copy in its state dir, or a bundle's) and append its
- * "annotations" to s->labels. Returns 0 (also when there are none), -EBADMSG, -EFBIG.
+ * "annotations" to s->labels (string values only; a key already present is not removed, but
+ * runc_state_label() then finds the appended value). Returns 0 (also when there are none),
+ * -EBADMSG, -EFBIG, -ENOMEM, or -EINVAL when s is NULL.
  */
 int oci_config_parse_annotations(const char *buf, size_t len, RuncState *s);
 
-/* Look up a label value; NULL when absent. */
+/* Look up a label value; NULL when absent. When a key occurs more than once, the last one wins
+ * (as in runc's own label map). */
 const char *runc_state_label(const RuncState *s, const char *key);
 
 /* Parse RFC 3339 with optional fractional seconds and "Z" or ±hh:mm offset into CLOCK_REALTIME µs.

@@ -17,8 +17,9 @@ typedef struct ProcStat {
         char state;              /* field 3: 'R', 'S', 'Z', 'X', ... */
         pid_t ppid;              /* field 4 */
         uint64_t starttime;      /* field 22: clock ticks since boot */
-        bool has_exit_code;      /* field 52 present (Linux >= 3.5 and ptrace-readable) */
-        int exit_code;           /* field 52: wait(2)-style status, meaningful for a zombie */
+        bool has_exit_code;      /* field 52 present (Linux >= 3.5) */
+        int exit_code;           /* field 52: wait(2)-style status, meaningful for a zombie; the
+                                  * kernel prints 0 when the reader may not ptrace-read the task */
 } ProcStat;
 
 /*
