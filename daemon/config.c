@@ -378,7 +378,7 @@ static int parse_roots(Parser *ps, const char *value) {
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {
-                        parser_log(ps, true, "Invalid root '%s' in Roots=: %s, ignoring the assignment.",
+                        parser_log(ps, true, "Invalid root '%s' in Roots=: %s.",
                                    word, reason);
                         return 0;
                 }
@@ -406,7 +406,7 @@ static int parse_docker_data_root(Parser *ps, const char *value) {
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                parser_log(ps, true, "Invalid DockerDataRoot= '%s': %s, ignoring.", value, reason);
+                parser_log(ps, true, "Invalid DockerDataRoot= '%s': %s.", value, reason);
                 return 0;
         }
         free(ps->config->docker_data_root);
@@ -425,12 +425,12 @@ static int parse_reap_timeout(Parser *ps, const char *value) {
         r = parse_duration_usec(value, &usec);
         if (r < 0 && r != -ERANGE) {
                 parser_log(ps, true,
-                           "Invalid ReapTimeoutSec= '%s': expected seconds like '2', '0.5' or '250ms', ignoring.",
+                           "Invalid ReapTimeoutSec= '%s': expected seconds like '2', '0.5' or '250ms'.",
                            value);
                 return 0;
         }
         if (r == -ERANGE || usec < CONFIG_REAP_TIMEOUT_MIN_USEC || usec > CONFIG_REAP_TIMEOUT_MAX_USEC) {
-                parser_log(ps, true, "ReapTimeoutSec= '%s' is out of range [0.001, 60] seconds, ignoring.",
+                parser_log(ps, true, "ReapTimeoutSec= '%s' is out of range [0.001, 60] seconds.",
                            value);
                 return 0;
         }
@@ -442,7 +442,7 @@ static int parse_log_target(Parser *ps, const char *value) {
         LogTarget t = *value == '\0' ? LOG_TARGET_AUTO : log_target_from_string(value);
 
         if (t < 0) {
-                parser_log(ps, true, "Invalid Target= '%s': expected auto, journal or console, ignoring.",
+                parser_log(ps, true, "Invalid Target= '%s': expected auto, journal or console.",
                            value);
                 return 0;
         }
@@ -455,7 +455,7 @@ static int parse_log_level(Parser *ps, const char *value) {
 
         if (l < 0) {
                 parser_log(ps, true,
-                           "Invalid Level= '%s': expected err, warning, notice, info or debug, ignoring.",
+                           "Invalid Level= '%s': expected err, warning, notice, info or debug.",
                            value);
                 return 0;
         }

@@ -5,8 +5,9 @@
  * exists). Beyond "no crash, no leak", it checks the contract of config_dump(): whatever loads
  * must dump to a file that loads again, silently, to the same dump.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -include config.h -Idaemon \
+ *   clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
  *         tests/fuzz/fuzz-config.c daemon/config.c -o fuzz-config
+ *   ./fuzz-config -max_total_time=60 CORPUS_DIR   (seed it with conf/container-watchd.conf)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "daemon/config.h"  /* not "config.h": that is autoconf's */
+/* Relative to this file, so that neither autoconf's config.h (-I. in automake builds) nor the
+ * include path of run-fuzzers.sh can pick the wrong config.h. */
+#include "../../daemon/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
