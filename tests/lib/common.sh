@@ -62,9 +62,14 @@ require_cmd() {
         done
 }
 
+DUMP_HOOKS=()            # functions that print more state on failure (journald.sh adds one)
+
 # dump_logs: print what the daemon and its helpers wrote, for the test log.
 dump_logs() {
-        local f
+        local f h
+        for h in "${DUMP_HOOKS[@]}"; do
+                "$h"
+        done
         for f in "$TEST_TMP"/daemon*.out "$TEST_TMP"/daemon*.err "$TEST_TMP"/notify*.out; do
                 [ -s "$f" ] || continue
                 printf -- '----- %s (last 60 lines)\n' "${f#"$TEST_TMP"/}"
@@ -157,6 +162,7 @@ fi
 # Everything started in the background is recorded here so the EXIT trap can stop it.
 CLEANUP_PIDS=()         # processes to SIGTERM, then SIGKILL
 CLEANUP_HOOKS=()        # functions to call first (runc.sh and journald.sh add theirs)
+CLEANUP_PGIDS=()        # process groups to SIGKILL last (a daemon's wrapper and its children)
 
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/cwd-$TEST_NAME.XXXXXX") || { echo "mktemp failed" >&2; exit 99; }
 
@@ -197,6 +203,9 @@ _itest_cleanup() {
         for p in "${CLEANUP_PIDS[@]}"; do
                 stop_pid "$p"
         done
+        for p in "${CLEANUP_PGIDS[@]}"; do
+                kill -KILL -- "-$p" 2>/dev/null
+        done
         if [ "${ITEST_KEEP:-}" = 1 ]; then
                 echo "$TEST_NAME: keeping $TEST_TMP" >&2
         else
@@ -234,6 +243,13 @@ notify_has() {
         grep -qxF -- "$1" "$NOTIFY_OUT" 2>/dev/null
 }
 
+# notify_sender LINE: the PID that sent the first notify message containing exactly LINE.
+notify_sender() {
+        awk -v want="$1" '
+                /^# pid=/ { split($2, a, "="); pid = a[2]; next }
+                $0 == want { print pid; exit }' "$NOTIFY_OUT"
+}
+
 _ready_or_dead() {
         notify_has READY=1 || ! daemon_alive
 }
@@ -267,10 +283,14 @@ start_daemon() {
                 set -- -c "$TEST_TMP/empty.conf" "$@"
         fi
         note "starting: $DAEMON_WRAPPER $DAEMON $*"
+        # In a session (and process group) of its own, so that the cleanup can also stop whatever
+        # a wrapper around the daemon started. setsid does not fork here (a background job is
+        # not a group leader), so $! is the daemon (or the wrapper) itself.
         # shellcheck disable=SC2086 # DAEMON_WRAPPER is a command line on purpose
-        NOTIFY_SOCKET=$sock $DAEMON_WRAPPER "$DAEMON" "$@" >"$DAEMON_OUT" 2>"$DAEMON_ERR" &
+        NOTIFY_SOCKET=$sock setsid $DAEMON_WRAPPER "$DAEMON" "$@" >"$DAEMON_OUT" 2>"$DAEMON_ERR" &
         DAEMON_PID=$!
         CLEANUP_PIDS+=("$DAEMON_PID")
+        CLEANUP_PGIDS+=("$DAEMON_PID")
 
         wait_for "$STARTUP_TIMEOUT" _ready_or_dead ||
                 fail "daemon sent no READY=1 within ${STARTUP_TIMEOUT}s"
@@ -278,6 +298,7 @@ start_daemon() {
                 wait "$DAEMON_PID"
                 fail "daemon exited with status $? before READY=1"
         fi
+        assert_eq "$(notify_sender READY=1)" "$DAEMON_PID" "sender of READY=1 (NotifyAccess=main)"
         note "daemon ready (pid $DAEMON_PID)"
 }
 

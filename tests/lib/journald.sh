@@ -51,6 +51,14 @@ start_journald() {
         note "private journald running (pid $JOURNALD_PID)"
 }
 
+_journal_dump() {
+        [ -n "$JOURNALD_PID" ] || return 0
+        printf -- '----- private journal, container-watchd entries (last 30)\n'
+        journalctl -D "$JOURNAL_DIR" -o json --no-pager SYSLOG_IDENTIFIER=container-watchd 2>&1 |
+                jq -c '{PRIORITY, MESSAGE_ID, CONTAINER_EVENT, CONTAINER_ID_FULL, MESSAGE}' 2>&1 | tail -n 30
+}
+DUMP_HOOKS+=(_journal_dump)
+
 # journal_entries [JQ_CONDITION]: the entries the daemon (SYSLOG_IDENTIFIER=container-watchd)
 # wrote so far, compact JSON one per line, optionally filtered by a jq condition.
 journal_entries() {
