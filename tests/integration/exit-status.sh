@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # How each kind of container death is reported (DESIGN.md §3): SIGKILL, exit 0, exit 3, SIGTERM
-# to an init without a handler (nothing happens: the kernel drops it) and to one with a handler,
-# an init that exits at once, and an init whose parent is runc itself (not the lazy PID 1).
+# to an init without a handler (nothing happens: the kernel drops it), to one with a handler, and
+# to one whose handler re-sends SIGTERM to itself; an init that exits at once; and an init whose
+# parent is runc itself (not the lazy PID 1).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
 . "$top_srcdir/tests/lib/runc.sh" || exit 99
@@ -97,6 +98,19 @@ runc_kill "$t" TERM
 wait_event "$t" exited
 check_exit "$t" exited 143 "" 4
 
+# --- A handler that resets the trap and re-sends SIGTERM to itself, the usual way for a process
+# to die "by" the signal it caught. As PID 1 of its namespace the init cannot: its own default-
+# action SIGTERM is dropped too, so the shell carries on and exits 42. "Killed by SIGTERM" is
+# impossible for a container init; the daemon must report what happened, a normal exit.
+s=$(new_id exit-term-rekill)
+runc_run "$s" sh -c 'trap "trap - TERM; kill -TERM \$\$" TERM; sleep 1000000 & wait; exit 42'
+wait_event "$s" started
+pid_s=$(runc_pid "$s")
+wait_sig_caught "$pid_s" 15
+runc_kill "$s" TERM
+wait_event "$s" exited
+check_exit "$s" exited 42 "" 4
+
 # --- An init that exits immediately (possibly before the daemon has looked at it).
 f=$(new_id exit-fast)
 runc_run "$f" true
@@ -119,11 +133,11 @@ note "foreground runc: source $(event_field "$g" exited EXIT_STATUS_SOURCE)"
 bar2=$(new_id exit-barrier2)
 runc_run "$bar2" "${INIT_SLEEP[@]}"
 wait_event "$bar2" started
-for id in "$k" "$z" "$e" "$n" "$t" "$f" "$g"; do
+for id in "$k" "$z" "$e" "$n" "$t" "$s" "$f" "$g"; do
         assert_event_count "$id" exited 1
         assert_match "$(event_count "$id" started)" '^[01]$' "number of started events of $id"
 done
-for id in "$k" "$z" "$e" "$n" "$t" "$g"; do
+for id in "$k" "$z" "$e" "$n" "$t" "$s" "$g"; do
         assert_event_count "$id" started 1
 done
 stop_daemon
