@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,7 +76,13 @@ struct Manager {
         bool rescanning;
         bool ready;
         bool warned_fd_limit;
+        uint64_t nofile_limit;       /* RLIMIT_NOFILE soft limit, read after raising it */
 };
+
+/* pidfd + /proc/<pid>/stat + the cgroup's OOM counter file */
+#define FDS_PER_CONTAINER 3
+/* kept free for state files, config.v2.json, the record, the journal, a reload */
+#define FD_RESERVE 64
 
 /* How often delivery to an unavailable journal is retried (only while events wait). */
 #define JOURNAL_RETRY_USEC (250 * USEC_PER_MSEC)
@@ -370,6 +377,8 @@ static void manager_on_container_dead(PidWatch *w, void *userdata) {
         container_oom_check(c);
 }
 
+static void manager_promote_untracked(Manager *m);
+
 static void manager_on_container_exit(PidWatch *w, const ExitStatus *st, uint64_t exit_usec, void *userdata) {
         Container *c = userdata;
         Manager *m = c->manager;
@@ -385,6 +394,8 @@ static void manager_on_container_exit(PidWatch *w, const ExitStatus *st, uint64_
         if (!c->in_table)
                 container_remove(m, c); /* superseded or its directory is gone: nothing to remember */
         manager_status_dirty(m);
+        if (m->n_untracked > 0)
+                manager_promote_untracked(m);
 }
 
 static void container_read_ns_inodes(Container *c, const RuncState *s) {
@@ -467,6 +478,73 @@ static Container *container_new(Manager *m, const StateDirEntry *e, RuncState *s
         return c;
 }
 
+/*
+ * Hold a pidfd on the container's init. Descriptors are budgeted: past the RLIMIT_NOFILE soft limit
+ * less a reserve for reading state files, or when the kernel says EMFILE/ENFILE, the container is
+ * left untracked (-EMFILE): its exit is then noticed when its state directory goes away or at a
+ * rescan, and it is promoted to a pidfd as soon as descriptors free up.
+ * Returns 0, -ESRCH (already gone; *gone says what is knowable), -EMFILE, or another -errno.
+ */
+static int container_track(Manager *m, Container *c, ExitStatus *gone) {
+        int r;
+
+        if ((uint64_t) (m->n_tracked + 1) * FDS_PER_CONTAINER + FD_RESERVE > m->nofile_limit)
+                r = -EMFILE;
+        else
+                r = pidwatch_new(m->event, c->pid, c->start_ticks, m->config->reap_timeout_usec,
+                                 manager_on_container_dead, manager_on_container_exit, c, &c->watch, gone);
+        if (r == -EMFILE || r == -ENFILE) {
+                if (!m->warned_fd_limit) {
+                        log_id(LOG_ERR, MESSAGE_ID_RESOURCE_LIMIT,
+                               "Out of file descriptors (limit %" PRIu64 ") at %u tracked containers: '%s' and "
+                               "further ones are followed through their state directories until descriptors free up.",
+                               m->nofile_limit, m->n_tracked, c->path);
+                        m->warned_fd_limit = true;
+                }
+                return -EMFILE;
+        }
+        if (r >= 0)
+                m->n_tracked++;
+        return r;
+}
+
+/* A tracked container ended: if some are waiting for a descriptor, give one of them the pidfd. */
+static void untracked_action(const void *nodep, VISIT which, void *closure) {
+        Container *c = *(Container *const *) nodep, **found = closure;
+
+        if ((which == postorder || which == leaf) && !*found && c->untracked)
+                *found = c;
+}
+
+static void manager_promote_untracked(Manager *m) {
+        while (m->n_untracked > 0 && (uint64_t) (m->n_tracked + 1) * FDS_PER_CONTAINER + FD_RESERVE <= m->nofile_limit) {
+                ExitStatus gone = EXIT_STATUS_UNKNOWN;
+                Container *c = NULL;
+                int r;
+
+                twalk_r(m->containers, untracked_action, &c);
+                if (!c)
+                        return;
+                c->untracked = false;
+                m->n_untracked--;
+                r = container_track(m, c, &gone);
+                if (r == -ESRCH) {
+                        /* it ended while we could not watch it */
+                        c->exited = true;
+                        container_emit_exited(c, &gone, 0, /* late= */ true);
+                        container_record(m, c, "exited");
+                } else if (r < 0) {
+                        c->untracked = true;
+                        m->n_untracked++;
+                        return;
+                }
+        }
+        if (m->n_untracked == 0 && m->warned_fd_limit) {
+                log_id(LOG_NOTICE, MESSAGE_ID_RESOURCE_LIMIT, "All containers are tracked through pidfds again.");
+                m->warned_fd_limit = false;
+        }
+}
+
 static void manager_on_found(const StateDirEntry *e, void *userdata) {
         Manager *m = userdata;
         _cleanup_(runc_state_freep) RuncState *s = NULL;
@@ -481,6 +559,15 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
         old = container_find(m, e->path);
         if (old && old->pid == s->pid && old->start_ticks == s->start_ticks) {
                 old->seen = true;       /* the same incarnation again (runc update, a rescan) */
+                if (old->untracked && pid_is_alive(old->pid, old->start_ticks) == 0) {
+                        /* no pidfd: a rescan is how its end is noticed */
+                        old->untracked = false;
+                        m->n_untracked--;
+                        old->exited = true;
+                        container_emit_exited(old, &EXIT_STATUS_UNKNOWN, 0, /* late= */ true);
+                        container_record(m, old, "exited");
+                        manager_status_dirty(m);
+                }
                 return;
         }
         if (old) {
@@ -509,8 +596,7 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
                 goto insert;
         }
 
-        r = pidwatch_new(m->event, s->pid, s->start_ticks, m->config->reap_timeout_usec,
-                         manager_on_container_dead, manager_on_container_exit, c, &c->watch, &gone);
+        r = container_track(m, c, &gone);
         if (r == -ESRCH) {
                 /* Gone before we looked: one late exit, never tracked (DESIGN.md §1, Identity). */
                 c->exited = true;
@@ -518,13 +604,7 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
                 if (!rec)
                         container_record(m, c, "started");
                 container_record(m, c, "exited");
-        } else if (r == -EMFILE || r == -ENFILE) {
-                if (!m->warned_fd_limit) {
-                        log_id_errno(LOG_ERR, r, MESSAGE_ID_RESOURCE_LIMIT,
-                                     "Out of file descriptors, container '%s' and further ones are watched only through their state directories: %m",
-                                     e->path);
-                        m->warned_fd_limit = true;
-                }
+        } else if (r == -EMFILE) {
                 c->untracked = true;
                 m->n_untracked++;
                 if (!rec) {
@@ -537,7 +617,6 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
                 record_entry_free(rec);
                 return;
         } else {
-                m->n_tracked++;
                 container_read_ns_inodes(c, s);
                 container_oom_open(c, s);
                 if (!rec) { /* else: started was reported before the restart */
@@ -873,6 +952,12 @@ int manager_start(Manager *m) {
         char status[256];
         int r;
 
+        {
+                struct rlimit rl;
+
+                m->nofile_limit = getrlimit(RLIMIT_NOFILE, &rl) >= 0 && rl.rlim_cur != RLIM_INFINITY
+                                          ? (uint64_t) rl.rlim_cur : UINT64_MAX / 2;
+        }
         r = pidwatch_probe(&caps);
         if (r < 0)
                 return log_error_errno(r, "Failed to probe the kernel's pidfd support: %m");

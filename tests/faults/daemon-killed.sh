@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Issue 5, restart of the daemon after a crash (SIGKILL, no chance to clean up): a container that
+# exited meanwhile is reported once, late, with the status that is still knowable (a plain runc
+# init stays a zombie: field 52 of /proc/<pid>/stat); one whose directory is gone too is reported
+# with EXIT_CODE=unknown; one still running is tracked again without a second `started`; nothing
+# is reported twice across several restarts.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
+. "$top_srcdir/tests/lib/runc.sh" || exit 99
+require_runc
+runc_rootfs
+
+zombie=$(new_id zombie)
+gone=$(new_id gone)
+alive=$(new_id alive)
+for id in "$zombie" "$gone" "$alive"; do
+        runc_run "$id" "${INIT_SLEEP[@]}"
+done
+start_daemon -r "$RUNC_ROOT" --log-target=console --json
+for id in "$zombie" "$gone" "$alive"; do
+        wait_event "$id" started
+done
+kill -KILL "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null
+DAEMON_PID=
+
+runc_kill "$zombie" KILL
+runc_kill "$gone" KILL
+wait_for 10 test "$(runc_status "$gone")" = stopped || fail "$gone did not stop"
+runc_delete "$gone"
+
+for run in 2 3; do
+        start_daemon -r "$RUNC_ROOT" --log-target=console --json
+        barrier=$(new_id barrier$run)
+        runc_run "$barrier" "${INIT_SLEEP[@]}"
+        wait_event "$barrier" started
+        if [ "$run" = 2 ]; then
+                assert_event_count "$zombie" exited 1
+                assert_field "$zombie" exited EXIT_OBSERVED late
+                assert_field "$zombie" exited EXIT_CODE killed
+                assert_field "$zombie" exited EXIT_SIGNAL SIGKILL
+                assert_event_count "$gone" exited 1
+                assert_field "$gone" exited EXIT_OBSERVED late
+                assert_field "$gone" exited EXIT_CODE unknown
+                assert_field "$gone" exited CONTAINER_ID_FULL "$gone"
+        fi
+        # nothing else: no started for the survivors, nothing at all in run 3 but the barrier
+        for id in "$zombie" "$gone" "$alive"; do
+                assert_event_count "$id" started 0
+        done
+        [ "$run" = 3 ] && assert_eq "$(events 'has("CONTAINER_EVENT")' | wc -l)" 1 "events in run 3"
+        stop_daemon
+done
+
+# The survivor is still tracked live by a fourth run.
+start_daemon -r "$RUNC_ROOT" --log-target=console --json
+runc_kill "$alive" KILL
+wait_event "$alive" exited
+assert_field "$alive" exited EXIT_OBSERVED live
+assert_event_count "$alive" started 0
+stop_daemon
+note "ok"
