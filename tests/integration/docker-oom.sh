@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# OOM kills of a container's init (issue 3, item 2), against a real Docker: an init that allocates
+# past its --memory=16m limit is reported `exited` killed by SIGKILL with OOM_KILLED=1 and priority
+# err, agreeing with `docker inspect` State.OOMKilled; an init killed by SIGKILL without memory
+# pressure has OOM_KILLED=0 (and Docker says false). The counter is the cgroup's oom_kill (v1
+# memory.oom_control or v2 memory.events), read at discovery and at death, before containerd
+# removes the cgroup (FACTS.md §4).
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
+. "$top_srcdir/tests/lib/docker.sh" || exit 99
+require_docker
+docker_image
+[ "$("$DOCKER" info -f '{{.MemoryLimit}}')" = true ] || skip_or_fail "dockerd reports no memory limit support"
+
+start_docker_daemon
+
+# The init waits for /tmp/go, so that its baseline is taken while it is harmless, then becomes
+# dd (same PID) with a 64 MiB buffer that it fills from /dev/zero.
+oom=$(docker_run --memory=16m --memory-swap=16m "$DOCKER_IMAGE" \
+        sh -c 'while [ ! -e /tmp/go ]; do sleep 0.05; done; exec dd if=/dev/zero of=/dev/null bs=64M count=1')
+plain=$(docker_run --memory=16m --memory-swap=16m "$DOCKER_IMAGE" sleep 1000)
+wait_event "$oom" started
+wait_event "$plain" started
+cg=$(jq -r '.cgroup_paths.memory // .cgroup_paths[""] // empty' "$(docker_state_file "$oom")")
+note "memory cgroup of the OOM container: ${cg:-none}"
+[ -n "$cg" ] || fail "state.json of $oom names no memory cgroup"
+
+"$DOCKER" exec "$oom" touch /tmp/go || fail "docker exec $oom failed"
+kill -KILL "$(docker_init_pid "$plain")"
+
+wait_docker_exited "$oom" 137
+wait_docker_exited "$plain" 137
+wait_event "$oom" exited
+wait_event "$plain" exited
+
+assert_eq "$(docker_inspect "$oom" '{{.State.OOMKilled}}')" true "docker inspect State.OOMKilled of the allocating init"
+assert_field "$oom" exited EXIT_CODE killed
+assert_field "$oom" exited EXIT_STATUS 9
+assert_field "$oom" exited EXIT_SIGNAL SIGKILL
+assert_field "$oom" exited OOM_KILLED 1
+assert_field "$oom" exited PRIORITY 3
+assert_match "$(event_field "$oom" exited MESSAGE)" "killed by SIGKILL.*out of memory" "MESSAGE of the OOM kill"
+
+assert_eq "$(docker_inspect "$plain" '{{.State.OOMKilled}}')" false "docker inspect State.OOMKilled of the SIGKILLed init"
+assert_field "$plain" exited EXIT_CODE killed
+assert_field "$plain" exited EXIT_STATUS 9
+assert_field "$plain" exited OOM_KILLED 0
+assert_field "$plain" exited PRIORITY 4
+
+# Neither produced an `oom` entry of its own: the init's death says it all.
+assert_eq "$(events "(.CONTAINER_EVENT == \"oom\" and (.CONTAINER_ID_FULL == \"$oom\" or .CONTAINER_ID_FULL == \"$plain\"))" | wc -l)" 0 "oom entries for init deaths"
+
+stop_daemon
+note "ok: OOM_KILLED=1 for the OOM-killed init, 0 for the plain SIGKILL; Docker agrees"
