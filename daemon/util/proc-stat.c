@@ -80,6 +80,9 @@ int proc_stat_parse(const char *buf, size_t len, ProcStat *ret) {
         assert(buf || len == 0);
         assert(ret);
 
+        /* Before any arithmetic: NULL + 0 is undefined behaviour (UBSan reports it). */
+        if (len == 0)
+                return -EBADMSG;
         end = buf + len;
 
         /* Field 1: pid, then " (". */
