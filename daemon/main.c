@@ -156,8 +156,11 @@ int main(int argc, char *argv[]) {
         if (arg_roots) {
                 r = config_set_roots(config, arg_roots, arg_n_roots);
                 if (r < 0) {
+                        if (r == -EINVAL)
+                                fprintf(stderr, "Invalid --root: an absolute path without '.' or '..' "
+                                                "components is needed, with '*' only as a whole last component.\n");
                         free(arg_roots);
-                        return EXIT_RUNTIME;
+                        return r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
                 }
         }
 

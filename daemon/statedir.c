@@ -57,6 +57,8 @@ typedef struct Root {
 
 typedef struct Watch {
         int wd;
+        dev_t dev;        /* the watched inode: the library must never be asked to watch it twice */
+        ino_t ino;
         WatchKind kind;
         Root *root;       /* NULL for WATCH_PARENT */
         char *path;
@@ -114,13 +116,68 @@ static void watch_remove(StateDir *sd, Watch *w) {
         watch_forget(sd, w);
 }
 
-/* Add a watch through the library and record it. Returns the Watch (existing or new) or NULL with
- * errno set. An existing record for the same wd (same inode) is reused when it has the same kind;
- * a record of another kind for the same inode is replaced. */
+typedef struct InodeKey {
+        dev_t dev;
+        ino_t ino;
+        Watch *found;
+} InodeKey;
+
+static void inode_action(const void *nodep, VISIT which, void *closure) {
+        InodeKey *k = closure;
+        Watch *w = *(Watch *const *) nodep;
+
+        if ((which == postorder || which == leaf) && !k->found && w->dev == k->dev && w->ino == k->ino)
+                k->found = w;
+}
+
+/*
+ * Add a watch through the library and record it. Returns the Watch or NULL with errno set.
+ * An inode we watch already is never passed to the library again: it would allocate a second record
+ * for the same wd and lose the first (a leak per call). Its record is reused, re-purposed when the
+ * kind differs.
+ */
 static Watch *watch_add(StateDir *sd, const char *path, uint32_t mask, WatchKind kind, Root *root,
                         const char *ns, const char *id) {
+        InodeKey key = {};
+        struct stat st;
         Watch *w;
         int wd;
+
+        if (lstat(path, &st) < 0)
+                return NULL;
+        if (!S_ISDIR(st.st_mode)) {
+                errno = ENOTDIR;
+                return NULL;
+        }
+        key = (InodeKey) { .dev = st.st_dev, .ino = st.st_ino };
+        twalk_r(sd->watches, inode_action, &key);
+        w = key.found;
+        if (w && w->kind == kind && w->root == root && streq(w->path, path))
+                return w;
+        if (w) {
+                char *np = strdup(path), *nns = ns ? strdup(ns) : NULL, *nid = id ? strdup(id) : NULL;
+
+                if (!np || (ns && !nns) || (id && !nid)) {
+                        free(np);
+                        free(nns);
+                        free(nid);
+                        errno = ENOMEM;
+                        return NULL;
+                }
+                /* the same inode with another purpose: make the kernel's mask the new one too */
+                if (inotify_add_watch(sd->fd, path, mask) < 0) {
+                        free(np);
+                        free(nns);
+                        free(nid);
+                        return NULL;
+                }
+                free(w->path);
+                free(w->ns);
+                free(w->id);
+                *w = (Watch) { .wd = w->wd, .dev = w->dev, .ino = w->ino, .kind = kind, .root = root,
+                               .path = np, .ns = nns, .id = nid };
+                return w;
+        }
 
         if (!inotifytools_watch_file(path, (int) mask)) {
                 errno = inotifytools_error() ?: EIO;
@@ -130,16 +187,10 @@ static Watch *watch_add(StateDir *sd, const char *path, uint32_t mask, WatchKind
         if (wd < 0)
                 return NULL;
 
-        w = watch_find(sd, wd);
-        if (w) {
-                if (w->kind == kind && w->root == root && streq(w->path, path))
-                        return w;
-                watch_forget(sd, w);
-        }
         w = calloc(1, sizeof(*w));
         if (!w)
                 goto oom;
-        *w = (Watch) { .wd = wd, .kind = kind, .root = root };
+        *w = (Watch) { .wd = wd, .dev = st.st_dev, .ino = st.st_ino, .kind = kind, .root = root };
         w->path = strdup(path);
         w->ns = ns ? strdup(ns) : NULL;
         w->id = id ? strdup(id) : NULL;
@@ -877,7 +928,11 @@ StateDir *statedir_free(StateDir *sd) {
         for (size_t i = 0; i < sd->n_roots; i++)
                 root_free(sd->roots[i]);
         free(sd->roots);
-        /* The library's fd stays open: it must never be cleaned up and initialised again. */
+        /* The library must never be cleaned up and initialised again (FACTS.md 2.3), and
+         * statedir_new() refuses a second instance; so at the end of the process its tables can go,
+         * with the records of watches on directories that vanished (FACTS.md 2.8), which it never
+         * frees by itself. */
+        inotifytools_cleanup();
         sd_event_unref(sd->event);
         free(sd);
         return NULL;
