@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ struct PidWatch {
         int pidfd, statfd;
         pid_t pid;
         bool dead, done;
+        bool proc_exit_code;    /* field 52 is ours to read (ptrace-read access) */
         uint64_t exit_usec;
         uint64_t reap_timeout_usec;
         PidWatchDeadHandler on_dead;
@@ -61,6 +63,15 @@ static int pidfd_get_exit(int pidfd, int *ret_wstatus) {
                 return -ENODATA;
         *ret_wstatus = info.exit_code;
         return 0;
+}
+
+/* Whether we may read another process's ptrace-guarded /proc fields (PTRACE_MODE_READ_FSCREDS):
+ * readlink on /proc/<pid>/ns/pid is subject to exactly that check. */
+static bool proc_may_read(pid_t pid) {
+        char path[64], target[64];
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int) pid);
+        return readlink(path, target, sizeof(target)) >= 0;
 }
 
 int pidwatch_probe(KernelCaps *ret) {
@@ -173,7 +184,7 @@ static int pidwatch_on_io(sd_event_source *s, int fd, uint32_t revents, void *us
 
         /* 1. The zombie's own record: no waiting for a reaper that may be slow or absent. */
         r = proc_stat_read_fd(w->statfd, &ps);
-        if (r >= 0 && (ps.state == 'Z' || ps.state == 'X') && ps.has_exit_code) {
+        if (r >= 0 && (ps.state == 'Z' || ps.state == 'X') && ps.has_exit_code && w->proc_exit_code) {
                 pidwatch_finish(w, exit_status_from_wait(ps.exit_code, EXIT_SOURCE_PROC));
                 return 0;
         }
@@ -248,9 +259,13 @@ int pidwatch_new(sd_event *e, pid_t pid, uint64_t start_ticks, uint64_t reap_tim
         }
         if (r < 0)
                 return r;
+        /* Without ptrace-read access to the process the kernel prints 0 for field 52, which would
+         * read as "exited 0". The same check guards the /proc/<pid>/ns links: probe one. */
+        w->proc_exit_code = proc_may_read(pid);
         if (ps.state == 'Z' || ps.state == 'X') {
-                *ret_gone = ps.has_exit_code ? exit_status_from_wait(ps.exit_code, EXIT_SOURCE_PROC)
-                                             : EXIT_STATUS_UNKNOWN;
+                *ret_gone = ps.has_exit_code && w->proc_exit_code
+                                    ? exit_status_from_wait(ps.exit_code, EXIT_SOURCE_PROC)
+                                    : EXIT_STATUS_UNKNOWN;
                 return -ESRCH;
         }
 
