@@ -48,6 +48,7 @@ bool journal_socket_accepts(void) {
 }
 
 int log_internal(int level, int error, const char *message_id, const char *format, ...) {
+        _cleanup_free_ char *esc = NULL;
         char buf[2048];
         va_list ap;
 
@@ -60,6 +61,9 @@ int log_internal(int level, int error, const char *message_id, const char *forma
         va_start(ap, format);
         (void) vsnprintf(buf, sizeof(buf), format, ap);
         va_end(ap);
+        /* Messages quote paths and names that other programs chose: no control character reaches a
+         * terminal or the journal unescaped. */
+        esc = cescape(buf);
 
         /* sd_journal_sendv() reports success when the socket is missing: look first */
         if (log_journal && access("/run/systemd/journal/socket", F_OK) >= 0) {
@@ -68,7 +72,7 @@ int log_internal(int level, int error, const char *message_id, const char *forma
                 size_t n = 0;
                 _cleanup_free_ char *msg = NULL;
 
-                if (asprintf(&msg, "MESSAGE=%s", buf) >= 0) {
+                if (asprintf(&msg, "MESSAGE=%s", esc ?: buf) >= 0) {
                         iov[n++] = (struct iovec) { msg, strlen(msg) };
                         snprintf(pri, sizeof(pri), "PRIORITY=%i", level);
                         iov[n++] = (struct iovec) { pri, strlen(pri) };
@@ -88,10 +92,6 @@ int log_internal(int level, int error, const char *message_id, const char *forma
                 /* fall through to stderr when the journal refuses */
         }
 
-        {
-                _cleanup_free_ char *esc = cescape(buf);
-
-                fprintf(stderr, "%s\n", esc ?: buf);
-        }
+        fprintf(stderr, "%s\n", esc ?: buf);
         return -error;
 }

@@ -27,6 +27,7 @@
 #include "manager.h"
 #include "metadata.h"
 #include "notify.h"
+#include "ownership.h"
 #include "pidwatch.h"
 #include "record.h"
 #include "runc-state.h"
@@ -55,6 +56,7 @@ struct Container {
         bool oom_known, oom_rose;
         bool exited;                 /* reported: a tombstone now */
         bool untracked;              /* alive but no pidfd (out of descriptors) */
+        bool refused;                /* names a process its writer does not own: never reported */
         bool in_table;
         bool seen;                   /* found by the current rescan */
         Container *detached_next;    /* superseded incarnations still being watched */
@@ -136,7 +138,8 @@ static void container_unlink(Manager *m, Container *c) {
 }
 
 static void container_remove(Manager *m, Container *c) {
-        container_record(m, c, "forget");
+        if (!c->refused)
+                container_record(m, c, "forget");
         if (c->in_table)
                 container_unlink(m, c);
         else {
@@ -551,6 +554,7 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
         ExitStatus gone = EXIT_STATUS_UNKNOWN;
         RecordEntry *rec = NULL;
         Container *c, *old;
+        uid_t owner = 0;
         int r;
 
         if (state_read(e, &s) < 0)
@@ -582,6 +586,16 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
                 }
         }
 
+        if (s->pid == 1 || s->pid == getpid()) {
+                log_id(LOG_WARNING, MESSAGE_ID_STATE_REFUSED,
+                       "Refusing state file of '%s': it names pid %d, %s.", e->path, (int) s->pid,
+                       s->pid == 1 ? "the host's init" : "this daemon");
+                return;
+        }
+        r = state_dir_owner(e->dir, e->dirfd, &owner);
+        if (r < 0)
+                return (void) log_warning_errno(r, "Failed to check the owner of '%s', ignoring: %m", e->path);
+
         c = container_new(m, e, s);
         if (!c)
                 return (void) log_error("Out of memory.");
@@ -597,6 +611,28 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
         }
 
         r = container_track(m, c, &gone);
+        if (owner != 0 && r != -ESRCH && r != -EMFILE && r >= 0) {
+                /* A root an ordinary user writes: the pid is pinned by our pidfd now, check that it
+                 * is that user's (ownership.h). */
+                int k = pid_belongs_to(s->pid, owner);
+
+                if (k <= 0) {
+                        log_id(LOG_WARNING, MESSAGE_ID_STATE_REFUSED,
+                               "Refusing container '%s': its state file names pid %d, which does not belong to "
+                               "uid %u, the owner of the state directory.", e->path, (int) s->pid, (unsigned) owner);
+                        c->watch = pidwatch_free(c->watch);
+                        m->n_tracked--;
+                        c->refused = c->exited = true;
+                        goto insert;
+                }
+        }
+        if (r == -ESRCH && owner != 0) {
+                /* gone: whose it was cannot be checked any more, so say nothing */
+                log_debug("Container '%s' in a directory of uid %u is gone already, not reported.", e->path,
+                          (unsigned) owner);
+                c->refused = c->exited = true;
+                goto insert;
+        }
         if (r == -ESRCH) {
                 /* Gone before we looked: one late exit, never tracked (DESIGN.md §1, Identity). */
                 c->exited = true;

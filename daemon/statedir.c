@@ -293,9 +293,8 @@ static void container_dir_seen(StateDir *sd, Root *root, const char *dir, const 
         Watch *w;
 
         if (!container_id_is_valid(id)) {
-                _cleanup_free_ char *esc = cescape(id);
-
-                log_warning("Ignoring directory '%s' in '%s': not a valid container id.", esc ?: "?", dir);
+                /* log_internal() escapes control characters in every message */
+                log_warning("Ignoring directory '%s' in '%s': not a valid container id.", id, dir);
                 return;
         }
         path = path_join(dir, id);
