@@ -8,9 +8,13 @@
 # tree as `top_builddir=$PWD bash /work/main/tests/integration/x.sh`):
 #   top_srcdir, top_builddir   source and build trees (absolute)
 #   DAEMON                     the container-watchd binary
-#   DAEMON_WRAPPER             optional command put before $DAEMON, e.g.
-#                              "valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
-#   ITEST_TIMEOUT_SCALE        multiply every deadline by this integer (default 1; use 10 under valgrind)
+#   DAEMON_WRAPPER             optional command put before $DAEMON (it must keep the daemon's PID,
+#                              e.g. `strace -f -o FILE`). Not valgrind: Debian 12's valgrind 3.19
+#                              does not know pidfd_open (syscall 434) and the daemon refuses to run.
+#                              For memory errors and leaks, point top_builddir/DAEMON at a build
+#                              configured with --enable-sanitizers: a leak makes the exit status
+#                              non-zero, which stop_daemon reports.
+#   ITEST_TIMEOUT_SCALE        multiply every deadline by this integer (default 1; 3 for sanitizers)
 #   ITEST_KEEP=1               keep the temporary directory for inspection
 #   CI=true                    a missing prerequisite is a failure, not a skip
 #
