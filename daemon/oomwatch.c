@@ -41,6 +41,7 @@ struct OomWatch {
         sd_event_source *timer;      /* re-checks and delayed delivery */
         uint64_t settle_usec;
         uint64_t baseline, count, delivered;
+        uint64_t notifications;      /* v1: eventfd signals that were OOMs (not the cgroup's removal) */
         uint64_t rise_seen_usec;     /* CLOCK_MONOTONIC when count > delivered was first seen; 0 */
         unsigned recheck_left;
         uint64_t recheck_next_usec;  /* the next re-check interval */
@@ -162,19 +163,29 @@ static void oomwatch_stop_sources(OomWatch *w) {
         w->event_fd = safe_close(w->event_fd);
 }
 
-/* Read the counter; on ENODEV the cgroup is gone and the sources are stopped. */
+/*
+ * Take the eventfd's signals (v1) and read the counter; on ENODEV the cgroup is gone and the sources
+ * are stopped. The eventfd counts signals: one per OOM, plus one at the cgroup's removal. Signals
+ * taken while the counter file still reads were OOMs; when it reads ENODEV one of them may be the
+ * removal, so only the others count (a lone signal then is ambiguous and not counted).
+ */
 static void oomwatch_update(OomWatch *w) {
-        uint64_t v;
+        uint64_t v, k = 0;
         int r;
 
         if (w->gone)
                 return;
+        if (w->event_fd >= 0 && read(w->event_fd, &k, sizeof(k)) != (ssize_t) sizeof(k))
+                k = 0; /* EAGAIN: no signal since the last read */
         r = counter_read(w->counter_fd, &v);
         if (r == -ENODEV || r == -ENOENT) {
+                if (k > 1)
+                        w->notifications += k - 1;
                 w->gone = true;
                 oomwatch_stop_sources(w);
                 return;
         }
+        w->notifications += k;
         if (r >= 0 && v > w->count)
                 w->count = v;
 }
@@ -224,12 +235,11 @@ static bool oomwatch_process(OomWatch *w, bool notified) {
 
 static int oomwatch_on_eventfd(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         OomWatch *w = userdata;
-        uint64_t n;
 
         (void) s;
+        (void) fd;
         (void) revents;
-        (void) !read(fd, &n, sizeof(n)); /* reset the eventfd; EAGAIN is fine */
-        oomwatch_update(w);
+        oomwatch_update(w); /* reads (and so resets) the eventfd */
         (void) oomwatch_process(w, /* notified= */ true);
         return 0;
 }
@@ -286,6 +296,8 @@ static int oomwatch_setup_v1(OomWatch *w, const char *dir) {
         if (r < 0)
                 return r;
         (void) sd_event_source_set_description(w->io_source, "oomwatch-v1");
+        /* Before the pidfds: the counter must be read before the cgroup goes (FACTS.md 4.4). */
+        (void) sd_event_source_set_priority(w->io_source, SD_EVENT_PRIORITY_IMPORTANT);
         w->kind = OOM_KIND_V1;
         return 0;
 }
@@ -307,6 +319,7 @@ static int oomwatch_setup_v2(OomWatch *w, const char *dir) {
         if (r < 0)
                 return r;
         (void) sd_event_source_set_description(w->io_source, "oomwatch-v2");
+        (void) sd_event_source_set_priority(w->io_source, SD_EVENT_PRIORITY_IMPORTANT);
         w->kind = OOM_KIND_V2;
         return 0;
 }
@@ -345,6 +358,7 @@ int oomwatch_new(sd_event *e, const char *cgroup_v1_memory_dir, const char *cgro
                 return r;
         (void) sd_event_source_set_enabled(w->timer, SD_EVENT_OFF);
         (void) sd_event_source_set_description(w->timer, "oomwatch-timer");
+        (void) sd_event_source_set_priority(w->timer, SD_EVENT_PRIORITY_IMPORTANT);
 
         w->count = w->delivered = w->baseline;
         *ret = TAKE_PTR(w);
@@ -369,6 +383,14 @@ int oomwatch_refresh(OomWatch *w, uint64_t *ret) {
         if (ret)
                 *ret = w->count;
         return w->gone ? -ENODEV : 0;
+}
+
+uint64_t oomwatch_notifications(const OomWatch *w) {
+        return w->notifications;
+}
+
+bool oomwatch_oom_seen(const OomWatch *w) {
+        return w->count > w->baseline || w->notifications > 0;
 }
 
 const char *oomwatch_kind(const OomWatch *w) {

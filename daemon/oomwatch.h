@@ -74,6 +74,21 @@ uint64_t oomwatch_baseline(const OomWatch *w);
  */
 int oomwatch_refresh(OomWatch *w, uint64_t *ret);
 
+/*
+ * v1 only (0 on v2): how many OOM notifications the eventfd brought since oomwatch_new, not counting
+ * the one the kernel sends when the cgroup is removed. An OOM notification comes when an OOM begins,
+ * before its kill is counted, and is what containerd turns into Docker's State.OOMKilled; it is
+ * kept even when the counter can no longer be read.
+ */
+uint64_t oomwatch_notifications(const OomWatch *w);
+
+/*
+ * true when an OOM happened in the cgroup since oomwatch_new: the counter rose, or (v1) an OOM
+ * notification came. The test for OOM_KILLED when the init died by SIGKILL (FACTS.md 4.5). Call
+ * oomwatch_refresh() first.
+ */
+bool oomwatch_oom_seen(const OomWatch *w);
+
 /* "v1" or "v2": which mechanism is in use. */
 const char *oomwatch_kind(const OomWatch *w);
 

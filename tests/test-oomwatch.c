@@ -178,6 +178,7 @@ START_TEST(test_v2_file) {
         ck_assert_str_eq(oomwatch_kind(w), "v2");
         ck_assert_uint_eq(oomwatch_baseline(w), 2);
         ck_assert_uint_eq(oomwatch_count(w), 2);
+        ck_assert(!oomwatch_oom_seen(w));
 
         /* an unrelated change: no call */
         write_text(events, "low 0\nhigh 0\nmax 9\noom 0\noom_kill 2\noom_group_kill 0\n");
@@ -191,6 +192,8 @@ START_TEST(test_v2_file) {
         ck_assert_uint_eq(s.last, 3);
         ck_assert_uint_eq(oomwatch_count(w), 3);
         ck_assert_uint_eq(oomwatch_baseline(w), 2);
+        ck_assert(oomwatch_oom_seen(w));
+        ck_assert_uint_eq(oomwatch_notifications(w), 0);
         w = oomwatch_free(w);
 
         /* settle delay: delivered no earlier than settle_usec after the rise */
@@ -307,6 +310,8 @@ START_TEST(test_v1_real_oom) {
         ck_assert_uint_eq(s.calls, 1);
         ck_assert_uint_eq(s.last, 1);
         ck_assert_int_eq(kill(init, 0), 0);
+        ck_assert_uint_ge(oomwatch_notifications(w), 1);
+        ck_assert(oomwatch_oom_seen(w));
 
         /* a second one */
         ck_assert_int_eq(write(cmd[1], "x", 1), 1);
@@ -323,10 +328,39 @@ START_TEST(test_v1_real_oom) {
         ck_assert_uint_eq(s.calls, 2);
         ck_assert_int_eq(oomwatch_refresh(w, &v), -ENODEV);
         ck_assert_uint_eq(v, 2);
+        ck_assert(oomwatch_oom_seen(w));
 
         w = oomwatch_free(w);
         e = sd_event_unref(e);
         close(res[0]);
+}
+END_TEST
+
+/* No OOM, then the cgroup's removal: its eventfd signal is not taken for an OOM. */
+START_TEST(test_v1_removal_is_not_oom) {
+        char cg[128];
+        sd_event *e = NULL;
+        OomWatch *w = NULL;
+        Seen s = {};
+        uint64_t v, deadline;
+
+        snprintf(cg, sizeof(cg), "%s/test-oomwatch-rm-%d", V1_MEMORY_ROOT, (int) getpid());
+        ck_assert_msg(mkdir(cg, 0755) == 0, "mkdir %s: %s", cg, strerror(errno));
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        ck_assert_int_eq(oomwatch_new(e, cg, NULL, 0, on_oom, &s, &w), 0);
+        ck_assert_int_eq(oomwatch_refresh(w, &v), 0);
+        ck_assert_int_eq(rmdir(cg), 0);
+        /* the removal signal arrives from a kernel work item: wait until the watch knows */
+        deadline = mono_usec() + 5 * 1000 * 1000;
+        while (oomwatch_refresh(w, &v) != -ENODEV && mono_usec() < deadline)
+                ck_assert_int_ge(sd_event_run(e, 20 * 1000), 0);
+        ck_assert_int_eq(oomwatch_refresh(w, &v), -ENODEV);
+        run_until(e, &s, 1, 100 * 1000);
+        ck_assert_uint_eq(s.calls, 0);
+        ck_assert_uint_eq(oomwatch_notifications(w), 0);
+        ck_assert(!oomwatch_oom_seen(w));
+        w = oomwatch_free(w);
+        e = sd_event_unref(e);
 }
 END_TEST
 
@@ -348,6 +382,7 @@ static Suite *oomwatch_suite(void) {
                 tc = tcase_create("v1-cgroup");
                 tcase_set_timeout(tc, 60);
                 tcase_add_test(tc, test_v1_real_oom);
+                tcase_add_test(tc, test_v1_removal_is_not_oom);
                 suite_add_tcase(s, tc);
         } else
                 fprintf(stderr, "test-oomwatch: not root or no cgroup v1 memory controller at "
