@@ -3,7 +3,8 @@
  * Who a container is, in its manager's own words: the manager (docker, kubernetes, podman, cri-o,
  * containerd, or plain runc), the name and image, and the Kubernetes pod it belongs to. Collected at
  * discovery, because the records vanish with the container (Docker's --rm, runc delete).
- * Reads Docker's config.v2.json; everything else comes from the runtime labels (OCI annotations).
+ * Reads Docker's config.v2.json and Podman's containers.json (containers-storage, found beside the
+ * bundle); everything else comes from the runtime labels (OCI annotations).
  */
 #pragma once
 
@@ -24,10 +25,15 @@ typedef struct Meta {
 
 /*
  * Fill *ret for the container id found in state root namespace ns (may be NULL) with state s.
- * docker_data_root is dockerd's data root (/var/lib/docker). Never fails for missing records:
- * whatever is unknown stays NULL. Returns 0 or -ENOMEM.
+ * root is the directory holding the container directories (a containerd root under
+ * /run/containerd/ makes an otherwise unmanaged container "containerd"). docker_data_root is
+ * dockerd's data root (/var/lib/docker). The manager is decided by, in order: CRI annotations
+ * (kubernetes), CRI-O annotations (cri-o), io.container.manager=libpod (podman), namespace "moby"
+ * (docker), a containerd root (containerd), else runc. Never fails for missing records: whatever
+ * is unknown stays NULL. Returns 0 or -ENOMEM; *ret is to be released with meta_done().
  */
 int metadata_collect(const char *id, const char *ns, const char *root, const RuncState *s,
                      const char *docker_data_root, Meta *ret);
 
+/* Free the strings of m and zero it; accepts a zeroed Meta. */
 void meta_done(Meta *m);

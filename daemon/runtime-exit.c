@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conmon's exit files (see runtime-exit.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <time.h>
+
+#include "runtime-exit.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/strutil.h"
+
+/* "255\n" at most; anything longer is not an exit file. */
+#define EXIT_FILE_SIZE_MAX 64
+
+struct RuntimeExitWait {
+        sd_event_source *inotify;
+        sd_event_source *timer;
+        char *dir, *id;
+        RuntimeExitHandler handler;
+        void *userdata;
+};
+
+int runtime_exit_parse(const char *buf, size_t len, ExitStatus *ret) {
+        int v = 0;
+        size_t i;
+
+        if (len > 0 && buf[len - 1] == '\n')
+                len--;
+        if (len == 0 || len > 3)
+                return -EBADMSG;
+        for (i = 0; i < len; i++) {
+                if (buf[i] < '0' || buf[i] > '9')
+                        return -EBADMSG;
+                v = v * 10 + (buf[i] - '0');
+        }
+        if (v > 255)
+                return -EBADMSG;
+        if (v > 128 && v <= 128 + 64)
+                *ret = (ExitStatus) { .code = EXIT_CODE_KILLED, .status = v - 128, .source = EXIT_SOURCE_RUNTIME };
+        else
+                *ret = (ExitStatus) { .code = EXIT_CODE_EXITED, .status = v, .source = EXIT_SOURCE_RUNTIME };
+        return 0;
+}
+
+const char *runtime_exit_dir(const char *manager) {
+        if (!manager)
+                return NULL;
+        if (streq(manager, "podman"))
+                return "/run/libpod/exits";
+        if (streq(manager, "cri-o"))
+                return "/run/crio/exits";
+        return NULL;
+}
+
+int runtime_exit_read(const char *dir, const char *id, ExitStatus *ret) {
+        _cleanup_close_ int dfd = -1;
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r;
+
+        if (!container_id_is_valid(id))
+                return -EINVAL;
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+        r = read_file_at(dfd, id, EXIT_FILE_SIZE_MAX, &buf, &len);
+        if (r == -EFBIG)
+                return -EBADMSG;
+        if (r < 0)
+                return r;
+        return runtime_exit_parse(buf, len, ret);
+}
+
+static void wait_finish(RuntimeExitWait *w, const ExitStatus *st) {
+        w->inotify = sd_event_source_disable_unref(w->inotify);
+        w->timer = sd_event_source_disable_unref(w->timer);
+        w->handler(w, st, w->userdata); /* may free w */
+}
+
+static int wait_on_inotify(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
+        RuntimeExitWait *w = userdata;
+        ExitStatus st;
+
+        (void) s;
+        if (ev->mask & (IN_IGNORED | IN_DELETE_SELF)) {
+                wait_finish(w, NULL); /* the directory went away */
+                return 0;
+        }
+        if (ev->len == 0 || !streq(ev->name, w->id))
+                return 0;
+        if (runtime_exit_read(w->dir, w->id, &st) >= 0)
+                wait_finish(w, &st);
+        return 0;
+}
+
+static int wait_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        RuntimeExitWait *w = userdata;
+        ExitStatus st;
+
+        (void) s;
+        (void) usec;
+        /* one last look: an event may be queued behind this timer */
+        wait_finish(w, runtime_exit_read(w->dir, w->id, &st) >= 0 ? &st : NULL);
+        return 0;
+}
+
+int runtime_exit_wait(sd_event *e, const char *dir, const char *id, uint64_t timeout_usec,
+                      RuntimeExitHandler handler, void *userdata, RuntimeExitWait **ret, ExitStatus *ret_now) {
+        _cleanup_(runtime_exit_wait_freep) RuntimeExitWait *w = NULL;
+        struct timespec ts;
+        int r;
+
+        if (!e || !dir || !handler || !ret || !ret_now)
+                return -EINVAL;
+        if (!container_id_is_valid(id))
+                return -EINVAL;
+
+        w = calloc(1, sizeof(*w));
+        if (!w)
+                return -ENOMEM;
+        w->handler = handler;
+        w->userdata = userdata;
+        w->dir = strdup(dir);
+        w->id = strdup(id);
+        if (!w->dir || !w->id)
+                return -ENOMEM;
+
+        /* The watch first, then the look: a file renamed in between is seen by one or the other. */
+        r = sd_event_add_inotify(e, &w->inotify, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR, wait_on_inotify, w);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(w->inotify, "runtime-exit");
+        if (runtime_exit_read(dir, id, ret_now) >= 0)
+                return 1;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        r = sd_event_add_time(e, &w->timer, CLOCK_MONOTONIC,
+                              (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC + timeout_usec,
+                              USEC_PER_MSEC, wait_on_timer, w);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(w->timer, "runtime-exit-timeout");
+        *ret = TAKE_PTR(w);
+        return 0;
+}
+
+RuntimeExitWait *runtime_exit_wait_free(RuntimeExitWait *w) {
+        if (!w)
+                return NULL;
+        sd_event_source_disable_unref(w->inotify);
+        sd_event_source_disable_unref(w->timer);
+        free(w->dir);
+        free(w->id);
+        free(w);
+        return NULL;
+}
+
+void runtime_exit_wait_freep(RuntimeExitWait **w) {
+        runtime_exit_wait_free(*w);
+}

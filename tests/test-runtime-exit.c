@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for daemon/runtime-exit.c: conmon exit files captured from podman 4.3.1 + conmon 2.1.6
+ * (tests/fixtures/managers/podman/exit-file.*), generated contents, and the wait for a file that
+ * appears the way conmon writes it (a temporary file renamed into place), that appears before the
+ * wait starts, or that never comes.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime-exit.h"
+#include "util/cleanup.h"
+
+static int parse(const char *s, ExitStatus *st) {
+        size_t n = strlen(s);
+        _cleanup_free_ char *copy = malloc(n ? n : 1); /* exact size, no NUL */
+
+        ck_assert_ptr_nonnull(copy);
+        memcpy(copy, s, n);
+        return runtime_exit_parse(copy, n, st);
+}
+
+static void assert_status(const ExitStatus *st, ExitCode code, int status) {
+        ck_assert_int_eq(st->code, code);
+        ck_assert_int_eq(st->status, status);
+        ck_assert_int_eq(st->source, EXIT_SOURCE_RUNTIME);
+}
+
+START_TEST(test_parse) {
+        ExitStatus st;
+
+        ck_assert_int_eq(parse("0", &st), 0);
+        assert_status(&st, EXIT_CODE_EXITED, 0);
+        ck_assert_int_eq(parse("3\n", &st), 0);
+        assert_status(&st, EXIT_CODE_EXITED, 3);
+        ck_assert_int_eq(parse("128", &st), 0);
+        assert_status(&st, EXIT_CODE_EXITED, 128);
+        ck_assert_int_eq(parse("137", &st), 0);
+        assert_status(&st, EXIT_CODE_KILLED, SIGKILL);
+        ck_assert_int_eq(parse("143", &st), 0);
+        assert_status(&st, EXIT_CODE_KILLED, SIGTERM);
+        ck_assert_int_eq(parse("192", &st), 0);
+        assert_status(&st, EXIT_CODE_KILLED, 64);
+        ck_assert_int_eq(parse("193", &st), 0);
+        assert_status(&st, EXIT_CODE_EXITED, 193);
+        ck_assert_int_eq(parse("255", &st), 0);
+        assert_status(&st, EXIT_CODE_EXITED, 255);
+
+        ck_assert_int_eq(parse("", &st), -EBADMSG);
+        ck_assert_int_eq(parse("\n", &st), -EBADMSG);
+        ck_assert_int_eq(parse("256", &st), -EBADMSG);
+        ck_assert_int_eq(parse("1000", &st), -EBADMSG);
+        ck_assert_int_eq(parse("-1", &st), -EBADMSG);
+        ck_assert_int_eq(parse(" 1", &st), -EBADMSG);
+        ck_assert_int_eq(parse("1 ", &st), -EBADMSG);
+        ck_assert_int_eq(parse("1\n\n", &st), -EBADMSG);
+        ck_assert_int_eq(parse("0x1", &st), -EBADMSG);
+}
+END_TEST
+
+START_TEST(test_fixtures) {
+        ExitStatus st;
+
+        ck_assert_int_eq(runtime_exit_read(FIXTURES_DIR "/managers/podman", "exit-file.sigkill", &st), 0);
+        assert_status(&st, EXIT_CODE_KILLED, SIGKILL);
+        ck_assert_int_eq(runtime_exit_read(FIXTURES_DIR "/managers/podman", "exit-file.exit3", &st), 0);
+        assert_status(&st, EXIT_CODE_EXITED, 3);
+        ck_assert_int_eq(runtime_exit_read(FIXTURES_DIR "/managers/podman", "no-such-id", &st), -ENOENT);
+        ck_assert_int_eq(runtime_exit_read(FIXTURES_DIR "/managers/podman", "state.json", &st), -EBADMSG);
+        ck_assert_int_eq(runtime_exit_read(FIXTURES_DIR "/managers/podman", "../podman/exit-file.exit3", &st), -EINVAL);
+        ck_assert_int_eq(runtime_exit_read("/nonexistent-dir", "x", &st), -ENOENT);
+}
+END_TEST
+
+START_TEST(test_dirs) {
+        ck_assert_str_eq(runtime_exit_dir("podman"), "/run/libpod/exits");
+        ck_assert_str_eq(runtime_exit_dir("cri-o"), "/run/crio/exits");
+        ck_assert_ptr_null(runtime_exit_dir("docker"));
+        ck_assert_ptr_null(runtime_exit_dir("kubernetes"));
+        ck_assert_ptr_null(runtime_exit_dir(NULL));
+}
+END_TEST
+
+/* ---------------------------------------------------------------- waiting */
+
+typedef struct Got {
+        unsigned calls;
+        bool has_status;
+        ExitStatus st;
+} Got;
+
+static void on_exit_file(RuntimeExitWait *w, const ExitStatus *st, void *userdata) {
+        Got *g = userdata;
+
+        g->calls++;
+        g->has_status = st != NULL;
+        if (st)
+                g->st = *st;
+        runtime_exit_wait_free(w); /* the handler may free the wait */
+}
+
+static uint64_t mono_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static void run_until(sd_event *e, Got *g, uint64_t timeout_usec) {
+        uint64_t deadline = mono_usec() + timeout_usec;
+
+        while (g->calls == 0 && mono_usec() < deadline)
+                ck_assert_int_ge(sd_event_run(e, 20 * 1000), 0);
+}
+
+/* Write dir/name as conmon does: a temporary file, then rename. */
+static void conmon_write(const char *dir, const char *name, const char *text) {
+        char tmpf[256], final[256];
+        int fd;
+
+        snprintf(tmpf, sizeof(tmpf), "%s/%s.XXXXXX", dir, name);
+        snprintf(final, sizeof(final), "%s/%s", dir, name);
+        fd = mkstemp(tmpf);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+        ck_assert_int_eq(close(fd), 0);
+        ck_assert_int_eq(rename(tmpf, final), 0);
+}
+
+typedef struct Later {
+        const char *dir, *name, *text;
+} Later;
+
+static int on_later(sd_event_source *s, uint64_t usec, void *userdata) {
+        Later *l = userdata;
+
+        (void) usec;
+        conmon_write(l->dir, "other-id", "1");   /* another container's exit first */
+        conmon_write(l->dir, l->name, l->text);
+        sd_event_source_unref(s);
+        return 0;
+}
+
+START_TEST(test_wait) {
+        char dir[] = "/tmp/test-runtime-exit.XXXXXX";
+        RuntimeExitWait *w = NULL;
+        sd_event *e = NULL;
+        ExitStatus now;
+        Later later;
+        Got g = {};
+        uint64_t t0;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        ck_assert_int_ge(sd_event_new(&e), 0);
+
+        /* the file comes 100 ms later, renamed into place */
+        later = (Later) { dir, "c1", "137" };
+        ck_assert_int_ge(sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, 100 * 1000, 0, on_later, &later), 0);
+        ck_assert_int_eq(runtime_exit_wait(e, dir, "c1", 5 * 1000 * 1000, on_exit_file, &g, &w, &now), 0);
+        ck_assert_ptr_nonnull(w);
+        t0 = mono_usec();
+        run_until(e, &g, 5 * 1000 * 1000);
+        ck_assert_uint_eq(g.calls, 1);
+        ck_assert(g.has_status);
+        assert_status(&g.st, EXIT_CODE_KILLED, SIGKILL);
+        ck_assert_uint_lt(mono_usec() - t0, 2 * 1000 * 1000);
+
+        /* already there: no wait object, the status at once */
+        w = NULL;
+        g = (Got) {};
+        ck_assert_int_eq(runtime_exit_wait(e, dir, "c1", 5 * 1000 * 1000, on_exit_file, &g, &w, &now), 1);
+        ck_assert_ptr_null(w);
+        assert_status(&now, EXIT_CODE_KILLED, SIGKILL);
+
+        /* never comes: NULL after the timeout, not before */
+        g = (Got) {};
+        t0 = mono_usec();
+        ck_assert_int_eq(runtime_exit_wait(e, dir, "c2", 200 * 1000, on_exit_file, &g, &w, &now), 0);
+        run_until(e, &g, 5 * 1000 * 1000);
+        ck_assert_uint_eq(g.calls, 1);
+        ck_assert(!g.has_status);
+        ck_assert_uint_ge(mono_usec() - t0, 200 * 1000);
+
+        /* cancelled: no call */
+        g = (Got) {};
+        ck_assert_int_eq(runtime_exit_wait(e, dir, "c3", 50 * 1000, on_exit_file, &g, &w, &now), 0);
+        w = runtime_exit_wait_free(w);
+        run_until(e, &g, 200 * 1000);
+        ck_assert_uint_eq(g.calls, 0);
+
+        /* errors */
+        ck_assert_int_eq(runtime_exit_wait(e, "/nonexistent-dir", "c4", 1000, on_exit_file, &g, &w, &now), -ENOENT);
+        ck_assert_int_eq(runtime_exit_wait(e, dir, "..", 1000, on_exit_file, &g, &w, &now), -EINVAL);
+        ck_assert_int_eq(runtime_exit_wait(e, dir, "a/b", 1000, on_exit_file, &g, &w, &now), -EINVAL);
+
+        e = sd_event_unref(e);
+        (void) unlink(strcat(strcpy((char[256]) {}, dir), "/c1"));
+        (void) unlink(strcat(strcpy((char[256]) {}, dir), "/other-id"));
+        ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+static Suite *runtime_exit_suite(void) {
+        Suite *s = suite_create("runtime-exit");
+        TCase *tc = tcase_create("files");
+
+        tcase_add_test(tc, test_parse);
+        tcase_add_test(tc, test_fixtures);
+        tcase_add_test(tc, test_dirs);
+        tcase_add_test(tc, test_wait);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void) {
+        SRunner *sr = srunner_create(runtime_exit_suite());
+        int failed;
+
+        srunner_run_all(sr, CK_ENV);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
