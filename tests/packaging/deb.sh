@@ -1,0 +1,215 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The Debian package, end to end (issue 8, item 1), on this very machine:
+#   1. copy the tree (the tracked files of a git checkout, or the unpacked dist tarball under
+#      distcheck), run `dpkg-buildpackage -us -uc -b` there: it must build container-watchd_*.deb;
+#   2. lintian must report no error;
+#   3. `apt-get install ./container-watchd_*.deb` must put in place the binary, the unit (enabled),
+#      the configuration as a conffile, the journal catalog (and Debian's systemd trigger must
+#      have added it to the catalog database: `journalctl --list-catalog ID` knows every id) and
+#      both man pages; `container-watchd --check-config` must run, and the installed daemon must
+#      start, get READY=1 and write its record into a DynamicUser-style state directory
+#      (/var/lib/container-watchd -> private/container-watchd, as systemd lays it out);
+#   4. `apt-get purge` must remove every file the package installed, the conffile, the enable
+#      symlink, the catalog entries and the state directory.
+# The test installs into the real system (that is what it checks), so it refuses to run where
+# container-watchd is already installed or any path it would own already exists. The slowest
+# step is the package build with its unit tests: well under a minute here.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
+require_root
+require_cmd dpkg-buildpackage dpkg-deb dpkg-query apt-get lintian journalctl dh fakeroot tar
+
+PKG=container-watchd
+BIN=/usr/sbin/container-watchd
+UNIT=/lib/systemd/system/container-watchd.service
+CONF=/etc/container-watchd.conf
+CATALOG=/usr/lib/systemd/catalog/container-watchd.catalog
+MAN8=/usr/share/man/man8/container-watchd.8.gz
+MAN5=/usr/share/man/man5/container-watchd.conf.5.gz
+WANTS=/etc/systemd/system/multi-user.target.wants/container-watchd.service
+STATE_LINK=/var/lib/container-watchd
+STATE_PRIVATE=/var/lib/private/container-watchd
+APT=(apt-get -y -q -o DPkg::Lock::Timeout=120)
+export DEBIAN_FRONTEND=noninteractive
+
+pkg_installed() {
+        [ "$(dpkg-query -W -f '${db:Status-Status}' "$PKG" 2>/dev/null)" = installed ]
+}
+# pkg_known: dpkg still has a record of the package (installed, or removed with its conffiles).
+pkg_known() {
+        local s
+        s=$(dpkg-query -W -f '${db:Status-Status}' "$PKG" 2>/dev/null) || return 1
+        [ -n "$s" ] && [ "$s" != not-installed ]
+}
+catalog_knows() {
+        journalctl --list-catalog "$1" >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------- the host must be clean
+# Everything below would be overwritten, then deleted by the purge: never touch a real install.
+if pkg_known; then
+        skip_or_fail "package $PKG is already known to dpkg ($(dpkg-query -W -f '${db:Status-Status}' "$PKG")); this test would purge it"
+fi
+for p in "$BIN" "$UNIT" "$CONF" "$CONF.d" "$CATALOG" "$MAN8" "$MAN5" "$WANTS" "$STATE_LINK" "$STATE_PRIVATE"; do
+        if [ -e "$p" ] || [ -L "$p" ]; then
+                skip_or_fail "'$p' exists (a 'make install'?); this test would overwrite and then delete it"
+        fi
+done
+mapfile -t IDS < <(sed -n 's/^-- \([0-9a-f]\{32\}\)\( .*\)\{0,1\}$/\1/p' "$top_srcdir/systemd/container-watchd.catalog" | sort -u)
+[ "${#IDS[@]}" -ge 2 ] || fail "found ${#IDS[@]} MESSAGE_IDs in systemd/container-watchd.catalog"
+for id in "${IDS[@]}"; do
+        catalog_knows "$id" && skip_or_fail "the catalog database already knows $id (a stale install?)"
+done
+private_existed=0
+[ -d /var/lib/private ] && private_existed=1
+
+# From here on, whatever happens, nothing of the package stays behind.
+_deb_cleanup() {
+        if pkg_known; then
+                note "cleanup: purging $PKG"
+                "${APT[@]}" purge "$PKG" >>"$TEST_TMP/cleanup.log" 2>&1 ||
+                        echo "$TEST_NAME: warning: could not purge $PKG" >&2
+        fi
+        rm -rf "$STATE_LINK" "$STATE_PRIVATE"
+        [ "$private_existed" = 1 ] || rmdir /var/lib/private 2>/dev/null
+        return 0
+}
+CLEANUP_HOOKS+=(_deb_cleanup)
+
+# ---------------------------------------------------------------- 1. build from a clean copy
+src=$TEST_TMP/src/$PKG
+mkdir -p "$src"
+if git -C "$top_srcdir" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        # A git checkout: exactly the tracked files, as they are in the work tree (so that an
+        # uncommitted change is tested too), nothing generated, nothing from an in-tree build.
+        (cd "$top_srcdir" && git ls-files -z --cached | tar --null -T - --no-recursion -cf -) |
+                tar -C "$src" -xf - || fail "cannot copy the tracked files of $top_srcdir"
+        from="git checkout $top_srcdir ($(git -C "$top_srcdir" rev-parse --short HEAD))"
+else
+        # No git: the unpacked dist tarball (make distcheck); it must carry debian/.
+        tar -C "$top_srcdir" --exclude=./_build --exclude=./_inst -cf - . | tar -C "$src" -xf - ||
+                fail "cannot copy $top_srcdir"
+        chmod -R u+w "$src"
+        from="dist tree $top_srcdir"
+fi
+[ -x "$src/debian/rules" ] || fail "no executable debian/rules in the copy of $from"
+note "building the package from a copy of the $from"
+
+# The outer make's job server and the harness variables must not leak into the package build.
+t0=$SECONDS
+if ! (cd "$src" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u top_srcdir -u top_builddir -u DAEMON \
+        -u DAEMON_WRAPPER DEB_BUILD_OPTIONS="parallel=2" \
+        dpkg-buildpackage -us -uc -b) >"$TEST_TMP/build.log" 2>&1; then
+        tail -n 60 "$TEST_TMP/build.log" >&2
+        fail "dpkg-buildpackage -us -uc -b failed (log above)"
+fi
+note "dpkg-buildpackage took $((SECONDS - t0)) s"
+debs=("$TEST_TMP"/src/"$PKG"_*.deb)
+[ "${#debs[@]}" = 1 ] && [ -f "${debs[0]}" ] || fail "expected one ${PKG}_*.deb, found: ${debs[*]}"
+deb=${debs[0]}
+assert_match "$(basename "$deb")" "^${PKG}_[0-9][^_]*_$(dpkg --print-architecture)\\.deb\$" "package file name"
+grep -q '^PASS: tests/test-' "$TEST_TMP/build.log" || fail "the build ran no unit test (dh_auto_test)"
+
+# ---------------------------------------------------------------- 2. lintian
+lintian --fail-on error --no-tag-display-limit "$TEST_TMP"/src/*.changes >"$TEST_TMP/lintian.log" 2>&1
+lrc=$?
+grep -v 'running with root privileges is not recommended' "$TEST_TMP/lintian.log" | sed "s/^/lintian: /"
+if [ "$lrc" != 0 ] || grep -q '^E: ' "$TEST_TMP/lintian.log"; then
+        fail "lintian reports errors (status $lrc)"
+fi
+
+# The package's own file list, for the purge check.
+dpkg-deb -c "$deb" | awk '{ p = $6; sub(/^\./, "", p); sub(/\/$/, "", p); if (p != "") print p }' \
+        >"$TEST_TMP/contents" || fail "dpkg-deb -c failed"
+for p in "$BIN" "$UNIT" "$CONF" "$CATALOG" "$MAN8" "$MAN5"; do
+        grep -qxF "$p" "$TEST_TMP/contents" || fail "the package does not ship $p"
+done
+
+# ---------------------------------------------------------------- 3. install and check
+# apt-get needs a path with a slash to take a local file.
+(cd "$(dirname "$deb")" && "${APT[@]}" install "./$(basename "$deb")") >"$TEST_TMP/install.log" 2>&1 ||
+        { cat "$TEST_TMP/install.log" >&2; fail "apt-get install ./$(basename "$deb") failed"; }
+pkg_installed || fail "dpkg does not list $PKG as installed after apt-get install"
+
+[ -x "$BIN" ] || fail "$BIN is not installed"
+assert_match "$("$BIN" --version 2>&1 | head -n 1)" "$(dpkg-query -W -f '${Version}' "$PKG" | sed 's/-[^-]*$//; s/\./\\./g')" "$BIN --version"
+# Every file the package lists is on disk.
+while IFS= read -r p; do
+        [ -e "$p" ] || fail "dpkg -L lists $p, which is not on disk"
+done < <(dpkg -L "$PKG")
+
+[ -f "$UNIT" ] || fail "$UNIT is not installed"
+assert_file_contains "$UNIT" "^ExecStart=$BIN\$" "ExecStart= of the installed unit"
+assert_file_contains "$UNIT" '^Type=notify$' "Type= of the installed unit"
+# Enabled by dh_installsystemd's postinst (deb-systemd-helper works without a running systemd).
+[ -L "$WANTS" ] || fail "the unit is not enabled: no $WANTS"
+assert_eq "$(readlink -f "$WANTS")" "$(readlink -f "$UNIT")" "target of $WANTS"
+
+# The configuration is a conffile, and is the shipped file.
+conffiles=$(dpkg-query -W -f '${Conffiles}\n' "$PKG")
+assert_match "$conffiles" "^ *$CONF [0-9a-f]{32}\$" "dpkg's conffiles of $PKG"
+assert_eq "$(md5sum <"$CONF" | cut -d' ' -f1)" "$(awk -v f="$CONF" '$1 == f { print $2 }' <<<"$conffiles")" "md5 of $CONF"
+cmp -s "$CONF" "$top_srcdir/conf/container-watchd.conf" || fail "$CONF differs from conf/container-watchd.conf"
+
+# The catalog, and the database that Debian's systemd trigger rebuilt (FACTS 5.4).
+cmp -s "$CATALOG" "$top_srcdir/systemd/container-watchd.catalog" || fail "$CATALOG differs from the shipped catalog"
+for id in "${IDS[@]}"; do
+        out=$(journalctl --list-catalog "$id" 2>&1) ||
+                fail "journalctl --list-catalog $id does not know the id after install (trigger not run?): $out"
+        assert_match "$out" "^$id " "journalctl --list-catalog $id"
+done
+note "the catalog database knows all ${#IDS[@]} ids, e.g. $(journalctl --list-catalog "${IDS[0]}" | head -n 1)"
+
+# Man pages, compressed by dh_compress, render.
+for m in "$MAN8" "$MAN5"; do
+        [ -f "$m" ] || fail "$m is not installed"
+        zcat "$m" | grep -q '^\.TH ' || fail "$m has no .TH header"
+done
+if command -v man >/dev/null 2>&1; then
+        assert_eq "$(man -w 8 container-watchd)" "$MAN8" "man -w 8 container-watchd"
+        assert_eq "$(man -w 5 container-watchd.conf)" "$MAN5" "man -w 5 container-watchd.conf"
+fi
+
+# --check-config reads the installed conffile.
+out=$("$BIN" --check-config 2>&1) || fail "$BIN --check-config failed: $out"
+assert_match "$out" '^Roots=/run/docker/runtime-runc/moby$' "--check-config output"
+out=$("$BIN" --check-config -c "$CONF" 2>&1) || fail "$BIN --check-config -c $CONF failed: $out"
+
+# The installed daemon runs. systemd (not PID 1 here) would create the state directory as
+# DynamicUser=yes + StateDirectory= do, and pass it in $STATE_DIRECTORY: do the same.
+mkdir -p -m 0700 /var/lib/private
+mkdir -m 0700 "$STATE_PRIVATE" || fail "cannot create $STATE_PRIVATE"
+ln -s private/container-watchd "$STATE_LINK" || fail "cannot create $STATE_LINK"
+mkdir -p "$TEST_TMP/root"
+DAEMON=$BIN
+STATE_DIRECTORY=$STATE_LINK start_daemon -c "$CONF" -r "$TEST_TMP/root" --log-target=console
+stop_daemon
+[ -n "$(ls -A "$STATE_PRIVATE")" ] || note "the daemon left no record file (nothing to report); the directories remain"
+touch "$STATE_PRIVATE/marker"     # at least one file, whatever the daemon keeps
+
+# ---------------------------------------------------------------- 4. purge and check
+"${APT[@]}" purge "$PKG" >"$TEST_TMP/purge.log" 2>&1 ||
+        { cat "$TEST_TMP/purge.log" >&2; fail "apt-get purge $PKG failed"; }
+pkg_known && fail "dpkg still knows $PKG after purge: $(dpkg-query -W -f '${db:Status-Status}' "$PKG")"
+
+left=()
+while IFS= read -r p; do
+        [ -e "$p" ] || [ -L "$p" ] || continue
+        # A directory may stay only while another package owns it (/usr/sbin, /etc, ...).
+        if [ -d "$p" ] && [ ! -L "$p" ] && dpkg-query -S "$p" >/dev/null 2>&1; then
+                continue
+        fi
+        left+=("$p")
+done <"$TEST_TMP/contents"
+for p in "$CONF" "$CONF.d" "$WANTS" "$STATE_LINK" "$STATE_PRIVATE" \
+         /var/lib/systemd/deb-systemd-helper-enabled/container-watchd.service.dsh-also \
+         /var/lib/systemd/deb-systemd-helper-enabled/multi-user.target.wants/container-watchd.service; do
+        if [ -e "$p" ] || [ -L "$p" ]; then left+=("$p"); fi
+done
+[ "${#left[@]}" = 0 ] || fail "left behind after apt-get purge: ${left[*]}"
+for id in "${IDS[@]}"; do
+        catalog_knows "$id" && fail "the catalog database still knows $id after purge"
+done
+
+note "ok: built $(basename "$deb"), lintian clean, installed, checked, purged without a trace"
