@@ -436,16 +436,21 @@ static int state_read(const StateDirEntry *e, RuncState **ret) {
         }
         r = e->runtime == RUNTIME_CRUN ? crun_status_parse(buf, len, &s, &missing)
                                        : runc_state_parse(buf, len, &s, &missing);
-        if (r == -EINVAL)
-                return log_id(LOG_WARNING, MESSAGE_ID_STATE_REFUSED,
-                              "Failed to parse '%s/%s', ignoring: key '%s' is missing or invalid.", e->path, name,
-                              missing ?: "?"),
-                       r;
-        if (r < 0)
-                return log_id_errno(LOG_WARNING, r, MESSAGE_ID_STATE_REFUSED,
-                                    "Failed to parse '%s/%s', ignoring: %s.", e->path, name,
-                                    r == -EBADMSG ? "not valid JSON or nested too deeply" :
-                                    r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+        if (r == -EINVAL) {
+                log_id(LOG_WARNING, MESSAGE_ID_STATE_REFUSED,
+                       "Failed to parse '%s/%s', ignoring: key '%s' is missing or invalid.", e->path, name,
+                       missing ?: "?");
+                return r;
+        }
+        if (r < 0) {
+                log_id_errno(LOG_WARNING, r, MESSAGE_ID_STATE_REFUSED, "Failed to parse '%s/%s', ignoring: %s.",
+                             e->path, name,
+                             r == -EBADMSG ? "not valid JSON or nested too deeply" :
+                             r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+                return r;
+        }
+        if (!s)
+                return -EBADMSG; /* the parsers return an object whenever they succeed */
         if (e->runtime == RUNTIME_CRUN && read_file_at(e->dirfd, "config.json", RUNC_STATE_SIZE_MAX, &cfg, &cfg_len) >= 0)
                 (void) oci_config_parse_annotations(cfg, cfg_len, s);
         *ret = s;
@@ -718,7 +723,7 @@ static void collect_action(const void *nodep, VISIT which, void *closure) {
                 return;
         if (l->n == l->cap) {
                 size_t cap = l->cap ? l->cap * 2 : 64;
-                Container **n = realloc(l->items, cap * sizeof(*n));
+                Container **n = realloc(l->items, cap * sizeof(Container *));
 
                 if (!n)
                         return;
@@ -866,7 +871,7 @@ static void manager_compact_record(Manager *m) {
 
                 if (l->n == l->cap) {
                         size_t cap = l->cap ? l->cap * 2 : 64;
-                        Container **n = realloc(l->items, cap * sizeof(*n));
+                        Container **n = realloc(l->items, cap * sizeof(Container *));
 
                         if (!n)
                                 break;

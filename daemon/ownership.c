@@ -35,7 +35,7 @@ static int pid_real_uid(pid_t pid, uid_t *ret) {
         int r;
 
         snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
-        r = read_file_path(path, 64 * 1024, &buf, NULL);
+        r = read_file_path(path, (size_t) 64 * 1024, &buf, NULL);
         if (r == -ENOENT)
                 return -ESRCH;
         if (r < 0)

@@ -156,7 +156,7 @@ static void pidwatch_finish(PidWatch *w, ExitStatus st) {
 
 static int pidwatch_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         PidWatch *w = userdata;
-        int ws;
+        int ws = 0;
 
         (void) s;
         (void) usec;
@@ -172,7 +172,7 @@ static int pidwatch_on_io(sd_event_source *s, int fd, uint32_t revents, void *us
         PidWatch *w = userdata;
         ProcStat ps;
         bool reaped;
-        int r, ws;
+        int r, ws = 0;
 
         (void) fd;
         if (!w->dead) {

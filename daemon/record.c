@@ -21,7 +21,7 @@
 
 #define RECORD_FILE "reported"
 #define RECORD_TMP  "reported.tmp"
-#define RECORD_SIZE_MAX (256 * 1024 * 1024)
+#define RECORD_SIZE_MAX ((size_t) 256 * 1024 * 1024)
 
 struct Record {
         int dirfd;

@@ -14,7 +14,7 @@
 
 /* The state files are read whole; anything larger is refused (-EFBIG). A Docker state.json is about
  * 30 KB (its seccomp profile), so 1 MiB leaves ample room. */
-#define RUNC_STATE_SIZE_MAX (1024 * 1024)
+#define RUNC_STATE_SIZE_MAX ((size_t) 1024 * 1024)
 /* jansson nests objects as deep as the input says; refuse anything deeper than this. */
 #define RUNC_STATE_DEPTH_MAX 64
 

@@ -138,7 +138,7 @@ static void inode_action(const void *nodep, VISIT which, void *closure) {
  */
 static Watch *watch_add(StateDir *sd, const char *path, uint32_t mask, WatchKind kind, Root *root,
                         const char *ns, const char *id) {
-        InodeKey key = {};
+        InodeKey key;
         struct stat st;
         Watch *w;
         int wd;
@@ -222,7 +222,7 @@ static void collect_action(const void *nodep, VISIT which, void *closure) {
                 return;
         if (l->n == l->cap) {
                 size_t cap = l->cap ? l->cap * 2 : 16;
-                Watch **n = realloc(l->items, cap * sizeof(*n));
+                Watch **n = realloc(l->items, cap * sizeof(Watch *));
 
                 if (!n)
                         return; /* best effort under OOM */
@@ -384,10 +384,6 @@ static int root_dir_watch_and_scan(StateDir *sd, Root *root, const char *dir, co
                 log_warning_errno(r, "Failed to scan '%s': %m", dir);
         return 0;
 }
-
-typedef struct ScanCtx {
-        const char *ns;
-} ScanCtx;
 
 static void scan_container_cb(StateDir *sd, Root *root, const char *dir, const char *name) {
         const char *ns = root->ns;
@@ -732,7 +728,7 @@ static int scan_inotify_fds(const bool *before, bool *mark, size_t n) {
 
                 if (de->d_name[0] == '.')
                         continue;
-                fd = atoi(de->d_name);
+                fd = (int) strtol(de->d_name, NULL, 10);
                 if (fd == dirfd(d) || !fd_is_inotify(fd))
                         continue;
                 if ((size_t) fd < n && mark)

@@ -58,12 +58,12 @@ char *cescape(const char *s) {
                 case '\\': *p++ = '\\'; *p++ = '\\'; c++; continue;
                 default: break;
                 }
-                if (*c < 0x20 || *c == 0x7f || (*c >= 0x80 && (n = utf8_seq_len(c)) == 0)) {
+                n = utf8_seq_len(c);
+                if (*c < 0x20 || *c == 0x7f || n == 0) {
                         p += sprintf(p, "\\x%02x", *c);
                         c++;
                         continue;
                 }
-                n = *c < 0x80 ? 1 : utf8_seq_len(c);
                 memcpy(p, c, n);
                 p += n;
                 c += n;
