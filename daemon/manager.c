@@ -299,7 +299,10 @@ static void container_emit_exited(Container *c, const ExitStatus *st, uint64_t e
         Event ev;
 
         container_label(c, label, sizeof(label));
-        exit_status_describe(clause, sizeof(clause), st);
+        if (st->code == EXIT_CODE_UNKNOWN)
+                snprintf(clause, sizeof(clause), "status unknown");
+        else
+                exit_status_describe(clause, sizeof(clause), st);
         if (!late && exit_usec > 0 && c->created_usec > 0 && exit_usec >= c->created_usec)
                 lifetime = exit_usec - c->created_usec;
         if (lifetime > 0) {

@@ -325,18 +325,23 @@ static void container_dir_seen(StateDir *sd, Root *root, const char *dir, const 
         }
 }
 
-static void container_dir_gone(StateDir *sd, Root *root, const char *dir, const char *ns, const char *id) {
+static void container_dir_gone(StateDir *sd, Root *root, const char *dir, const char *ns, const char *id,
+                               bool deleted) {
         _cleanup_free_ char *path = path_join(dir, id);
         WatchList l;
         StateDirEntry e;
 
         if (!path)
                 return;
-        /* A directory moved away keeps its watch: remove it. A deleted one lost it already (the
-         * IN_IGNORED for it will find no record). */
+        /* A directory moved away keeps its watch: remove it. A deleted one lost it already: forget
+         * our record only (asking the library would fail and print to stderr, FACTS.md 2.8; the
+         * IN_IGNORED that follows finds no record). */
         l = watch_collect(sd, match_container_path, path);
         for (size_t i = 0; i < l.n; i++)
-                watch_remove(sd, l.items[i]);
+                if (deleted)
+                        watch_forget(sd, l.items[i]);
+                else
+                        watch_remove(sd, l.items[i]);
         free(l.items);
 
         e = (StateDirEntry) { .root = root->pattern, .dir = dir, .ns = ns, .id = id, .path = path,
@@ -614,7 +619,7 @@ static void statedir_handle_event(StateDir *sd, const struct inotify_event *ev, 
                         _cleanup_free_ char *dir = strdup(w->path), *ns = w->ns ? strdup(w->ns) : NULL;
 
                         if (dir)
-                                container_dir_gone(sd, w->root, dir, ns, name);
+                                container_dir_gone(sd, w->root, dir, ns, name, ev->mask & IN_DELETE);
                 }
                 break;
 
