@@ -27,6 +27,7 @@
 #include "manager.h"
 #include "metadata.h"
 #include "notify.h"
+#include "oomwatch.h"
 #include "ownership.h"
 #include "pidwatch.h"
 #include "record.h"
@@ -35,6 +36,10 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/strutil.h"
+
+/* How long an OOM kill may precede the init's own death for the two to be taken as one: the
+ * pidfd of an OOM-killed init turns readable within milliseconds of the kill. */
+#define OOM_SETTLE_USEC (250 * USEC_PER_MSEC)
 
 typedef struct Container Container;
 
@@ -51,9 +56,8 @@ struct Container {
         uint64_t created_usec;
         uint64_t ns_ino[_NS_MAX];
         PidWatch *watch;
-        int oom_fd;                  /* memory.oom_control (v1) or memory.events (v2), or -1 */
-        uint64_t oom_baseline;
-        bool oom_known, oom_rose;
+        OomWatch *oom;               /* the cgroup's OOM kills (oomwatch.h), or NULL */
+        bool oom_rose;               /* an OOM happened since discovery (read at the init's death) */
         bool exited;                 /* reported: a tombstone now */
         bool untracked;              /* alive but no pidfd (out of descriptors) */
         bool refused;                /* names a process its writer does not own: never reported */
@@ -114,7 +118,7 @@ static Container *container_free(Container *c) {
         }
         if (c->untracked)
                 c->manager->n_untracked--;
-        c->oom_fd = safe_close(c->oom_fd);
+        c->oom = oomwatch_free(c->oom);
         meta_done(&c->meta);
         free(c->path);
         free(c->id);
@@ -339,39 +343,51 @@ static void container_emit_exited(Container *c, const ExitStatus *st, uint64_t e
 
 /* ---------------------------------------------------------------- OOM counters */
 
-/* Open the cgroup's OOM counter file and take the baseline (FACTS.md §4: the cgroup vanishes right
- * after the exit, so the file is opened now and read again at the first sign of death). */
-static void container_oom_open(Container *c, const RuncState *s) {
-        _cleanup_free_ char *p = NULL;
-        const char *key;
+/* An OOM kill while the init lives on: its child was the victim (DESIGN.md §3, "oom"). */
+static void container_emit_oom(Container *c, uint64_t kills) {
+        char label[128 + 1024];
+        Event ev;
 
-        if (s->cgroup_v1_memory) {
-                p = path_join(s->cgroup_v1_memory, "memory.oom_control");
-                key = "oom_kill";
-        } else if (s->cgroup_unified) {
-                p = path_join(s->cgroup_unified, "memory.events");
-                key = "oom_kill";
-        } else
-                return;
-        if (!p)
-                return;
-        c->oom_fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (c->oom_fd < 0)
-                return;
-        if (read_keyed_u64_fd(c->oom_fd, key, &c->oom_baseline) >= 0)
-                c->oom_known = true;
-        else
-                c->oom_fd = safe_close(c->oom_fd);
+        container_label(c, label, sizeof(label));
+        event_init(&ev, MESSAGE_ID_CONTAINER_OOM, LOG_ERR);
+        (void) event_addf(&ev, "MESSAGE", "Container %s: a process was killed for lack of memory (%" PRIu64
+                          " OOM kill%s in its cgroup so far), the container keeps running.", label, kills,
+                          kills == 1 ? "" : "s");
+        (void) event_add(&ev, "CONTAINER_EVENT", "oom");
+        event_add_identity(&ev, c);
+        emit(&ev);
 }
 
-static void container_oom_check(Container *c) {
-        uint64_t v;
+/* The OOM kill counter rose OOM_SETTLE_USEC ago and the init's death has not been seen since. */
+static void manager_on_container_oom(OomWatch *w, uint64_t oom_kill, void *userdata) {
+        Container *c = userdata;
 
-        if (c->oom_fd < 0 || !c->oom_known)
+        (void) w;
+        if (c->exited || !c->watch)
                 return;
-        if (read_keyed_u64_fd(c->oom_fd, "oom_kill", &v) >= 0 && v > c->oom_baseline)
+        if (pid_is_alive(c->pid, c->start_ticks) <= 0)
+                return; /* the init itself is going: its exit entry says OOM_KILLED=1 */
+        container_emit_oom(c, oom_kill);
+}
+
+/* Watch the cgroup's OOM kills and take the baseline now (FACTS.md §4: the cgroup vanishes right
+ * after the exit, so its counter is followed from discovery on). */
+static void container_oom_open(Container *c, const RuncState *s) {
+        int r;
+
+        r = oomwatch_new(c->manager->event, s->cgroup_v1_memory, s->cgroup_unified, OOM_SETTLE_USEC,
+                         manager_on_container_oom, c, &c->oom);
+        if (r < 0)
+                log_debug_errno(r, "No OOM watch for container '%s': %m", c->path);
+}
+
+/* At the init's death: one more read, before the cgroup goes. */
+static void container_oom_check(Container *c) {
+        if (!c->oom)
+                return;
+        (void) oomwatch_refresh(c->oom, NULL);
+        if (oomwatch_oom_seen(c->oom))
                 c->oom_rose = true;
-        /* ENODEV: the cgroup is gone already; nothing more to learn */
 }
 
 /* ---------------------------------------------------------------- tracking */
@@ -396,7 +412,7 @@ static void manager_on_container_exit(PidWatch *w, const ExitStatus *st, uint64_
         m->n_tracked--;
         c->exited = true;
         container_record(m, c, "exited");
-        c->oom_fd = safe_close(c->oom_fd);
+        c->oom = oomwatch_free(c->oom);
         if (!c->in_table)
                 container_remove(m, c); /* superseded or its directory is gone: nothing to remember */
         manager_status_dirty(m);
@@ -471,7 +487,6 @@ static Container *container_new(Manager *m, const StateDirEntry *e, RuncState *s
                 .pid = s->pid,
                 .start_ticks = s->start_ticks,
                 .created_usec = s->created_usec,
-                .oom_fd = -1,
         };
         c->path = strdup(e->path);
         c->id = strdup(e->id);
@@ -908,7 +923,7 @@ static void manager_finish_record(Manager *m) {
                 if (!e->exited) {
                         Container c = {
                                 .manager = m, .path = e->path, .id = e->id, .ns = e->ns, .pid = e->pid,
-                                .start_ticks = e->start_ticks, .created_usec = e->created_usec, .oom_fd = -1,
+                                .start_ticks = e->start_ticks, .created_usec = e->created_usec,
                                 .runtime = streq_ptr(e->runtime, "crun") ? RUNTIME_CRUN : RUNTIME_RUNC,
                                 .meta = {
                                         .manager = e->manager ? e->manager : "runc", .name = e->name,
