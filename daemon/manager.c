@@ -31,6 +31,7 @@
 #include "ownership.h"
 #include "pidwatch.h"
 #include "record.h"
+#include "runtime-exit.h"
 #include "runc-state.h"
 #include "statedir.h"
 #include "util/cleanup.h"
@@ -57,6 +58,8 @@ struct Container {
         uint64_t ns_ino[_NS_MAX];
         PidWatch *watch;
         OomWatch *oom;               /* the cgroup's OOM kills (oomwatch.h), or NULL */
+        RuntimeExitWait *runtime_wait; /* waiting for a monitor's exit file (runtime-exit.h) */
+        uint64_t exit_usec;          /* when the init died, while runtime_wait runs */
         bool oom_rose;               /* an OOM happened since discovery (read at the init's death) */
         bool exited;                 /* reported: a tombstone now */
         bool untracked;              /* alive but no pidfd (out of descriptors) */
@@ -90,6 +93,10 @@ struct Manager {
 /* kept free for state files, config.v2.json, the record, the journal, a reload */
 #define FD_RESERVE 64
 
+/* How long an exit with no status from the kernel waits for the monitor's exit file (conmon
+ * writes it within milliseconds of the reap, FACTS.md 1.10). */
+#define RUNTIME_EXIT_WAIT_USEC (500 * USEC_PER_MSEC)
+
 /* How often delivery to an unavailable journal is retried (only while events wait). */
 #define JOURNAL_RETRY_USEC (250 * USEC_PER_MSEC)
 
@@ -119,6 +126,7 @@ static Container *container_free(Container *c) {
         if (c->untracked)
                 c->manager->n_untracked--;
         c->oom = oomwatch_free(c->oom);
+        c->runtime_wait = runtime_exit_wait_free(c->runtime_wait);
         meta_done(&c->meta);
         free(c->path);
         free(c->id);
@@ -401,15 +409,32 @@ static void manager_on_container_dead(PidWatch *w, void *userdata) {
 
 static void manager_promote_untracked(Manager *m);
 
-static void manager_on_container_exit(PidWatch *w, const ExitStatus *st, uint64_t exit_usec, void *userdata) {
-        Container *c = userdata;
+/* For an exit found late with nothing from the kernel: what the manager wrote down, if anything. */
+static ExitStatus container_late_status(const Container *c, const ExitStatus *st) {
+        const char *dir = runtime_exit_dir(c->meta.manager);
+        ExitStatus r;
+
+        if (st->code != EXIT_CODE_UNKNOWN)
+                return *st;
+        if (dir && runtime_exit_read(dir, c->id, &r) >= 0)
+                return r;
+        if (streq_ptr(c->meta.manager, "docker") &&
+            docker_exit_read(c->manager->config->docker_data_root, c->id, &r) >= 0)
+                return r;
+        return *st;
+}
+
+/* The end of an exit: report it, forget the pidfd, remember the tombstone. */
+static void container_finish_exit(Container *c, const ExitStatus *st, uint64_t exit_usec) {
         Manager *m = c->manager;
 
-        (void) w;
         container_oom_check(c);
         container_emit_exited(c, st, exit_usec, /* late= */ false);
-        c->watch = pidwatch_free(c->watch);
-        m->n_tracked--;
+        c->runtime_wait = runtime_exit_wait_free(c->runtime_wait);
+        if (c->watch) {
+                c->watch = pidwatch_free(c->watch);
+                m->n_tracked--;
+        }
         c->exited = true;
         container_record(m, c, "exited");
         c->oom = oomwatch_free(c->oom);
@@ -418,6 +443,34 @@ static void manager_on_container_exit(PidWatch *w, const ExitStatus *st, uint64_
         manager_status_dirty(m);
         if (m->n_untracked > 0)
                 manager_promote_untracked(m);
+}
+
+static void manager_on_runtime_exit(RuntimeExitWait *w, const ExitStatus *st, void *userdata) {
+        Container *c = userdata;
+
+        (void) w;
+        container_finish_exit(c, st ?: &EXIT_STATUS_UNKNOWN, c->exit_usec);
+}
+
+static void manager_on_container_exit(PidWatch *w, const ExitStatus *st, uint64_t exit_usec, void *userdata) {
+        Container *c = userdata;
+        const char *dir = runtime_exit_dir(c->meta.manager);
+
+        (void) w;
+        /* The kernel had nothing (before 6.15): the container's monitor may have written it down. */
+        if (st->code == EXIT_CODE_UNKNOWN && dir) {
+                ExitStatus now;
+                int r = runtime_exit_wait(c->manager->event, dir, c->id, RUNTIME_EXIT_WAIT_USEC,
+                                          manager_on_runtime_exit, c, &c->runtime_wait, &now);
+
+                if (r == 1)
+                        return container_finish_exit(c, &now, exit_usec);
+                if (r == 0) {
+                        c->exit_usec = exit_usec;
+                        return;
+                }
+        }
+        container_finish_exit(c, st, exit_usec);
 }
 
 static void container_read_ns_inodes(Container *c, const RuncState *s) {
@@ -659,6 +712,7 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
         if (r == -ESRCH) {
                 /* Gone before we looked: one late exit, never tracked (DESIGN.md §1, Identity). */
                 c->exited = true;
+                gone = container_late_status(c, &gone);
                 container_emit_exited(c, &gone, 0, /* late= */ true);
                 if (!rec)
                         container_record(m, c, "started");
@@ -933,8 +987,11 @@ static void manager_finish_record(Manager *m) {
                                 },
                         };
 
-                        if (c.id)
-                                container_emit_exited(&c, &EXIT_STATUS_UNKNOWN, 0, /* late= */ true);
+                        if (c.id) {
+                                ExitStatus st = container_late_status(&c, &EXIT_STATUS_UNKNOWN);
+
+                                container_emit_exited(&c, &st, 0, /* late= */ true);
+                        }
                 }
                 record_entry_free(e);
         }

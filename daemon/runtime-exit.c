@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +78,45 @@ int runtime_exit_read(const char *dir, const char *id, ExitStatus *ret) {
         if (r < 0)
                 return r;
         return runtime_exit_parse(buf, len, ret);
+}
+
+/* as in metadata.c: the whole container config, a few hundred KB at most in practice */
+#define DOCKER_CONFIG_SIZE_MAX ((size_t) 4 * 1024 * 1024)
+
+int docker_exit_read(const char *data_root, const char *id, ExitStatus *ret) {
+        _cleanup_free_ char *path = NULL, *buf = NULL;
+        json_t *j, *state, *code;
+        const char *finished;
+        size_t len;
+        int r;
+
+        if (!data_root || !container_id_is_valid(id))
+                return -EINVAL;
+        if (asprintf(&path, "%s/containers/%s/config.v2.json", data_root, id) < 0)
+                return -ENOMEM;
+        r = read_file_path(path, DOCKER_CONFIG_SIZE_MAX, &buf, &len);
+        if (r < 0)
+                return r == -EFBIG ? -EBADMSG : r;
+        j = json_loadb(buf, len, 0, NULL);
+        state = json_object_get(j, "State");
+        code = json_object_get(state, "ExitCode");
+        finished = json_string_value(json_object_get(state, "FinishedAt"));
+        if (!json_is_object(state) || !json_is_integer(code)) {
+                json_decref(j);
+                return -EBADMSG;
+        }
+        if (json_is_true(json_object_get(state, "Running")) || !finished || strncmp(finished, "0001-", 5) == 0) {
+                json_decref(j);
+                return -ENOENT;
+        }
+        {
+                char num[32];
+
+                snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(code));
+                r = runtime_exit_parse(num, strlen(num), ret);
+        }
+        json_decref(j);
+        return r;
 }
 
 static void wait_finish(RuntimeExitWait *w, const ExitStatus *st) {
