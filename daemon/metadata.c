@@ -16,9 +16,9 @@
 #include "util/strutil.h"
 
 /* config.v2.json holds the whole container config; a few hundred KB at most in practice. */
-#define DOCKER_CONFIG_SIZE_MAX (4 * 1024 * 1024)
+#define DOCKER_CONFIG_SIZE_MAX ((size_t) 4 * 1024 * 1024)
 /* containers-storage's containers.json: about 1 KB per container of the host. */
-#define PODMAN_CONTAINERS_SIZE_MAX (64 * 1024 * 1024)
+#define PODMAN_CONTAINERS_SIZE_MAX ((size_t) 64 * 1024 * 1024)
 
 static int dup_label(const RuncState *s, const char *key, char **ret) {
         const char *v = runc_state_label(s, key);
@@ -82,7 +82,7 @@ static int podman_collect(const char *id, const RuncState *s, Meta *m) {
         json_t *j, *c;
         int r = 0;
 
-        if (!b || !container_id_is_valid(id))
+        if (!b || !id || !container_id_is_valid(id))
                 return 0;
         /* b must end in "/<id>/userdata" */
         len = strlen(b);
@@ -198,8 +198,7 @@ int metadata_collect(const char *id, const char *ns, const char *root, const Run
                 r = docker_collect(id, docker_data_root, &m);
         } else if (root && strncmp(root, "/run/containerd/", strlen("/run/containerd/")) == 0) {
                 m.manager = "containerd";
-                if (r >= 0)
-                        r = dup_label(s, "nerdctl/name", &m.name);
+                r = dup_label(s, "nerdctl/name", &m.name);
         } else
                 m.manager = "runc";
 

@@ -170,13 +170,17 @@ static void oomwatch_stop_sources(OomWatch *w) {
  * removal, so only the others count (a lone signal then is ambiguous and not counted).
  */
 static void oomwatch_update(OomWatch *w) {
-        uint64_t v, k = 0;
+        uint64_t v = 0, k = 0;
         int r;
 
         if (w->gone)
                 return;
-        if (w->event_fd >= 0 && read(w->event_fd, &k, sizeof(k)) != (ssize_t) sizeof(k))
-                k = 0; /* EAGAIN: no signal since the last read */
+        if (w->event_fd >= 0) {
+                uint64_t signals;
+
+                /* EAGAIN: no signal since the last read */
+                k = read(w->event_fd, &signals, sizeof(signals)) == (ssize_t) sizeof(signals) ? signals : 0;
+        }
         r = counter_read(w->counter_fd, &v);
         if (r == -ENODEV || r == -ENOENT) {
                 if (k > 1)
