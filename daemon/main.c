@@ -14,6 +14,7 @@
 #include "config.h"
 #include "log.h"
 #include "manager.h"
+#include "notify.h"
 #include "util/cleanup.h"
 
 #define EXIT_USAGE 1
@@ -183,14 +184,14 @@ int main(int argc, char *argv[]) {
                 .log_target_override = arg_log_target,
         };
         r = manager_new(&opts, TAKE_PTR(config), &m);
+        if (r >= 0) {
+                raise_nofile_limit();
+                r = manager_start(m);
+        }
         if (r < 0)
-                goto finish;
-        raise_nofile_limit();
-        r = manager_start(m);
-        if (r < 0)
-                goto finish;
-        r = manager_run(m);
-finish:
+                notify_errno(r, "Failed to start"); /* the service manager gets ERRNO= */
+        else
+                r = manager_run(m);
         m = manager_free(m);
         free(arg_roots);
         return r < 0 ? EXIT_RUNTIME : EXIT_SUCCESS;
