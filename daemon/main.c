@@ -15,6 +15,7 @@
 #include "log.h"
 #include "manager.h"
 #include "notify.h"
+#include "privileges.h"
 #include "util/cleanup.h"
 
 #define EXIT_USAGE 1
@@ -187,6 +188,12 @@ int main(int argc, char *argv[]) {
         if (r >= 0) {
                 raise_nofile_limit();
                 r = manager_start(m);
+        }
+        if (r >= 0) {
+                int k = privileges_drop();
+
+                if (k < 0)
+                        log_warning_errno(k, "Failed to drop capabilities, continuing with them: %m");
         }
         if (r < 0)
                 notify_errno(r, "Failed to start"); /* the service manager gets ERRNO= */
