@@ -9,6 +9,7 @@
 #   - STOPPING=1 at SIGTERM, and nothing after it;
 #   - WATCHDOG=1 pings when WATCHDOG_USEC is set (several per period), none when it is not set or
 #     when WATCHDOG_PID names another process;
+#   - ERRNO= (and exit status 2, no READY=1) when the daemon cannot start (no inotify instance);
 #   - every message comes from the daemon's PID (NotifyAccess=main in the unit) and uses only the
 #     keys of sd_notify(3).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -198,5 +199,65 @@ assert_eq "$(watchdog_count)" 0 "WATCHDOG=1 messages when WATCHDOG_PID is anothe
 stop_daemon
 DAEMON_PID=$pid3 check_senders
 unset WATCHDOG_USEC WATCHDOG_PID
+
+# ------------------------------------------------------------------ 4. ERRNO= on a fatal start-up error
+
+# A real failure, not a hook: the daemon runs as an otherwise unused UID whose inotify instances
+# (fs.inotify.max_user_instances, counted per user) are all held by inotifywait processes, so its
+# inotify_init fails with EMFILE. It must exit with status 2 after telling the service manager
+# ERRNO=24, and never READY=1. The socket is abstract and the daemon a copy in a directory that
+# UID can reach, because $TEST_TMP is private to root.
+require_cmd setpriv inotifywait
+max_inst=$(cat /proc/sys/fs/inotify/max_user_instances)
+if (( max_inst > 1024 )); then
+        note "fs.inotify.max_user_instances is $max_inst: not exhausting it, ERRNO= not checked"
+else
+        uid=$(( 61000 + $$ % 3000 ))
+        while pgrep -u "$uid" >/dev/null; do uid=$((uid + 1)); done
+        as_uid=(setpriv --reuid="$uid" --regid="$uid" --clear-groups)
+        holders=()
+        for _ in $(seq "$max_inst"); do
+                "${as_uid[@]}" inotifywait -m -q / >/dev/null 2>&1 &
+                holders+=("$!")
+                CLEANUP_PIDS+=("$!")
+        done
+        _all_held() {
+                local p n=0
+                for p in "${holders[@]}"; do
+                        find "/proc/$p/fd" -lname 'anon_inode:inotify' 2>/dev/null | grep -q . && n=$((n + 1))
+                done
+                [ "$n" = "$max_inst" ]
+        }
+        wait_for 20 _all_held || fail "could not make $max_inst inotifywait processes hold an instance each"
+        chmod 0711 "$TEST_TMP"
+        mkdir -m 0755 "$TEST_TMP/bin"
+        cp "$DAEMON" "$TEST_TMP/bin/container-watchd"
+        sock=@cwd-notify-errno-$$
+        NOTIFY_OUT=$TEST_TMP/notify.errno.out
+        "$NOTIFY_LISTEN" -C "$sock" "$NOTIFY_OUT" &
+        NOTIFY_PID=$!
+        CLEANUP_PIDS+=("$NOTIFY_PID")
+        wait_for 5 grep -qF -- " $sock" /proc/net/unix || fail "notify-listen did not bind '$sock'"
+        NOTIFY_SOCKET=$sock "${as_uid[@]}" "$TEST_TMP/bin/container-watchd" -c /dev/null -r "$RUNC_ROOT" \
+                --log-target=console >"$TEST_TMP/daemon.errno.out" 2>"$TEST_TMP/daemon.errno.err" &
+        DAEMON_PID=$!
+        wait_for 10 pid_dead "$DAEMON_PID" || fail "the daemon did not exit without inotify"
+        wait "$DAEMON_PID"
+        rc=$?
+        assert_eq "$rc" 2 "exit status without inotify (runtime failure)"
+        _errno_seen() {
+                messages | cut -f2 | grep -qE '(^|\|)ERRNO=24(\||$)'
+        }
+        wait_for 5 _errno_seen || fail "no ERRNO=24 message: $(messages | cut -f2)"
+        assert_eq "$(count_msgs '(^|\|)READY=1(\||$)')" 0 "READY=1 messages from a daemon that failed"
+        check_senders
+        note "ERRNO=24 after a failed start: $(messages | cut -f2 | grep ERRNO)"
+        DAEMON_PID=
+        stop_pid "$NOTIFY_PID"
+        for p in "${holders[@]}"; do
+                kill "$p" 2>/dev/null
+        done
+fi
+
 [ "${#DEFERRED[@]}" = 0 ] || fail "${#DEFERRED[@]} deferred failure(s): ${DEFERRED[*]}"
 note "ok"
