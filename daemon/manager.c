@@ -88,8 +88,8 @@ struct Manager {
         uint64_t nofile_limit;       /* RLIMIT_NOFILE soft limit, read after raising it */
 };
 
-/* pidfd + /proc/<pid>/stat + the cgroup's OOM counter file */
-#define FDS_PER_CONTAINER 3
+/* pidfd, /proc/<pid>/stat, and the OOM watch: its counter file and (cgroup v1) its eventfd */
+#define FDS_PER_CONTAINER 4
 /* kept free for state files, config.v2.json, the record, the journal, a reload */
 #define FD_RESERVE 64
 
