@@ -785,6 +785,20 @@ typedef struct Collect {
         bool unseen_only;
 } Collect;
 
+static int collect_push(Collect *l, Container *c) {
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? l->cap * 2 : 64;
+                Container **n = realloc(l->items, cap * sizeof(Container *));
+
+                if (!n)
+                        return -ENOMEM;
+                l->items = n;
+                l->cap = cap;
+        }
+        l->items[l->n++] = c;
+        return 0;
+}
+
 static void collect_action(const void *nodep, VISIT which, void *closure) {
         Collect *l = closure;
         Container *c = *(Container *const *) nodep;
@@ -793,16 +807,7 @@ static void collect_action(const void *nodep, VISIT which, void *closure) {
                 return;
         if (l->unseen_only && c->seen)
                 return;
-        if (l->n == l->cap) {
-                size_t cap = l->cap ? l->cap * 2 : 64;
-                Container **n = realloc(l->items, cap * sizeof(Container *));
-
-                if (!n)
-                        return;
-                l->items = n;
-                l->cap = cap;
-        }
-        l->items[l->n++] = c;
+        (void) collect_push(l, c);
 }
 
 static void manager_on_rescan_begin(void *userdata) {
@@ -938,20 +943,9 @@ static void manager_compact_record(Manager *m) {
         /* the table holds every incarnation the record must remember; superseded ones being
          * watched are in the detached list */
         twalk_r(m->containers, collect_action, &it.all);
-        for (Container *c = m->detached; c; c = c->detached_next) {
-                Collect *l = &it.all;
-
-                if (l->n == l->cap) {
-                        size_t cap = l->cap ? l->cap * 2 : 64;
-                        Container **n = realloc(l->items, cap * sizeof(Container *));
-
-                        if (!n)
-                                break;
-                        l->items = n;
-                        l->cap = cap;
-                }
-                l->items[l->n++] = c;
-        }
+        for (Container *c = m->detached; c; c = c->detached_next)
+                if (collect_push(&it.all, c) < 0)
+                        break;
         r = record_compact(m->record, compact_next, &it);
         if (r < 0)
                 log_warning_errno(r, "Failed to compact the record of reported events: %m");

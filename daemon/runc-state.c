@@ -303,6 +303,37 @@ static int runc_parse_namespaces(RuncState *s, json_t *ns) {
         return 0;
 }
 
+/* The part both state formats share: the JSON object, and the two keys without which there is
+ * nothing to watch (the init's pid and its start time). */
+static int state_parse_common(const char *buf, size_t len, Runtime runtime, const char *pid_key,
+                              const char *start_key, json_t **ret_json, RuncState **ret,
+                              const char **ret_missing) {
+        json_auto_t *j = NULL;
+        _cleanup_(runc_state_freep) RuncState *s = NULL;
+        int r;
+
+        r = json_load_object(buf, len, &j);
+        if (r < 0)
+                return r;
+        s = calloc(1, sizeof(RuncState));
+        if (!s)
+                return -ENOMEM;
+        s->runtime = runtime;
+        if (json_get_pid(json_object_get(j, pid_key), &s->pid) < 0) {
+                if (ret_missing)
+                        *ret_missing = pid_key;
+                return -EINVAL;
+        }
+        if (json_get_start(json_object_get(j, start_key), &s->start_ticks) < 0) {
+                if (ret_missing)
+                        *ret_missing = start_key;
+                return -EINVAL;
+        }
+        *ret_json = TAKE_PTR(j);
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
 int runc_state_parse(const char *buf, size_t len, RuncState **ret, const char **ret_missing) {
         json_auto_t *j = NULL;
         _cleanup_(runc_state_freep) RuncState *s = NULL;
@@ -311,25 +342,10 @@ int runc_state_parse(const char *buf, size_t len, RuncState **ret, const char **
 
         assert(ret);
 
-        r = json_load_object(buf, len, &j);
+        r = state_parse_common(buf, len, RUNTIME_RUNC, "init_process_pid", "init_process_start", &j, &s,
+                               ret_missing);
         if (r < 0)
                 return r;
-
-        s = calloc(1, sizeof(RuncState));
-        if (!s)
-                return -ENOMEM;
-        s->runtime = RUNTIME_RUNC;
-
-        if (json_get_pid(json_object_get(j, "init_process_pid"), &s->pid) < 0) {
-                if (ret_missing)
-                        *ret_missing = "init_process_pid";
-                return -EINVAL;
-        }
-        if (json_get_start(json_object_get(j, "init_process_start"), &s->start_ticks) < 0) {
-                if (ret_missing)
-                        *ret_missing = "init_process_start";
-                return -EINVAL;
-        }
 
         r = json_dup_string(j, "id", &s->id);
         if (r < 0)
@@ -376,25 +392,9 @@ int crun_status_parse(const char *buf, size_t len, RuncState **ret, const char *
 
         assert(ret);
 
-        r = json_load_object(buf, len, &j);
+        r = state_parse_common(buf, len, RUNTIME_CRUN, "pid", "process-start-time", &j, &s, ret_missing);
         if (r < 0)
                 return r;
-
-        s = calloc(1, sizeof(RuncState));
-        if (!s)
-                return -ENOMEM;
-        s->runtime = RUNTIME_CRUN;
-
-        if (json_get_pid(json_object_get(j, "pid"), &s->pid) < 0) {
-                if (ret_missing)
-                        *ret_missing = "pid";
-                return -EINVAL;
-        }
-        if (json_get_start(json_object_get(j, "process-start-time"), &s->start_ticks) < 0) {
-                if (ret_missing)
-                        *ret_missing = "process-start-time";
-                return -EINVAL;
-        }
 
         r = json_dup_string(j, "bundle", &s->bundle);
         if (r < 0)
