@@ -829,7 +829,12 @@ static void manager_on_rescan_end(void *userdata) {
         free(l.items);
 }
 
+static void manager_on_roots_changed(void *userdata) {
+        manager_status_dirty(userdata);
+}
+
 static const StateDirOps statedir_ops = {
+        .on_roots_changed = manager_on_roots_changed,
         .on_found = manager_on_found,
         .on_removed = manager_on_removed,
         .on_rescan_begin = manager_on_rescan_begin,
@@ -896,8 +901,12 @@ static int manager_reload(Manager *m) {
                         while (m->opts.cmdline_roots[n])
                                 n++;
                         r = config_set_roots(c, m->opts.cmdline_roots, n);
-                        if (r < 0)
-                                return log_error_errno(r, "Failed to apply the roots: %m");
+                        if (r < 0) {
+                                log_error_errno(r, "Failed to apply the roots, keeping the current configuration: %m");
+                                manager_status_text(m, status, sizeof(status));
+                                notify_ready(status);
+                                return 0;
+                        }
                 }
                 config_free(m->config);
                 m->config = TAKE_PTR(c);
@@ -958,9 +967,46 @@ static int manager_on_compact_defer(sd_event_source *s, void *userdata) {
         return 0;
 }
 
+/* The static manager name for a recorded one (Meta.manager is never freed). */
+static const char *manager_name_static(const char *name) {
+        static const char *const known[] = { "docker", "kubernetes", "podman", "cri-o", "containerd", "runc" };
+
+        for (size_t i = 0; i < ELEMENTSOF(known); i++)
+                if (streq_ptr(name, known[i]))
+                        return known[i];
+        return "runc";
+}
+
+/* A Container rebuilt from the record: what the daemon knew about it before a restart. */
+static Container *container_from_entry(Manager *m, RecordEntry *e) {
+        Container *c = calloc(1, sizeof(*c));
+
+        if (!c)
+                return NULL;
+        *c = (Container) {
+                .manager = m, .pid = e->pid, .start_ticks = e->start_ticks, .created_usec = e->created_usec,
+                .runtime = streq_ptr(e->runtime, "crun") ? RUNTIME_CRUN : RUNTIME_RUNC,
+                .path = TAKE_PTR(e->path), .id = TAKE_PTR(e->id), .ns = TAKE_PTR(e->ns),
+                .meta = {
+                        .manager = manager_name_static(e->manager), .name = TAKE_PTR(e->name),
+                        .image = TAKE_PTR(e->image), .pod_name = TAKE_PTR(e->pod_name),
+                        .pod_namespace = TAKE_PTR(e->pod_namespace), .pod_uid = TAKE_PTR(e->pod_uid),
+                        .k8s_container_name = TAKE_PTR(e->k8s_container_name),
+                },
+        };
+        c->root = strdup("");
+        if (!c->path || !c->id || !c->root) {
+                container_free(c);
+                return NULL;
+        }
+        return c;
+}
+
 /*
- * After the start-up scan: containers the record says were running but that no root holds any more
- * ended while the daemon was not running. Report each once, late, with what the record remembers.
+ * After the start-up scan: containers the record says were running but that no configured root
+ * holds any more. Those whose init is gone ended while the daemon was not running: each is reported
+ * once, late, with what the record remembers. Those still running (their root was dropped from the
+ * configuration meanwhile) are tracked on, as a reload keeps them, and reported when they exit.
  */
 static void manager_finish_record(Manager *m) {
         RecordEntry *e;
@@ -968,26 +1014,33 @@ static void manager_finish_record(Manager *m) {
         if (!m->record)
                 return;
         while ((e = record_take_any(m->record))) {
-                if (!e->exited) {
-                        Container c = {
-                                .manager = m, .path = e->path, .id = e->id, .ns = e->ns, .pid = e->pid,
-                                .start_ticks = e->start_ticks, .created_usec = e->created_usec,
-                                .runtime = streq_ptr(e->runtime, "crun") ? RUNTIME_CRUN : RUNTIME_RUNC,
-                                .meta = {
-                                        .manager = e->manager ? e->manager : "runc", .name = e->name,
-                                        .image = e->image, .pod_name = e->pod_name,
-                                        .pod_namespace = e->pod_namespace, .pod_uid = e->pod_uid,
-                                        .k8s_container_name = e->k8s_container_name,
-                                },
-                        };
+                ExitStatus gone = EXIT_STATUS_UNKNOWN;
+                Container *c;
+                int r;
 
-                        if (c.id) {
-                                ExitStatus st = container_late_status(&c, &EXIT_STATUS_UNKNOWN);
-
-                                container_emit_exited(&c, &st, 0, /* late= */ true);
-                        }
+                if (e->exited || !e->id) {
+                        record_entry_free(e);
+                        continue;
                 }
+                c = container_from_entry(m, e);
                 record_entry_free(e);
+                if (!c) {
+                        log_error("Out of memory.");
+                        continue;
+                }
+                r = container_track(m, c, &gone);
+                if (r >= 0 || r == -EMFILE) {
+                        if (r == -EMFILE) {
+                                c->untracked = true;
+                                m->n_untracked++;
+                        }
+                        c->detached_next = m->detached;
+                        m->detached = c;
+                        continue;
+                }
+                gone = container_late_status(c, &gone);
+                container_emit_exited(c, &gone, 0, /* late= */ true);
+                container_free(c);
         }
         manager_compact_record(m);
 }

@@ -430,6 +430,8 @@ static int root_attach(StateDir *sd, Root *root) {
                         log_warning_errno(r, "Failed to scan '%s': %m", root->base);
         }
         root->watched = true;
+        if (sd->ops->on_roots_changed)
+                sd->ops->on_roots_changed(sd->userdata);
         return 0;
 }
 
@@ -588,6 +590,8 @@ static void statedir_handle_event(StateDir *sd, const struct inotify_event *ev, 
                         root_detach(sd, root);
                         log_id(LOG_NOTICE, MESSAGE_ID_ROOT_CHANGED,
                                "State root '%s' disappeared, waiting for it to come back.", root->pattern);
+                        if (sd->ops->on_roots_changed)
+                                sd->ops->on_roots_changed(sd->userdata);
                 }
                 if (was_base || kind == WATCH_PARENT)
                         roots_resolve(sd);
@@ -893,6 +897,8 @@ int statedir_set_roots(StateDir *sd, char *const *roots) {
                         root_detach(sd, sd->roots[i]);
                         log_id(LOG_INFO, MESSAGE_ID_ROOT_CHANGED, "No longer watching state root '%s'.",
                                sd->roots[i]->pattern);
+                        if (sd->ops->on_roots_changed)
+                                sd->ops->on_roots_changed(sd->userdata);
                         root_free(sd->roots[i]);
                 }
         }

@@ -26,6 +26,8 @@ typedef struct StateDirEntry {
 } StateDirEntry;
 
 typedef struct StateDirOps {
+        /* A root started or stopped being watched (appeared, vanished, added, removed). */
+        void (*on_roots_changed)(void *userdata);
         void (*on_found)(const StateDirEntry *e, void *userdata);
         void (*on_removed)(const StateDirEntry *e, void *userdata);
         /* A full rescan (start-up, overflow, reload) begins / ended: every existing container is
