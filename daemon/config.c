@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -87,6 +88,7 @@ Config *config_free(Config *c) {
         if (!c)
                 return NULL;
         strv_free(c->roots);
+        strv_free(c->rootless_users);
         free(c->docker_data_root);
         free(c);
         return NULL;
@@ -140,6 +142,9 @@ int config_new_default(Config **ret) {
         if (!c)
                 return -ENOMEM;
 
+        r = roots_new_empty(&c->rootless_users);
+        if (r < 0)
+                return r;
         r = roots_new_empty(&c->roots);
         if (r < 0)
                 return r;
@@ -227,6 +232,55 @@ static int path_normalize(const char *s, bool allow_glob, char **ret, const char
         return 0;
 }
 
+int config_all_roots(const Config *c, FILE *err_log, char ***ret) {
+        static const char *const rootless[] = { "runc", "crun", "docker/runtime-runc/moby" };
+        _cleanup_(strv_freep) char **l = NULL;
+        size_t n = 0;
+        int r;
+
+        r = roots_new_empty(&l);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < c->n_roots; i++) {
+                char *d = strdup(c->roots[i]);
+
+                if (!d)
+                        return -ENOMEM;
+                r = roots_append(&l, &n, d);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < c->n_rootless_users; i++) {
+                const char *u = c->rootless_users[i];
+                struct passwd *pw = getpwnam(u);
+                unsigned long uid;
+                char *end;
+
+                if (pw)
+                        uid = pw->pw_uid;
+                else {
+                        errno = 0;
+                        uid = strtoul(u, &end, 10);
+                        if (errno != 0 || *end || end == u || uid >= UINT32_MAX) {
+                                if (err_log)
+                                        fprintf(err_log, "RootlessUsers=: no user '%s', skipped.\n", u);
+                                continue;
+                        }
+                }
+                for (size_t j = 0; j < ELEMENTSOF(rootless); j++) {
+                        char *d;
+
+                        if (asprintf(&d, "/run/user/%lu/%s", uid, rootless[j]) < 0)
+                                return -ENOMEM;
+                        r = roots_append(&l, &n, d);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
 int config_set_roots(Config *c, char *const *roots, size_t n) {
         _cleanup_(strv_freep) char **l = NULL;
         size_t m = 0;
@@ -250,6 +304,11 @@ int config_set_roots(Config *c, char *const *roots, size_t n) {
         strv_free(c->roots);
         c->roots = TAKE_PTR(l);
         c->n_roots = m;
+        /* -r replaces everything there is to watch, the rootless users' roots included */
+        for (size_t i = 0; i < c->n_rootless_users; i++)
+                free(c->rootless_users[i]);
+        c->n_rootless_users = 0;
+        c->rootless_users[0] = NULL;
         return 0;
 }
 
@@ -394,6 +453,54 @@ static int parse_roots(Parser *ps, const char *value) {
         return 0;
 }
 
+/* A user name as useradd accepts it, or a uid. */
+static bool user_word_is_valid(const char *w) {
+        size_t l = strlen(w);
+
+        if (l == 0 || l > 32)
+                return false;
+        for (const char *c = w; *c; c++)
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                      *c == '_' || *c == '-' || *c == '.' || (*c == '$' && c[1] == '\0')))
+                        return false;
+        return w[0] != '-';
+}
+
+static int parse_rootless_users(Parser *ps, const char *value) {
+        const char *p = value;
+        int r;
+
+        if (*value == '\0') {
+                strv_free(ps->config->rootless_users);
+                ps->config->rootless_users = NULL;
+                ps->config->n_rootless_users = 0;
+                return roots_new_empty(&ps->config->rootless_users);
+        }
+        for (;;) {
+                char *word;
+                size_t k;
+
+                p += strspn(p, WHITESPACE);
+                if (!*p)
+                        break;
+                k = strcspn(p, WHITESPACE);
+                word = strndup(p, k);
+                if (!word)
+                        return -ENOMEM;
+                p += k;
+                if (!user_word_is_valid(word)) {
+                        parser_log(ps, true, "Invalid user '%s' in RootlessUsers=: a user name or a uid is expected.",
+                                   word);
+                        free(word);
+                        return 0;
+                }
+                r = roots_append(&ps->config->rootless_users, &ps->config->n_rootless_users, word);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int parse_docker_data_root(Parser *ps, const char *value) {
         const char *reason;
         char *norm;
@@ -469,6 +576,7 @@ static const struct {
         int (*parse)(Parser *ps, const char *value);
 } key_table[] = {
         { "Watch", "Roots",          parse_roots },
+        { "Watch", "RootlessUsers",  parse_rootless_users },
         { "Watch", "DockerDataRoot", parse_docker_data_root },
         { "Exit",  "ReapTimeoutSec", parse_reap_timeout },
         { "Log",   "Target",         parse_log_target },
@@ -723,6 +831,10 @@ void config_dump(const Config *c, FILE *f) {
                 fputs("Roots=\n", f);
         for (size_t i = 0; i < c->n_roots; i++)
                 fprintf(f, "Roots=%s\n", c->roots[i]);
+        fputs("RootlessUsers=", f);
+        for (size_t i = 0; i < c->n_rootless_users; i++)
+                fprintf(f, "%s%s", i > 0 ? " " : "", c->rootless_users[i]);
+        fputc('\n', f);
         fprintf(f, "DockerDataRoot=%s\n", c->docker_data_root);
 
         fputs("\n[Exit]\nReapTimeoutSec=", f);

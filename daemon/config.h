@@ -12,6 +12,8 @@
  *                         /run/containerd/runc/<namespace>/<id>); "*" is allowed nowhere else.
  *                         Paths must be absolute and normalized (no "." or ".." components);
  *                         repeated slashes and a trailing slash are dropped, duplicates ignored.
+ *   RootlessUsers=USER... users (names or uids) whose rootless runtimes are watched too; repeatable,
+ *                         space-separated, an empty assignment resets
  *   DockerDataRoot=DIR    where dockerd keeps containers/<id>/config.v2.json (names, images)
  *   [Exit]
  *   ReapTimeoutSec=SEC    longest wait for an exited init to be reaped before its status is
@@ -49,6 +51,8 @@ typedef enum LogTarget {
 typedef struct Config {
         char **roots;             /* NULL-terminated, never NULL itself; may be empty */
         size_t n_roots;
+        char **rootless_users;    /* NULL-terminated, never NULL itself: user names or uids */
+        size_t n_rootless_users;
         char *docker_data_root;
         uint64_t reap_timeout_usec;
         LogTarget log_target;
@@ -90,8 +94,17 @@ void config_freep(Config **c);
 int config_load(const char *path, bool allow_missing, FILE *err_log, Config **ret);
 
 /*
+ * Every root to watch: the configured roots, then for each of RootlessUsers= the roots of that
+ * user's rootless runtimes under /run/user/<uid>/ (runc, crun, docker/runtime-runc/moby). A user
+ * that does not exist is skipped with a line on err_log (NULL: none). Returns 0 and a new
+ * NULL-terminated list (free each string and the list), or -ENOMEM.
+ */
+int config_all_roots(const Config *c, FILE *err_log, char ***ret);
+
+/*
  * Replace the roots (from -r options) with a normalized copy of roots[0..n-1], validated with
- * the same rules as Roots= (absolute, normalized, "*" only as the last component).
+ * the same rules as Roots= (absolute, normalized, "*" only as the last component). The roots of
+ * RootlessUsers= go too: -r names everything there is to watch.
  * Returns 0; -EINVAL if any root is invalid (c unchanged); -ENOMEM.
  */
 int config_set_roots(Config *c, char *const *roots, size_t n);

@@ -165,6 +165,13 @@ static void container_remove(Manager *m, Container *c) {
         manager_status_dirty(m);
 }
 
+static void strv_freep_local(char ***l) {
+        if (*l)
+                for (char **p = *l; *p; p++)
+                        free(*p);
+        free(*l);
+}
+
 /* ---------------------------------------------------------------- the persistent record */
 
 static RecordEntry container_to_entry(const Container *c) {
@@ -883,6 +890,17 @@ static void manager_apply_logging(Manager *m) {
         journal_setup(journal, !journal, m->opts.json);
 }
 
+/* Watch what the configuration names: its roots and its rootless users' roots. */
+static int manager_apply_roots(Manager *m) {
+        _cleanup_(strv_freep_local) char **roots = NULL;
+        int r;
+
+        r = config_all_roots(m->config, stderr, &roots);
+        if (r < 0)
+                return r;
+        return statedir_set_roots(m->statedir, roots);
+}
+
 static int manager_reload(Manager *m) {
         _cleanup_(config_freep) Config *c = NULL;
         char status[256];
@@ -911,7 +929,7 @@ static int manager_reload(Manager *m) {
                 config_free(m->config);
                 m->config = TAKE_PTR(c);
                 manager_apply_logging(m);
-                r = statedir_set_roots(m->statedir, m->config->roots);
+                r = manager_apply_roots(m);
                 if (r < 0)
                         log_error_errno(r, "Failed to apply the new roots: %m");
                 log_id(LOG_INFO, MESSAGE_ID_RELOAD, "Configuration reloaded, watching %u roots.",
@@ -1143,7 +1161,7 @@ int manager_start(Manager *m) {
         }
 
         manager_on_rescan_begin(m);
-        r = statedir_set_roots(m->statedir, m->config->roots);
+        r = manager_apply_roots(m);
         manager_on_rescan_end(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the state roots: %m");
@@ -1269,7 +1287,12 @@ int manager_list(const Config *config, bool json) {
         ListCtx ctx = { .config = config, .json = json };
         int r;
 
-        r = statedir_scan_once(config->roots, list_on_found, &ctx);
+        _cleanup_(strv_freep_local) char **roots = NULL;
+
+        r = config_all_roots(config, stderr, &roots);
+        if (r < 0)
+                return r;
+        r = statedir_scan_once(roots, list_on_found, &ctx);
         if (r < 0)
                 return r;
         if (!json && ctx.n == 0)
