@@ -23,6 +23,7 @@ static int cap_last(void) {
 int privileges_drop(void) {
         struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
         struct __user_cap_data_struct d[2] = {};
+        uint32_t extra;
         bool setpcap;
         int last = cap_last();
 
@@ -36,6 +37,15 @@ int privileges_drop(void) {
                             prctl(PR_CAPBSET_DROP, (unsigned long) c, 0, 0, 0) < 0 && errno != EINVAL)
                                 return -errno;
 
+        /* Already no more than the two (the unit's CapabilityBoundingSet= and DynamicUser=): nothing
+         * to change, and capset() may well be filtered (SystemCallFilter=~@privileged). */
+        extra = 0;
+        for (int i = 0; i < 2; i++)
+                extra |= (d[i].effective | d[i].permitted | d[i].inheritable) &
+                         ~(uint32_t) (PRIVILEGES_KEEP >> (32 * i));
+        if (!extra)
+                goto nnp;
+
         for (int i = 0; i < 2; i++) {
                 uint32_t keep = (uint32_t) (PRIVILEGES_KEEP >> (32 * i));
 
@@ -45,6 +55,7 @@ int privileges_drop(void) {
         }
         if (syscall(SYS_capset, &h, d) < 0)
                 return -errno;
+nnp:
         /* ambient capabilities are cleared when permitted shrinks; no execve gains anything */
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return -errno;
