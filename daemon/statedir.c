@@ -77,7 +77,13 @@ struct StateDir {
         void *watches;    /* tsearch tree of Watch* by wd */
         bool rescan_pending;
         bool in_rescan;
+        sd_event_source *retry;   /* armed only while a watch could not be added */
+        bool watch_failing;       /* a watch failed during this pass */
+        bool warned_watch_limit;
 };
+
+/* How soon a rescan retries watches that could not be added (out of inotify watches, memory). */
+#define WATCH_RETRY_USEC (1 * USEC_PER_SEC)
 
 static const char *const state_files[] = { "state.json", "status" };
 
@@ -258,6 +264,42 @@ static bool match_any(const Watch *w, const void *arg) {
         return true;
 }
 
+static int statedir_on_retry(sd_event_source *s, uint64_t usec, void *userdata);
+
+/*
+ * A watch could not be added (ENOSPC: fs.inotify.max_user_watches reached; ENOMEM): what it would
+ * have shown is found by a rescan, retried every WATCH_RETRY_USEC until the watches fit again.
+ * Said once per episode.
+ */
+static void watch_failed(StateDir *sd, int error, const char *path) {
+        int r;
+
+        error = abs(error);
+        sd->watch_failing = true;
+        if (!sd->warned_watch_limit) {
+                if (error == ENOSPC)
+                        log_id(LOG_ERR, MESSAGE_ID_RESOURCE_LIMIT,
+                               "Cannot watch '%s': the inotify watch limit (fs.inotify.max_user_watches) is "
+                               "reached; rescanning every second until watches can be added again.", path);
+                else
+                        log_id_errno(LOG_ERR, error, MESSAGE_ID_RESOURCE_LIMIT,
+                                     "Cannot watch '%s', rescanning every second until it works: %m", path);
+                sd->warned_watch_limit = true;
+        }
+        if (sd->retry) {
+                r = sd_event_source_set_time_relative(sd->retry, WATCH_RETRY_USEC);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(sd->retry, SD_EVENT_ONESHOT);
+        } else {
+                r = sd_event_add_time_relative(sd->event, &sd->retry, CLOCK_MONOTONIC, WATCH_RETRY_USEC,
+                                               10 * USEC_PER_MSEC, statedir_on_retry, sd);
+                if (r >= 0)
+                        (void) sd_event_source_set_description(sd->retry, "watch-retry");
+        }
+        if (r < 0)
+                log_error_errno(r, "Failed to arm the watch retry timer: %m");
+}
+
 /* Which state file does this directory hold, if any? */
 static Runtime container_dir_runtime(int dirfd) {
         for (size_t i = 0; i < ELEMENTSOF(state_files); i++)
@@ -313,9 +355,7 @@ static void container_dir_seen(StateDir *sd, Root *root, const char *dir, const 
         w = watch_add(sd, path, MASK_CONTAINER, WATCH_CONTAINER, root, ns, id);
         if (!w) {
                 if (errno != ENOENT && errno != ENOTDIR)
-                        log_id_errno(LOG_WARNING, errno, MESSAGE_ID_RESOURCE_LIMIT,
-                                     "Failed to watch container directory '%s', it will be found at the next rescan: %m",
-                                     path);
+                        watch_failed(sd, errno, path);
                 return;
         }
         rt = container_dir_runtime(dirfd);
@@ -407,7 +447,7 @@ static void scan_ns_cb(StateDir *sd, Root *root, const char *dir, const char *na
                 return;
         r = root_dir_watch_and_scan(sd, root, p, name);
         if (r < 0 && r != -ENOENT && r != -ENOTDIR)
-                log_id_errno(LOG_WARNING, r, MESSAGE_ID_RESOURCE_LIMIT, "Failed to watch '%s': %m", p);
+                watch_failed(sd, r, p);
 }
 
 /* The root's base exists: watch and scan it. */
@@ -496,8 +536,7 @@ static void roots_resolve(StateDir *sd) {
                                         if (r >= 0)
                                                 break;
                                         if (r != -ENOENT && r != -ENOTDIR) {
-                                                log_id_errno(LOG_WARNING, r, MESSAGE_ID_RESOURCE_LIMIT,
-                                                             "Failed to watch state root '%s': %m", root->base);
+                                                watch_failed(sd, r, root->base);
                                                 break;
                                         }
                                         continue; /* vanished meanwhile */
@@ -528,8 +567,7 @@ static void roots_resolve(StateDir *sd) {
                         if (!w) {
                                 if (errno == ENOENT || errno == ENOTDIR)
                                         continue;
-                                log_id_errno(LOG_WARNING, errno, MESSAGE_ID_RESOURCE_LIMIT,
-                                             "Failed to watch '%s' for state root '%s': %m", parent, root->base);
+                                watch_failed(sd, errno, parent);
                                 break;
                         }
                         /* Still the nearest? Then nothing was created in between. */
@@ -655,10 +693,19 @@ static void statedir_handle_event(StateDir *sd, const struct inotify_event *ev, 
         }
 }
 
+static int statedir_on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        StateDir *sd = userdata;
+
+        (void) s;
+        (void) usec;
+        return statedir_rescan(sd);
+}
+
 int statedir_rescan(StateDir *sd) {
         if (sd->in_rescan)
                 return 0;
         sd->in_rescan = true;
+        sd->watch_failing = false;
         if (sd->ops->on_rescan_begin)
                 sd->ops->on_rescan_begin(sd->userdata);
         for (size_t i = 0; i < sd->n_roots; i++) {
@@ -676,6 +723,10 @@ int statedir_rescan(StateDir *sd) {
         if (sd->ops->on_rescan_end)
                 sd->ops->on_rescan_end(sd->userdata);
         sd->in_rescan = false;
+        if (!sd->watch_failing && sd->warned_watch_limit) {
+                log_id(LOG_NOTICE, MESSAGE_ID_RESOURCE_LIMIT, "Every state directory is watched again.");
+                sd->warned_watch_limit = false;
+        }
         return 0;
 }
 
@@ -927,6 +978,7 @@ StateDir *statedir_free(StateDir *sd) {
         if (!sd)
                 return NULL;
         sd->io = sd_event_source_disable_unref(sd->io);
+        sd->retry = sd_event_source_disable_unref(sd->retry);
         l = watch_collect(sd, match_any, NULL);
         for (size_t i = 0; i < l.n; i++)
                 watch_remove(sd, l.items[i]);
