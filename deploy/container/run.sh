@@ -9,7 +9,9 @@
 #   read-only binds            every state root that exists (default roots of DESIGN.md section 4)
 #                              at the same path, Docker's container records (names and images),
 #                              the host's /sys/fs/cgroup; the directory of the journal socket (the
-#                              directory, not the socket, so that a journald restart is survived).
+#                              directory, not the socket, so that a journald restart is survived;
+#                              sending to a socket on a read-only mount works, only creating files
+#                              there does not).
 #   the persistent record      a host directory, read-write: the only thing the daemon writes.
 #   least privilege            root in the container but every capability dropped except the two
 #                              the unit keeps (DAC_READ_SEARCH, SYS_PTRACE), no-new-privileges,
@@ -46,7 +48,7 @@ args=(
         --security-opt no-new-privileges
         --memory 128m --pids-limit 16
         --mount "type=bind,src=$CW_STATE_DIR,dst=/var/lib/container-watchd"
-        --mount "type=bind,src=$CW_JOURNAL_DIR,dst=/run/systemd/journal"
+        --mount "type=bind,src=$CW_JOURNAL_DIR,dst=/run/systemd/journal,readonly"
 )
 mkdir -p -m 0700 "$CW_STATE_DIR"
 for r in $CW_ROOTS; do

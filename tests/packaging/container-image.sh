@@ -76,13 +76,15 @@ note "watcher healthy: cw-supervise pid $sup, container-watchd pid $dpid (host P
 assert_eq "$(stat -L -c %i "/proc/$dpid/ns/pid")" "$(stat -L -c %i /proc/self/ns/pid)" "PID namespace of the daemon (the test's, the host's)"
 assert_ne "$(stat -L -c %i "/proc/$dpid/ns/mnt")" "$(stat -L -c %i /proc/self/ns/mnt)" "mount namespace of the daemon (the watcher container's)"
 assert_eq "$(awk '/^NSpid:/ { print NF - 1 }' "/proc/$dpid/status")" 1 "PID namespace depth of the daemon"
-# Writable: only the record and the journal socket directory; the root file system is read-only.
+# Writable: only the record; the journal socket directory is read-only (sending to a socket there
+# still works), and so is the root file system.
 rw=$("$DOCKER" inspect -f '{{range .Mounts}}{{if .RW}}{{.Destination}}{{"\n"}}{{end}}{{end}}' "$watcher" | sort | xargs)
-assert_eq "$rw" "/run/systemd/journal /var/lib/container-watchd" "read-write bind mounts of the watcher"
+assert_eq "$rw" "/var/lib/container-watchd" "read-write bind mounts of the watcher"
 assert_eq "$(docker_inspect "$watcher" '{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.PidMode}}')" "true host" "ReadonlyRootfs PidMode"
 ro=$("$DOCKER" inspect -f '{{range .Mounts}}{{if not .RW}}{{.Destination}}{{"\n"}}{{end}}{{end}}' "$watcher")
 grep -qxF "$(dirname "$DOCKER_STATE_ROOT")" <<<"$ro" || fail "Docker's state root is not bound read-only: $ro"
 grep -qxF /var/lib/docker/containers <<<"$ro" || fail "Docker's container records are not bound read-only: $ro"
+grep -qxF /run/systemd/journal <<<"$ro" || fail "the journal socket directory is not bound read-only: $ro"
 # The capabilities of the daemon are exactly the two it needs.
 capeff=$(awk '/^CapEff:/ { print $2 }' "/proc/$dpid/status")
 assert_eq "$((16#$capeff))" "$(((1 << 2) | (1 << 19)))" "CapEff of the daemon (DAC_READ_SEARCH, SYS_PTRACE)"
