@@ -1004,14 +1004,18 @@ static Container *container_from_entry(Manager *m, RecordEntry *e) {
         *c = (Container) {
                 .manager = m, .pid = e->pid, .start_ticks = e->start_ticks, .created_usec = e->created_usec,
                 .runtime = streq_ptr(e->runtime, "crun") ? RUNTIME_CRUN : RUNTIME_RUNC,
-                .path = TAKE_PTR(e->path), .id = TAKE_PTR(e->id), .ns = TAKE_PTR(e->ns),
-                .meta = {
-                        .manager = manager_name_static(e->manager), .name = TAKE_PTR(e->name),
-                        .image = TAKE_PTR(e->image), .pod_name = TAKE_PTR(e->pod_name),
-                        .pod_namespace = TAKE_PTR(e->pod_namespace), .pod_uid = TAKE_PTR(e->pod_uid),
-                        .k8s_container_name = TAKE_PTR(e->k8s_container_name),
-                },
+                .meta.manager = manager_name_static(e->manager),
         };
+        /* take the strings over from the entry */
+        c->path = TAKE_PTR(e->path);
+        c->id = TAKE_PTR(e->id);
+        c->ns = TAKE_PTR(e->ns);
+        c->meta.name = TAKE_PTR(e->name);
+        c->meta.image = TAKE_PTR(e->image);
+        c->meta.pod_name = TAKE_PTR(e->pod_name);
+        c->meta.pod_namespace = TAKE_PTR(e->pod_namespace);
+        c->meta.pod_uid = TAKE_PTR(e->pod_uid);
+        c->meta.k8s_container_name = TAKE_PTR(e->k8s_container_name);
         c->root = strdup("");
         if (!c->path || !c->id || !c->root) {
                 container_free(c);
