@@ -18,7 +18,7 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
 require_root
-require_cmd dpkg-buildpackage dpkg-deb dpkg-query apt-get lintian journalctl dh fakeroot tar
+require_cmd dpkg-buildpackage dpkg-deb dpkg-query apt-get lintian journalctl dh tar
 
 PKG=container-watchd
 BIN=/usr/sbin/container-watchd
@@ -80,7 +80,8 @@ CLEANUP_HOOKS+=(_deb_cleanup)
 # ---------------------------------------------------------------- 1. build from a clean copy
 src=$TEST_TMP/src/$PKG
 mkdir -p "$src"
-if git -C "$top_srcdir" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+# (A dist tree unpacked inside a checkout, as distcheck does, is not the checkout: compare tops.)
+if [ "$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$top_srcdir" && pwd -P)" ]; then
         # A git checkout: exactly the tracked files, as they are in the work tree (so that an
         # uncommitted change is tested too), nothing generated, nothing from an in-tree build.
         (cd "$top_srcdir" && git ls-files -z --cached | tar --null --no-recursion -T - -cf -) |
