@@ -13,7 +13,9 @@
 #     CONTAINER_NAME, EXIT_CODE=killed, EXIT_STATUS=9, EXIT_SIGNAL=SIGKILL, written by the daemon
 #     in the container (_PID);
 #   - a wedged event loop (the daemon stopped with SIGSTOP) stops the WATCHDOG=1 pings: cw-supervise
-#     aborts it and the container exits with status 3, for the restart policy.
+#     aborts it and the container exits with status 3, for the restart policy;
+#   - restarted, it reports nothing twice (the record is in the host directory), and `docker stop`
+#     stops it cleanly (exit status 0).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
 . "$top_srcdir/tests/lib/journald.sh" || exit 99
@@ -133,5 +135,18 @@ wait_for 20 _watcher_exited || { kill -CONT "$dpid"; fail "the watcher did not e
 assert_eq "$(docker_inspect "$watcher" '{{.State.ExitCode}}')" 3 "exit status of the watcher after a watchdog timeout"
 "$DOCKER" logs "$watcher" 2>&1 | grep -q 'no WATCHDOG=1 within 3s' ||
         fail "cw-supervise did not report the watchdog timeout: $("$DOCKER" logs "$watcher" 2>&1 | tail -n 5)"
+
+# ---------------------------------------------------------------- restart, then a clean stop
+# The record in the host directory survives the container: the restarted daemon reports nothing
+# twice. docker stop's SIGTERM reaches the daemon through cw-supervise: exit status 0.
+"$DOCKER" start "$watcher" >/dev/null || fail "docker start $watcher failed"
+wait_for 30 watcher_healthy || fail "the restarted watcher is not healthy: '$(watcher_health)'"
+bar=$(docker_run --name "$name-barrier" "$DOCKER_IMAGE" sleep 1000000)
+wait_docker_running "$bar"
+wait_journal_event "$bar" started 15
+assert_journal_count "$id" exited 1
+assert_journal_count "$id" started 1
+"$DOCKER" stop -t 10 "$watcher" >/dev/null || fail "docker stop $watcher failed"
+assert_eq "$(docker_inspect "$watcher" '{{.State.ExitCode}}')" 0 "exit status of the watcher after docker stop"
 
 note "ok: image $tag; ${name} (${id:0:12}) killed, exited entry from the watcher container; wedge detected"
