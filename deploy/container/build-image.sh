@@ -39,7 +39,9 @@ if [ -z "$binary" ]; then
                 if [ -n "$b" ] && [ -x "$b" ]; then binary=$b; break; fi
         done
 fi
-[ -n "$binary" ] && [ -x "$binary" ] || die "no container-watchd binary: build it, or pass -b BINARY"
+if [ -z "$binary" ] || [ ! -x "$binary" ]; then
+        die "no container-watchd binary: build it, or pass -b BINARY"
+fi
 version=$("$binary" --version | awk 'NR == 1 { print $2 }')
 [ -n "$version" ] || die "'$binary --version' printed no version"
 [ "${#tags[@]}" -gt 0 ] || tags=("container-watchd:$version" "container-watchd:latest")

@@ -40,6 +40,7 @@ if [ -z "${CW_DOCKER_ROOT:-}" ]; then
         CW_DOCKER_ROOT=$("$DOCKER" info -f '{{.DockerRootDir}}' 2>/dev/null || echo /var/lib/docker)
 fi
 
+# shellcheck disable=SC2054 # the commas are in mount options
 args=(
         run -d --name "$CW_NAME" --restart unless-stopped
         --pid host --cgroupns host --network none
@@ -50,7 +51,8 @@ args=(
         --mount "type=bind,src=$CW_STATE_DIR,dst=/var/lib/container-watchd"
         --mount "type=bind,src=$CW_JOURNAL_DIR,dst=/run/systemd/journal,readonly"
 )
-mkdir -p -m 0700 "$CW_STATE_DIR"
+[ -d "$CW_STATE_DIR" ] || mkdir -p "$CW_STATE_DIR"
+chmod 0700 "$CW_STATE_DIR"
 for r in $CW_ROOTS; do
         [ -d "$r" ] && args+=(--mount "type=bind,src=$r,dst=$r,readonly")
 done

@@ -107,7 +107,9 @@ if ! (cd "$src" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u top_srcdir -u top_
 fi
 note "dpkg-buildpackage took $((SECONDS - t0)) s"
 debs=("$TEST_TMP"/src/"$PKG"_*.deb)
-[ "${#debs[@]}" = 1 ] && [ -f "${debs[0]}" ] || fail "expected one ${PKG}_*.deb, found: ${debs[*]}"
+if [ "${#debs[@]}" != 1 ] || [ ! -f "${debs[0]}" ]; then
+        fail "expected one ${PKG}_*.deb, found: ${debs[*]}"
+fi
 deb=${debs[0]}
 assert_match "$(basename "$deb")" "^${PKG}_[0-9][^_]*_$(dpkg --print-architecture)\\.deb\$" "package file name"
 grep -q '^PASS: tests/test-' "$TEST_TMP/build.log" || fail "the build ran no unit test (dh_auto_test)"
@@ -179,7 +181,7 @@ out=$("$BIN" --check-config -c "$CONF" 2>&1) || fail "$BIN --check-config -c $CO
 
 # The installed daemon runs. systemd (not PID 1 here) would create the state directory as
 # DynamicUser=yes + StateDirectory= do, and pass it in $STATE_DIRECTORY: do the same.
-mkdir -p -m 0700 /var/lib/private
+[ -d /var/lib/private ] || mkdir -m 0700 /var/lib/private
 mkdir -m 0700 "$STATE_PRIVATE" || fail "cannot create $STATE_PRIVATE"
 ln -s private/container-watchd "$STATE_LINK" || fail "cannot create $STATE_LINK"
 mkdir -p "$TEST_TMP/root"
@@ -188,7 +190,7 @@ STATE_DIRECTORY=$STATE_LINK start_daemon -c "$CONF" -r "$TEST_TMP/root" --log-ta
 stop_daemon
 # It wrote its record through the symlink, as it would under systemd.
 [ -n "$(ls -A "$STATE_PRIVATE")" ] || fail "the daemon wrote nothing into $STATE_LINK -> $STATE_PRIVATE"
-note "state directory after a run: $(ls -A "$STATE_PRIVATE" | tr '\n' ' ')"
+note "state directory after a run: $(find "$STATE_PRIVATE" -mindepth 1 -printf '%P ')"
 
 # ---------------------------------------------------------------- 4. purge and check
 "${APT[@]}" purge "$PKG" >"$TEST_TMP/purge.log" 2>&1 ||

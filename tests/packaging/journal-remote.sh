@@ -18,8 +18,9 @@ ITEST_MOUNTNS=1
 . "$top_srcdir/tests/lib/journald.sh" || exit 99
 REMOTE=${JOURNAL_REMOTE:-/lib/systemd/systemd-journal-remote}
 UPLOAD=${JOURNAL_UPLOAD:-/lib/systemd/systemd-journal-upload}
-[ -x "$REMOTE" ] && [ -x "$UPLOAD" ] ||
+if [ ! -x "$REMOTE" ] || [ ! -x "$UPLOAD" ]; then
         skip_or_fail "systemd-journal-remote / -upload are not installed (Debian: systemd-journal-remote)"
+fi
 require_runc
 require_cmd python3
 runc_rootfs
@@ -89,8 +90,9 @@ jq --arg pod "$pod" --arg uid "$uid" '.annotations = {
         "io.kubernetes.cri.sandbox-namespace": "default",
         "io.kubernetes.cri.sandbox-uid": $uid,
         "io.kubernetes.cri.image-name": "docker.io/library/busybox:latest" }' \
-        "$RUNC_BUNDLE/config.json" >"$RUNC_BUNDLE/config.json.new" && mv "$RUNC_BUNDLE/config.json.new" "$RUNC_BUNDLE/config.json" ||
+        "$RUNC_BUNDLE/config.json" >"$RUNC_BUNDLE/config.json.new" ||
         fail "cannot add annotations to $RUNC_BUNDLE/config.json"
+mv "$RUNC_BUNDLE/config.json.new" "$RUNC_BUNDLE/config.json" || fail "cannot replace $RUNC_BUNDLE/config.json"
 _k8s_cleanup() {
         [ -d "$RUNC_ROOT/$k" ] || return 0
         timeout 10 "$RUNC" --root "$RUNC_ROOT" delete -f "$k" >/dev/null 2>&1

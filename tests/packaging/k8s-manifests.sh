@@ -24,10 +24,11 @@ python3 -c 'import yaml' 2>/dev/null || skip_or_fail "python3 cannot import yaml
 version=$("$DAEMON" --version | awk 'NR == 1 { print $2 }')
 # The defaults, from the daemon itself: Roots=... lines of --check-config without a config file.
 : >"$TEST_TMP/empty.conf"
-roots=$("$DAEMON" -c "$TEST_TMP/empty.conf" --check-config | sed -n 's/^Roots=//p')
-[ -n "$roots" ] || fail "container-watchd --check-config printed no Roots="
+# (An array: "/run/containerd/runc/*" must not meet the shell's globbing.)
+mapfile -t roots < <("$DAEMON" -c "$TEST_TMP/empty.conf" --check-config | sed -n 's/^Roots=//p')
+[ "${#roots[@]}" -gt 0 ] || fail "container-watchd --check-config printed no Roots="
 
-python3 - "$top_srcdir" "$version" "$DAEMON" "$TEST_TMP" $roots <<'EOF' || fail "the manifests do not give the daemon what it needs (above)"
+python3 - "$top_srcdir" "$version" "$DAEMON" "$TEST_TMP" "${roots[@]}" <<'EOF' || fail "the manifests do not give the daemon what it needs (above)"
 import glob, json, os, re, subprocess, sys
 import yaml
 

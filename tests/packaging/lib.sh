@@ -25,6 +25,7 @@ start_visible_journald() {
         JOURNAL_DIR=$TEST_TMP/journal-log/journal
         # unshare execs journald (no fork): $! is journald's PID. /var/log/journal gets a tmpfs so
         # that journald can never write to the host's persistent journal.
+        # shellcheck disable=SC2016 # the inner script takes its paths as "$1".."$3"
         unshare -m --propagation private -- /bin/sh -c '
                 set -e
                 if [ ! -d /run/systemd/journal ]; then
