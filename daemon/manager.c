@@ -609,6 +609,9 @@ static void manager_promote_untracked(Manager *m) {
                 int r;
 
                 twalk_r(m->containers, untracked_action, &c);
+                for (Container *d = m->detached; !c && d; d = d->detached_next)
+                        if (d->untracked)
+                                c = d;
                 if (!c)
                         return;
                 c->untracked = false;
@@ -617,8 +620,11 @@ static void manager_promote_untracked(Manager *m) {
                 if (r == -ESRCH) {
                         /* it ended while we could not watch it */
                         c->exited = true;
+                        gone = container_late_status(c, &gone);
                         container_emit_exited(c, &gone, 0, /* late= */ true);
                         container_record(m, c, "exited");
+                        if (!c->in_table)
+                                container_remove(m, c);
                 } else if (r < 0) {
                         c->untracked = true;
                         m->n_untracked++;
@@ -760,12 +766,17 @@ insert:
 static void container_dir_gone(Manager *m, Container *c) {
         if (c->exited)
                 container_remove(m, c);
-        else if (c->untracked) {
-                /* no pidfd: the directory's removal is the only sign of the exit we get */
-                container_emit_exited(c, &EXIT_STATUS_UNKNOWN, 0, /* late= */ true);
+        else if (c->untracked && pid_is_alive(c->pid, c->start_ticks) == 0) {
+                /* no pidfd: the directory's removal is how its end is noticed */
+                ExitStatus st = container_late_status(c, &EXIT_STATUS_UNKNOWN);
+
+                c->exited = true;
+                container_emit_exited(c, &st, 0, /* late= */ true);
+                container_record(m, c, "exited");
                 container_remove(m, c);
         } else {
-                /* still alive (or its exit is being processed): keep watching, forget at the exit */
+                /* still alive (or its exit is being processed): keep watching (an untracked one gets
+                 * a pidfd when one frees up), forget at the exit */
                 container_unlink(m, c);
                 c->detached_next = m->detached;
                 m->detached = c;
