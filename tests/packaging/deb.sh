@@ -46,7 +46,15 @@ catalog_knows() {
         journalctl --list-catalog "$1" >/dev/null 2>&1
 }
 
-# ---------------------------------------------------------------- the host must be clean
+# ---------------------------------------------------------------- one at a time, on a clean host
+# Two runs at once (make check beside make distcheck, two checkouts) would install and purge the
+# same package under each other: a host-wide lock, held until exit, before looking at the host.
+require_cmd flock
+exec {_deb_lock}>>/run/lock/container-watchd-deb-test.lock || fail "cannot open the lock file in /run/lock"
+if ! flock -n "$_deb_lock"; then
+        note "another deb.sh is running on this host; waiting for it"
+        flock -w 600 "$_deb_lock" || fail "timed out waiting for the other deb.sh (lock /run/lock/container-watchd-deb-test.lock)"
+fi
 # Everything below would be overwritten, then deleted by the purge: never touch a real install.
 if pkg_known; then
         skip_or_fail "package $PKG is already known to dpkg ($(dpkg-query -W -f '${db:Status-Status}' "$PKG")); this test would purge it"
