@@ -63,6 +63,8 @@ struct Container {
         bool oom_rose;               /* an OOM happened since discovery (read at the init's death) */
         bool exited;                 /* reported: a tombstone now */
         bool untracked;              /* alive but no pidfd (out of descriptors) */
+        Container *untracked_prev, *untracked_next; /* the manager's list of untracked ones */
+        unsigned n_fds;              /* descriptors this container holds (pidwatch, OOM watch) */
         bool refused;                /* names a process its writer does not own: never reported */
         bool in_table;
         bool seen;                   /* found by the current rescan */
@@ -82,14 +84,18 @@ struct Manager {
         Container *detached;
         unsigned n_tracked;          /* live, with a pidfd */
         unsigned n_untracked;
+        Container *untracked;        /* the untracked containers, in a list: promotion is O(1) */
+        uint64_t fds_in_use;         /* held by all containers together */
         bool rescanning;
         bool ready;
         bool warned_fd_limit;
         uint64_t nofile_limit;       /* RLIMIT_NOFILE soft limit, read after raising it */
 };
 
-/* pidfd, /proc/<pid>/stat, and the OOM watch: its counter file and (cgroup v1) its eventfd */
-#define FDS_PER_CONTAINER 4
+/* Descriptors a container holds: its pidwatch (the pidfd and /proc/<pid>/stat) and its OOM watch
+ * (the counter file and, on cgroup v1, an eventfd; at most OOMWATCH_FDS_MAX). */
+#define PIDWATCH_FDS 2
+#define OOMWATCH_FDS_MAX 2
 /* kept free for state files, config.v2.json, the record, the journal, a reload */
 #define FD_RESERVE 64
 
@@ -116,16 +122,56 @@ static Container *container_find(Manager *m, const char *path) {
         return p ? *(Container **) p : NULL;
 }
 
+static void container_set_untracked(Manager *m, Container *c) {
+        if (c->untracked)
+                return;
+        c->untracked = true;
+        c->untracked_prev = NULL;
+        c->untracked_next = m->untracked;
+        if (m->untracked)
+                m->untracked->untracked_prev = c;
+        m->untracked = c;
+        m->n_untracked++;
+}
+
+static void container_clear_untracked(Manager *m, Container *c) {
+        if (!c->untracked)
+                return;
+        if (c->untracked_prev)
+                c->untracked_prev->untracked_next = c->untracked_next;
+        else
+                m->untracked = c->untracked_next;
+        if (c->untracked_next)
+                c->untracked_next->untracked_prev = c->untracked_prev;
+        c->untracked_prev = c->untracked_next = NULL;
+        c->untracked = false;
+        m->n_untracked--;
+}
+
+/* Give back the pidfd and its /proc/<pid>/stat fd. */
+static void container_release_watch(Container *c) {
+        if (!c->watch)
+                return;
+        c->watch = pidwatch_free(c->watch);
+        c->manager->n_tracked--;
+        c->manager->fds_in_use -= PIDWATCH_FDS;
+        c->n_fds -= PIDWATCH_FDS;
+}
+
+/* Give back the OOM watch's descriptors. */
+static void container_release_oom(Container *c) {
+        c->oom = oomwatch_free(c->oom);
+        c->manager->fds_in_use -= c->n_fds;
+        c->n_fds = c->watch ? PIDWATCH_FDS : 0;
+        c->manager->fds_in_use += c->n_fds;
+}
+
 static Container *container_free(Container *c) {
         if (!c)
                 return NULL;
-        if (c->watch) {
-                c->watch = pidwatch_free(c->watch);
-                c->manager->n_tracked--;
-        }
-        if (c->untracked)
-                c->manager->n_untracked--;
-        c->oom = oomwatch_free(c->oom);
+        container_release_oom(c);
+        container_release_watch(c);
+        container_clear_untracked(c->manager, c);
         c->runtime_wait = runtime_exit_wait_free(c->runtime_wait);
         meta_done(&c->meta);
         free(c->path);
@@ -393,7 +439,9 @@ static void container_oom_open(Container *c, const RuncState *s) {
         r = oomwatch_new(c->manager->event, s->cgroup_v1_memory, s->cgroup_unified, OOM_SETTLE_USEC,
                          manager_on_container_oom, c, &c->oom);
         if (r < 0)
-                log_debug_errno(r, "No OOM watch for container '%s': %m", c->path);
+                return (void) log_debug_errno(r, "No OOM watch for container '%s': %m", c->path);
+        c->n_fds += oomwatch_n_fds(c->oom);
+        c->manager->fds_in_use += oomwatch_n_fds(c->oom);
 }
 
 /* At the init's death: one more read, before the cgroup goes. */
@@ -438,13 +486,10 @@ static void container_finish_exit(Container *c, const ExitStatus *st, uint64_t e
         container_oom_check(c);
         container_emit_exited(c, st, exit_usec, /* late= */ false);
         c->runtime_wait = runtime_exit_wait_free(c->runtime_wait);
-        if (c->watch) {
-                c->watch = pidwatch_free(c->watch);
-                m->n_tracked--;
-        }
+        container_release_watch(c);
         c->exited = true;
         container_record(m, c, "exited");
-        c->oom = oomwatch_free(c->oom);
+        container_release_oom(c);
         if (!c->in_table)
                 container_remove(m, c); /* superseded or its directory is gone: nothing to remember */
         manager_status_dirty(m);
@@ -571,10 +616,15 @@ static Container *container_new(Manager *m, const StateDirEntry *e, RuncState *s
  * rescan, and it is promoted to a pidfd as soon as descriptors free up.
  * Returns 0, -ESRCH (already gone; *gone says what is knowable), -EMFILE, or another -errno.
  */
+/* Room for one more container: a pidwatch and the largest OOM watch, above the reserve. */
+static bool manager_fds_available(const Manager *m) {
+        return m->fds_in_use + PIDWATCH_FDS + OOMWATCH_FDS_MAX + FD_RESERVE <= m->nofile_limit;
+}
+
 static int container_track(Manager *m, Container *c, ExitStatus *gone) {
         int r;
 
-        if ((uint64_t) (m->n_tracked + 1) * FDS_PER_CONTAINER + FD_RESERVE > m->nofile_limit)
+        if (!manager_fds_available(m))
                 r = -EMFILE;
         else
                 r = pidwatch_new(m->event, c->pid, c->start_ticks, m->config->reap_timeout_usec,
@@ -589,33 +639,22 @@ static int container_track(Manager *m, Container *c, ExitStatus *gone) {
                 }
                 return -EMFILE;
         }
-        if (r >= 0)
+        if (r >= 0) {
                 m->n_tracked++;
+                m->fds_in_use += PIDWATCH_FDS;
+                c->n_fds += PIDWATCH_FDS;
+        }
         return r;
 }
 
-/* A tracked container ended: if some are waiting for a descriptor, give one of them the pidfd. */
-static void untracked_action(const void *nodep, VISIT which, void *closure) {
-        Container *c = *(Container *const *) nodep, **found = closure;
-
-        if ((which == postorder || which == leaf) && !*found && c->untracked)
-                *found = c;
-}
-
+/* A tracked container ended: if some are waiting for a descriptor, give them pidfds. */
 static void manager_promote_untracked(Manager *m) {
-        while (m->n_untracked > 0 && (uint64_t) (m->n_tracked + 1) * FDS_PER_CONTAINER + FD_RESERVE <= m->nofile_limit) {
+        while (m->untracked && manager_fds_available(m)) {
                 ExitStatus gone = EXIT_STATUS_UNKNOWN;
-                Container *c = NULL;
+                Container *c = m->untracked;
                 int r;
 
-                twalk_r(m->containers, untracked_action, &c);
-                for (Container *d = m->detached; !c && d; d = d->detached_next)
-                        if (d->untracked)
-                                c = d;
-                if (!c)
-                        return;
-                c->untracked = false;
-                m->n_untracked--;
+                container_clear_untracked(m, c);
                 r = container_track(m, c, &gone);
                 if (r == -ESRCH) {
                         /* it ended while we could not watch it */
@@ -626,8 +665,7 @@ static void manager_promote_untracked(Manager *m) {
                         if (!c->in_table)
                                 container_remove(m, c);
                 } else if (r < 0) {
-                        c->untracked = true;
-                        m->n_untracked++;
+                        container_set_untracked(m, c);
                         return;
                 }
         }
@@ -654,8 +692,7 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
                 old->seen = true;       /* the same incarnation again (runc update, a rescan) */
                 if (old->untracked && pid_is_alive(old->pid, old->start_ticks) == 0) {
                         /* no pidfd: a rescan is how its end is noticed */
-                        old->untracked = false;
-                        m->n_untracked--;
+                        container_clear_untracked(m, old);
                         old->exited = true;
                         container_emit_exited(old, &EXIT_STATUS_UNKNOWN, 0, /* late= */ true);
                         container_record(m, old, "exited");
@@ -709,8 +746,7 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
                         log_id(LOG_WARNING, MESSAGE_ID_STATE_REFUSED,
                                "Refusing container '%s': its state file names pid %d, which does not belong to "
                                "uid %u, the owner of the state directory.", e->path, (int) s->pid, (unsigned) owner);
-                        c->watch = pidwatch_free(c->watch);
-                        m->n_tracked--;
+                        container_release_watch(c);
                         c->refused = c->exited = true;
                         goto insert;
                 }
@@ -731,8 +767,7 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
                         container_record(m, c, "started");
                 container_record(m, c, "exited");
         } else if (r == -EMFILE) {
-                c->untracked = true;
-                m->n_untracked++;
+                container_set_untracked(m, c);
                 if (!rec) {
                         container_emit_started(c);
                         container_record(m, c, "started");
@@ -1063,10 +1098,8 @@ static void manager_finish_record(Manager *m) {
                 }
                 r = container_track(m, c, &gone);
                 if (r >= 0 || r == -EMFILE) {
-                        if (r == -EMFILE) {
-                                c->untracked = true;
-                                m->n_untracked++;
-                        }
+                        if (r == -EMFILE)
+                                container_set_untracked(m, c);
                         c->detached_next = m->detached;
                         m->detached = c;
                         continue;

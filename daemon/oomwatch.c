@@ -369,6 +369,10 @@ int oomwatch_new(sd_event *e, const char *cgroup_v1_memory_dir, const char *cgro
         return 0;
 }
 
+unsigned oomwatch_n_fds(const OomWatch *w) {
+        return w ? (w->counter_fd >= 0) + (w->event_fd >= 0) : 0;
+}
+
 uint64_t oomwatch_count(const OomWatch *w) {
         return w->count;
 }

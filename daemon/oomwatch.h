@@ -61,6 +61,9 @@ int oomwatch_parse_counters(const char *text, size_t len, OomCounters *ret);
 int oomwatch_new(sd_event *e, const char *cgroup_v1_memory_dir, const char *cgroup_unified_dir,
                  uint64_t settle_usec, OomWatchHandler on_oom, void *userdata, OomWatch **ret);
 
+/* Descriptors the watch holds now (the counter file; the eventfd on cgroup v1): 0 to 2. */
+unsigned oomwatch_n_fds(const OomWatch *w);
+
 /* The oom_kill counter as last read (at oomwatch_new, at each notification, at oomwatch_refresh). */
 uint64_t oomwatch_count(const OomWatch *w);
 /* The counter read at oomwatch_new. */
