@@ -75,6 +75,8 @@ struct Manager {
         sd_event *event;
         sd_event_source *sig_term, *sig_int, *sig_hup, *status_defer, *compact_defer;
         sd_event_source *journal_retry;   /* armed only while events wait for the journal */
+        sd_event_source *status_timer;    /* armed only while a STATUS= change waits */
+        uint64_t status_sent_usec;        /* CLOCK_MONOTONIC of the last STATUS= */
         StateDir *statedir;
         Config *config;
         ManagerOptions opts;
@@ -102,6 +104,9 @@ struct Manager {
 /* How long an exit with no status from the kernel waits for the monitor's exit file (conmon
  * writes it within milliseconds of the reap, FACTS.md 1.10). */
 #define RUNTIME_EXIT_WAIT_USEC (500 * USEC_PER_MSEC)
+
+/* STATUS= at most this often. */
+#define STATUS_INTERVAL_USEC (1 * USEC_PER_SEC)
 
 /* How often delivery to an unavailable journal is retried (only while events wait). */
 #define JOURNAL_RETRY_USEC (250 * USEC_PER_MSEC)
@@ -182,9 +187,37 @@ static Container *container_free(Container *c) {
         return NULL;
 }
 
+static int manager_on_status_defer(sd_event_source *s, void *userdata);
+
+static int manager_on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void) usec;
+        return manager_on_status_defer(s, userdata);
+}
+
+/*
+ * STATUS= is sent at the end of the loop iteration that changed it, but at most once per
+ * STATUS_INTERVAL_USEC: a burst of 10,000 exits is then a handful of datagrams, not 10,000. The
+ * timer for the deferred one is armed only while a change waits.
+ */
 static void manager_status_dirty(Manager *m) {
-        if (m->ready && m->status_defer)
+        uint64_t now;
+
+        if (!m->ready || !m->status_defer)
+                return;
+        now = now_monotonic_usec();
+        if (m->status_sent_usec == 0 || now >= m->status_sent_usec + STATUS_INTERVAL_USEC) {
                 (void) sd_event_source_set_enabled(m->status_defer, SD_EVENT_ONESHOT);
+                return;
+        }
+        if (m->status_timer) {
+                if (sd_event_source_get_enabled(m->status_timer, NULL) > 0)
+                        return;
+                if (sd_event_source_set_time(m->status_timer, m->status_sent_usec + STATUS_INTERVAL_USEC) >= 0)
+                        (void) sd_event_source_set_enabled(m->status_timer, SD_EVENT_ONESHOT);
+        } else if (sd_event_add_time(m->event, &m->status_timer, CLOCK_MONOTONIC,
+                                     m->status_sent_usec + STATUS_INTERVAL_USEC, 10 * USEC_PER_MSEC,
+                                     manager_on_status_timer, m) >= 0)
+                (void) sd_event_source_set_description(m->status_timer, "status-interval");
 }
 
 static void container_record(Manager *m, const Container *c, const char *op);
@@ -915,6 +948,7 @@ static int manager_on_status_defer(sd_event_source *s, void *userdata) {
         (void) s;
         manager_status_text(m, status, sizeof(status));
         notify_status(status);
+        m->status_sent_usec = now_monotonic_usec();
         return 0;
 }
 
@@ -1254,6 +1288,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->status_defer);
         sd_event_source_disable_unref(m->compact_defer);
         sd_event_source_disable_unref(m->journal_retry);
+        sd_event_source_disable_unref(m->status_timer);
         if (journal_queue_length() > 0 && journal_flush() < 0)
                 log_warning("%zu events could not be delivered to the journal before the stop.",
                             journal_queue_length());
