@@ -760,6 +760,40 @@ START_TEST(test_strings) {
 }
 END_TEST
 
+/* config.seccomp is cut out before jansson sees it: whatever it holds (brackets and quotes inside
+ * strings, nesting), the keys around it, before and after, must read as they would without it. */
+START_TEST(test_seccomp_skipped) {
+        static const char *const seccomps[] = {
+                "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"a}\",\"b]\",\"c\\\"}\"]}]}",
+                "[]",
+                "null",
+                "\"seccomp\"",
+                "{\"seccomp\":{\"seccomp\":[1,[2,[3]]]}}",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(seccomps); i++) {
+                _cleanup_(runc_state_freep) RuncState *s = NULL;
+                _cleanup_free_ char *buf = NULL;
+                int n;
+
+                n = asprintf(&buf,
+                             "{\"id\":\"x\",\"config\":{\"labels\":[\"a=1\"],\"seccomp\": %s ,"
+                             "\"labels2\":[]},\"init_process_pid\":42,\"init_process_start\":7,"
+                             "\"namespace_paths\":{\"NEWNET\":\"/proc/42/ns/net\"},"
+                             "\"cgroup_paths\":{\"memory\":\"/sys/fs/cgroup/memory/x\"}}",
+                             seccomps[i]);
+                ck_assert_int_gt(n, 0);
+                ck_assert_int_eq(runc_state_parse(buf, (size_t) n, &s, NULL), 0);
+                ck_assert_int_eq(s->pid, 42);
+                ck_assert_uint_eq(s->start_ticks, 7);
+                ck_assert_str_eq(s->id, "x");
+                ck_assert_str_eq(runc_state_label(s, "a"), "1");
+                ck_assert_str_eq(s->ns_path[NS_NET], "/proc/42/ns/net");
+                ck_assert_str_eq(s->cgroup_v1_memory, "/sys/fs/cgroup/memory/x");
+        }
+}
+END_TEST
+
 static Suite *runc_state_suite(void) {
         Suite *s = suite_create("runc-state");
         TCase *tc;
@@ -781,6 +815,7 @@ static Suite *runc_state_suite(void) {
         tcase_add_test(tc, test_crun_synthetic);
         tcase_add_test(tc, test_rfc3339);
         tcase_add_test(tc, test_strings);
+        tcase_add_test(tc, test_seccomp_skipped);
         suite_add_tcase(s, tc);
 
         /* Slow under valgrind: thousands of parses. */
