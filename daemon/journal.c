@@ -3,7 +3,6 @@
  * Container events to the journal, the console and stdout (see journal.h).
  */
 #include <errno.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,35 +217,55 @@ static int emit_journal(const Event *ev) {
         return r;
 }
 
-static json_t *json_string_safe(const char *s) {
-        json_t *j = json_string(s);
+/* One "key":"value" member; a value that is not valid UTF-8 is written C-escaped (as text). */
+static int json_append_member(char **buf, size_t *len, size_t *cap, const char *key, const char *value) {
         _cleanup_free_ char *esc = NULL;
+        int r;
 
-        if (j)
-                return j;
-        /* not valid UTF-8: escape it rather than drop it */
-        esc = cescape(s);
-        return esc ? json_string(esc) : NULL;
+        if (!utf8_is_valid(value)) {
+                esc = cescape(value);
+                if (!esc)
+                        return -ENOMEM;
+                value = esc;
+        }
+        if (*len > 1)
+                (*buf)[(*len)++] = ','; /* json_append_string reserved room beyond its own needs */
+        r = json_append_string(buf, len, cap, key);
+        if (r < 0)
+                return r;
+        (*buf)[(*len)++] = ':';
+        return json_append_string(buf, len, cap, value);
 }
 
 void event_print_json(const Event *ev, bool header) {
-        json_t *o = json_object();
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 4096;
         char pri[8];
+        int r = 0;
 
-        if (!o)
+        /* Written by hand rather than through jansson: this runs for every event, and building and
+         * dumping a jansson object was a quarter of the daemon's instructions per container. */
+        buf = malloc(cap);
+        if (!buf)
                 return;
+        buf[len++] = '{';
         if (header) {
                 snprintf(pri, sizeof(pri), "%i", ev->priority);
-                (void) json_object_set_new(o, "MESSAGE_ID", json_string(ev->message_id));
-                (void) json_object_set_new(o, "PRIORITY", json_string(pri));
-                (void) json_object_set_new(o, "SYSLOG_IDENTIFIER", json_string(LOG_IDENTIFIER));
+                r = json_append_member(&buf, &len, &cap, "MESSAGE_ID", ev->message_id);
+                if (r >= 0)
+                        r = json_append_member(&buf, &len, &cap, "PRIORITY", pri);
+                if (r >= 0)
+                        r = json_append_member(&buf, &len, &cap, "SYSLOG_IDENTIFIER", LOG_IDENTIFIER);
         }
-        for (size_t i = 0; i < ev->n_fields; i++)
-                (void) json_object_set_new(o, ev->fields[i].key, json_string_safe(ev->fields[i].value));
-        if (json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0)
-                fputc('\n', stdout);
+        for (size_t i = 0; r >= 0 && i < ev->n_fields; i++)
+                r = json_append_member(&buf, &len, &cap, ev->fields[i].key, ev->fields[i].value);
+        if (r < 0)
+                return;
+        /* json_append_string always leaves room for two more bytes */
+        buf[len++] = '}';
+        buf[len++] = '\n';
+        (void) fwrite(buf, 1, len, stdout);
         (void) fflush(stdout);
-        json_decref(o);
 }
 
 int journal_emit(const Event *ev) {

@@ -268,7 +268,9 @@ static void container_record(Manager *m, const Container *c, const char *op) {
         RecordEntry e;
         int r;
 
-        if (!m->record)
+        /* During the start-up scan nothing is appended: the record is written whole right after it
+         * (manager_finish_record), which spares one write per container found. */
+        if (!m->record || !m->ready)
                 return;
         e = container_to_entry(c);
         r = record_append(m->record, op, &e);

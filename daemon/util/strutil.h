@@ -16,6 +16,16 @@
  */
 char *cescape(const char *s);
 
+/* true when s is valid UTF-8 without C1 control characters (what cescape() leaves alone). */
+bool utf8_is_valid(const char *s);
+
+/*
+ * Append s to *buf (length *len, capacity *cap; grown with realloc) as a JSON string, quotes
+ * included: '"', '\\' and control characters escaped; s must be valid UTF-8 (utf8_is_valid).
+ * Returns 0 or -ENOMEM.
+ */
+int json_append_string(char **buf, size_t *len, size_t *cap, const char *s);
+
 /* Join path components with single '/'. Returns a new string or NULL on OOM. */
 char *path_join(const char *a, const char *b);
 
