@@ -560,11 +560,39 @@ static void manager_on_container_exit(PidWatch *w, const ExitStatus *st, uint64_
         container_finish_exit(c, st, exit_usec);
 }
 
+/*
+ * The inode numbers of the container's namespaces, as lsns shows them. For a /proc/PID/ns/KIND link
+ * (runc's usual namespace_paths) readlink() gives "net:[4026531840]" without the nsfs dentry and
+ * inode that stat() through the link sets up: stat() of seven such paths was a quarter of the
+ * start-up time with 10,000 containers. Other paths (bind-mounted namespaces) are stat()ed.
+ */
 static void container_read_ns_inodes(Container *c, const RuncState *s) {
         for (NsKind k = 0; k < _NS_MAX; k++) {
+                const char *p = s->ns_path[k];
+                char target[64];
                 struct stat st;
+                ssize_t l;
 
-                if (s->ns_path[k] && stat(s->ns_path[k], &st) >= 0)
+                if (!p)
+                        continue;
+                if (strncmp(p, "/proc/", 6) == 0 && strstr(p, "/ns/") &&
+                    (l = readlink(p, target, sizeof(target) - 1)) > 0) {
+                        const char *b;
+                        char *end;
+                        unsigned long long ino;
+
+                        target[l] = 0;
+                        b = strstr(target, ":[");
+                        if (b) {
+                                errno = 0;
+                                ino = strtoull(b + 2, &end, 10);
+                                if (errno == 0 && end != b + 2 && *end == ']') {
+                                        c->ns_ino[k] = ino;
+                                        continue;
+                                }
+                        }
+                }
+                if (stat(p, &st) >= 0)
                         c->ns_ino[k] = (uint64_t) st.st_ino;
         }
 }
