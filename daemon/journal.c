@@ -33,16 +33,23 @@ void event_init(Event *ev, const char *message_id, int priority) {
 }
 
 int event_add(Event *ev, const char *key, const char *value) {
-        char *v;
+        size_t kl, vl;
+        char *kv;
 
         if (isempty(value))
                 return 0;
         if (ev->n_fields >= EVENT_FIELDS_MAX)
                 return -E2BIG;
-        v = strdup(value);
-        if (!v)
+        /* Stored the way the journal takes it, so that sending needs no copy. */
+        kl = strlen(key);
+        vl = strlen(value);
+        kv = malloc(kl + 1 + vl + 1);
+        if (!kv)
                 return -ENOMEM;
-        ev->fields[ev->n_fields++] = (EventField) { .key = key, .value = v };
+        memcpy(kv, key, kl);
+        kv[kl] = '=';
+        memcpy(kv + kl + 1, value, vl + 1);
+        ev->fields[ev->n_fields++] = (EventField) { .key = key, .kv = kv, .key_len = kl };
         return 0;
 }
 
@@ -62,13 +69,13 @@ int event_addf(Event *ev, const char *key, const char *format, ...) {
 const char *event_get(const Event *ev, const char *key) {
         for (size_t i = 0; i < ev->n_fields; i++)
                 if (streq(ev->fields[i].key, key))
-                        return ev->fields[i].value;
+                        return event_field_value(&ev->fields[i]);
         return NULL;
 }
 
 void event_clear(Event *ev) {
         for (size_t i = 0; i < ev->n_fields; i++)
-                free(ev->fields[i].value);
+                free(ev->fields[i].kv);
         ev->n_fields = 0;
 }
 
@@ -102,11 +109,11 @@ static Entry *entry_new(const char *message_id, int priority, const EventField *
             asprintf(&e->fields[e->n++], "MESSAGE_ID=%s", message_id) < 0)
                 goto oom;
         for (size_t i = 0; i < n_fields; i++)
-                if (asprintf(&e->fields[e->n++], "%s=%s", fields[i].key, fields[i].value) < 0)
+                if (!(e->fields[e->n++] = strdup(fields[i].kv)))
                         goto oom;
         return e;
 oom:
-        e->n--; /* the failed asprintf left its slot undefined */
+        e->n--; /* the failed asprintf/strdup left its slot undefined or NULL */
         e->fields[e->n] = NULL;
         return entry_free(e);
 }
@@ -116,14 +123,18 @@ oom:
  * (FACTS.md 5.1: it hides ENOENT), so look for the socket first; a socket nobody listens on gives
  * ECONNREFUSED, which is returned.
  */
+static int journal_send_iov(const struct iovec *iov, size_t n) {
+        if (access(JOURNAL_SOCKET, F_OK) < 0)
+                return -errno;
+        return sd_journal_sendv(iov, (int) n);
+}
+
 static int entry_send(const Entry *e) {
         struct iovec iov[EVENT_FIELDS_MAX + 3];
 
-        if (access(JOURNAL_SOCKET, F_OK) < 0)
-                return -errno;
         for (size_t i = 0; i < e->n; i++)
                 iov[i] = (struct iovec) { .iov_base = e->fields[i], .iov_len = strlen(e->fields[i]) };
-        return sd_journal_sendv(iov, (int) e->n);
+        return journal_send_iov(iov, e->n);
 }
 
 /* Events the journal could not take yet, oldest first (DESIGN: nothing lost while journald is
@@ -161,12 +172,12 @@ int journal_flush(void) {
         int r;
 
         if (queue_dropped > 0) {
-                char msg[256];
-                EventField f[] = { { "MESSAGE", msg } };
+                char kv[300];
+                EventField f[1] = { { .key = "MESSAGE", .kv = kv, .key_len = strlen("MESSAGE") } };
                 Entry *gap;
 
-                snprintf(msg, sizeof(msg),
-                         "%" PRIu64 " container events were lost while the journal was unavailable "
+                snprintf(kv, sizeof(kv),
+                         "MESSAGE=%" PRIu64 " container events were lost while the journal was unavailable "
                          "(at most %u are kept); they were printed on the console.",
                          queue_dropped, (unsigned) JOURNAL_QUEUE_MAX);
                 gap = entry_new(MESSAGE_ID_EVENTS_LOST, LOG_WARNING, f, 1);
@@ -194,21 +205,33 @@ int journal_flush(void) {
 }
 
 static int emit_journal(const Event *ev) {
-        Entry *e = entry_new(ev->message_id, ev->priority, ev->fields, ev->n_fields);
         bool was_empty = queue_len == 0;
+        Entry *e;
         int r;
 
-        if (!e)
-                return -ENOMEM;
         /* In order: while anything waits, new events wait behind it. */
         if (queue_len == 0) {
-                r = entry_send(e);
-                if (r >= 0) {
-                        entry_free(e);
+                char pri[16], mid[64];
+                struct iovec iov[EVENT_FIELDS_MAX + 3];
+                size_t n = 0;
+
+                snprintf(pri, sizeof(pri), "PRIORITY=%i", ev->priority);
+                snprintf(mid, sizeof(mid), "MESSAGE_ID=%s", ev->message_id);
+                iov[n++] = (struct iovec) { pri, strlen(pri) };
+                iov[n++] = (struct iovec) { (char *) "SYSLOG_IDENTIFIER=" LOG_IDENTIFIER,
+                                            strlen("SYSLOG_IDENTIFIER=" LOG_IDENTIFIER) };
+                iov[n++] = (struct iovec) { mid, strlen(mid) };
+                for (size_t i = 0; i < ev->n_fields; i++)
+                        iov[n++] = (struct iovec) { ev->fields[i].kv, strlen(ev->fields[i].kv) };
+                r = journal_send_iov(iov, n);
+                if (r >= 0)
                         return 0;
-                }
         } else
                 r = -EAGAIN;
+
+        e = entry_new(ev->message_id, ev->priority, ev->fields, ev->n_fields);
+        if (!e)
+                return -ENOMEM;
         queue_push(e);
         if (was_empty)
                 log_full_errno(LOG_WARNING, r,
@@ -258,7 +281,7 @@ void event_print_json(const Event *ev, bool header) {
                         r = json_append_member(&buf, &len, &cap, "SYSLOG_IDENTIFIER", LOG_IDENTIFIER);
         }
         for (size_t i = 0; r >= 0 && i < ev->n_fields; i++)
-                r = json_append_member(&buf, &len, &cap, ev->fields[i].key, ev->fields[i].value);
+                r = json_append_member(&buf, &len, &cap, ev->fields[i].key, event_field_value(&ev->fields[i]));
         if (r < 0)
                 return;
         /* json_append_string always leaves room for two more bytes */

@@ -17,8 +17,13 @@
 
 typedef struct EventField {
         const char *key;     /* static string: a journal field name */
-        char *value;         /* owned */
+        char *kv;            /* owned: "KEY=value", as the journal takes it */
+        size_t key_len;      /* the value starts at kv + key_len + 1 */
 } EventField;
+
+static inline const char *event_field_value(const EventField *f) {
+        return f->kv + f->key_len + 1;
+}
 
 typedef struct Event {
         const char *message_id;
