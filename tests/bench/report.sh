@@ -73,7 +73,9 @@ if [ "$DOCKER" = 1 ]; then
 fi
 s1=$(med "$W/s1.ms"); sn=$(med "$W/sn.ms")
 s_pct=$(calc '%.1f' "($sn - $s1) / $s1 * 100")
-s_ok=$(calc '%d' "($sn - $s1) / $s1 <= 0.10 && ($s1 - $sn) / $s1 <= 0.10")
+# The target is that tracking more costs no more per event: met when 10,000 tracked is at most 10 %
+# slower than 1 tracked (faster, within the run's noise, meets it too).
+s_ok=$(calc '%d' "($sn - $s1) / $s1 <= 0.10")
 ka_ok=$(calc '%d' "$KA_EVENTS == $KA_N && $KA_UNIQUE == $KA_N && $KA_DUP == 0 && $KA_N >= $N_SCALE && $KA_LAST_MS <= 1000")
 s_tracked=$((N_SCALE - ${S_UNTRACKED:-0}))
 su_runc=$(awk '$1 == "runc" && $2 == "journal" { print $4 }' "$W/startup.tsv" | stats | awk '{ print $1 }')
@@ -140,13 +142,13 @@ EOT
 if [ "${S_UNTRACKED:-0}" -gt 0 ]; then
 cat <<EOT
 **Only $s_tracked of the $N_SCALE containers had a pidfd.** This machine's hard \`RLIMIT_NOFILE\` is
-$NOFILE and cannot be raised here (the sandbox lacks \`CAP_SYS_RESOURCE\`). The daemon budgets 4
-descriptors per tracked container plus a reserve of 64 (\`FDS_PER_CONTAINER\`, \`FD_RESERVE\` in
-manager.c) and watches the others through their state directories only: their exits are reported
-when the runtime removes the directory (\`EXIT_OBSERVED=late\`, status unknown), and a pidfd is
-handed to one of them each time a tracked container ends. Its status at $N_SCALE: "$S_STATUS"
-($S_FDS descriptors actually open: $(calc '%.1f' "$S_FDS / $s_tracked") per tracked container, so a budget matching what it holds
-would have tracked about $(( (NOFILE - 64) / 2 )) here). On a stock systemd host the service's hard limit is 524288 and
+$NOFILE and cannot be raised here (the sandbox lacks \`CAP_SYS_RESOURCE\`). The daemon counts the
+descriptors each container holds (2 for its pidfd and \`/proc/PID/stat\`, up to 2 for its OOM watch;
+these fake containers have no cgroup) and keeps a reserve of 64 (\`PIDWATCH_FDS\`,
+\`OOMWATCH_FDS_MAX\`, \`FD_RESERVE\` in manager.c); the rest it follows through their state
+directories: their exits are reported when the runtime removes the directory, or when a pidfd frees
+up for them (\`EXIT_OBSERVED=late\`). Its status at $N_SCALE: "$S_STATUS" ($S_FDS descriptors open:
+$(calc '%.1f' "$S_FDS / $s_tracked") per tracked container). On a stock systemd host the service's hard limit is 524288 and
 all 10,000 would be tracked; here the scale figures below mix both paths, and say so.
 
 EOT
@@ -328,34 +330,30 @@ if [ "${HAVE_PERF:-0}" = 1 ]; then
         done
 fi
 cat <<'EOT'
-What limits the missed targets, from these profiles, callgrind above, and perf call graphs of a
-frame-pointer build of the same daemon (`CFLAGS="-O2 -g -fno-omit-frame-pointer"`):
+What the profiles showed, and what changed (an earlier run of this page, same machine, same
+script, before the changes: 10,000 killed at once 7.2 s to the last line; start-up with 10,000
+Docker-size state files 8.1 s, runc-size 1.21 s; 752,006 instructions per container):
 
-- **A burst of exits costs O(N²).** The pidfd sources are level-triggered (`EPOLLIN`), and sd-event
-  dispatches one source per loop iteration; every iteration's `epoll_wait` walks every pidfd that is
-  still readable (`ep_send_events` → `ep_item_poll` → `pidfd_poll`): 83 % of the daemon's time in a
-  5,000-exit burst. Registering the pidfd with `EPOLLIN|EPOLLET` (and `EPOLLET` rather than 0 while
-  waiting for the reap's `EPOLLHUP`) reports each pidfd once; sd-event keeps it pending until it is
-  dispatched. Measured on this machine with that two-line change to pidwatch.c: 5,000 killed at
-  once, last line 6.35 s → 0.64 s after the first kill.
-- **Every exit walks the whole table while some containers have no pidfd.**
-  `manager_promote_untracked()` looks for an untracked container with `twalk_r()` over all of them:
-  69 % of the daemon's CPU (`trecurse_r`, `untracked_action`) for one-at-a-time kills with 10,000
-  containers, ~1.1 ms of CPU per exit instead of ~0.2 ms. A list of the untracked ones makes it O(1).
-- **Start-up, runc-size files:** about a quarter of the time is `stat()` of the six
-  `/proc/PID/ns/*` paths of each container (the kernel allocates an nsfs inode and dentries for each),
-  then the journal `sendmsg()` of each `started` event (blocking, journald's pace), then reading
-  `/proc/PID/stat` and parsing `state.json`. `readlink`/`fstat` on an already-open
-  `/proc/PID/ns` directory fd, or deferring the namespace inodes to the first event that needs them,
-  would save most of the first item.
-- **Start-up, Docker-size files:** jansson. `json_loadb()` builds the whole 30 KB document (about 450
-  seccomp objects) to read a handful of keys: more than half of the daemon's samples are in
-  libjansson and most of the rest in malloc and free. jansson has no streaming parser; cutting the buffer down before parsing (a string-aware
-  scan that drops `config.seccomp`, which the daemon never reads) would remove most of it.
-- Per event, in instructions (callgrind): parsing the state file ~35 %, printing the `--json` line
-  through jansson and stdio ~25 % (`json_dumpf` writes token by token), the persistent record
-  ~11 % (`record.c` `write_line`, a `json_dumps` per line), and one `STATUS=` datagram per
-  event (`sd_notifyf`), which could be sent at most once per second.
+- **A burst of exits cost O(N²).** The pidfd sources were level-triggered, and sd-event dispatches
+  one source per loop iteration, so every iteration's \`epoll_wait\` walked every pidfd still
+  readable (\`ep_send_events\` → \`pidfd_poll\`: 83 % of the daemon's time in a 5,000-exit burst).
+  They are now \`EPOLLIN|EPOLLET\` (and \`EPOLLET\` while waiting for the reap's \`EPOLLHUP\`).
+- **Every exit walked the whole table while some containers had no pidfd** (\`twalk_r\` in
+  \`manager_promote_untracked()\`: 69 % of the CPU for one-at-a-time kills at 10,000). The
+  untracked containers are now a list, and the descriptor budget counts what each holds (it assumed
+  4 per container, which left half of them without a pidfd under a 20,000 limit).
+- **Docker-size state files:** jansson built the whole 30 KB document, two thirds of it the seccomp
+  profile that the daemon never reads. The bounds pre-scan now finds \`config.seccomp\` and jansson
+  parses a copy without it (596 → 184 µs per Docker state.json).
+- **Per event:** the \`--json\` line is written by hand instead of through a jansson object and
+  \`json_dumpf\` (about a quarter of the instructions); \`STATUS=\` goes out at most once a second
+  instead of once per event; the record is not appended to during the start-up scan, which writes it
+  whole right after; namespace inodes come from \`readlink()\` of the \`/proc/PID/ns\` links rather
+  than \`stat()\`, which set up an nsfs inode for each (a quarter of the runc-size start-up).
+- **What remains of the start-up** with runc-size files is per container: the blocking journal
+  \`sendmsg()\` of its \`started\` entry (journald's pace), \`pidfd_open\` + \`/proc/PID/stat\`, and
+  the jansson parse of the state file; with the \`started\` entries going to the console instead of
+  the journal the figure is below (the "console" rows).
 
 EOT
 cat <<EOT
