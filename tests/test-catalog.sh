@@ -10,17 +10,7 @@ set -eu
 catalog="$top_srcdir/systemd/container-watchd.catalog"
 ids_h="$top_srcdir/daemon/catalog-ids.h"
 
-skip() {
-        if [ "${CI:-}" = true ]; then
-                echo "FAIL (CI=true, so no skipping): $*" >&2
-                exit 1
-        fi
-        echo "SKIP: $*" >&2
-        exit 77
-}
-
-fail=0
-err() { echo "FAIL: $*" >&2; fail=1; }
+. "$top_srcdir/tests/lib/checks.sh" || exit 99
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-catalog.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

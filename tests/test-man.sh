@@ -15,17 +15,7 @@ man8="$top_srcdir/man/container-watchd.8"
 man5="$top_srcdir/man/container-watchd.conf.5"
 conf="$top_srcdir/conf/container-watchd.conf"
 
-skip() {
-        if [ "${CI:-}" = true ]; then
-                echo "FAIL (CI=true, so no skipping): $*" >&2
-                exit 1
-        fi
-        echo "SKIP: $*" >&2
-        exit 77
-}
-
-fail=0
-err() { echo "FAIL: $*" >&2; fail=1; }
+. "$top_srcdir/tests/lib/checks.sh" || exit 99
 
 command -v groff >/dev/null 2>&1 || skip "groff not installed (Debian package groff-base)"
 command -v man >/dev/null 2>&1 || skip "man not installed (Debian package man-db)"

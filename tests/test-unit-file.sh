@@ -17,17 +17,7 @@ set -eu
 : "${MAX_EXPOSURE:=2.0}"
 unit="$top_builddir/systemd/container-watchd.service"
 
-skip() {
-        if [ "${CI:-}" = true ]; then
-                echo "FAIL (CI=true, so no skipping): $*" >&2
-                exit 1
-        fi
-        echo "SKIP: $*" >&2
-        exit 77
-}
-
-fail=0
-err() { echo "FAIL: $*" >&2; fail=1; }
+. "$top_srcdir/tests/lib/checks.sh" || exit 99
 
 [ -f "$unit" ] || { echo "FAIL: $unit was not generated (run make)" >&2; exit 1; }
 
