@@ -177,7 +177,10 @@ static int json_load_object(const char *buf, size_t len, json_t **ret) {
                 if (!trimmed)
                         return -ENOMEM;
                 memcpy(trimmed, buf, skip_start);
-                memcpy(trimmed + skip_start, "null", 4);
+                trimmed[skip_start] = 'n';
+                trimmed[skip_start + 1] = 'u';
+                trimmed[skip_start + 2] = 'l';
+                trimmed[skip_start + 3] = 'l';
                 memcpy(trimmed + skip_start + 4, buf + skip_end, len - skip_end);
                 buf = trimmed;
                 len = l;
