@@ -163,6 +163,7 @@ int config_new_default(Config **ret) {
         c->reap_timeout_usec = CONFIG_DEFAULT_REAP_TIMEOUT_USEC;
         c->log_target = LOG_TARGET_AUTO;
         c->log_level = CONFIG_DEFAULT_LOG_LEVEL;
+        c->journal_queue_size = CONFIG_DEFAULT_JOURNAL_QUEUE_SIZE;
 
         *ret = TAKE_PTR(c);
         return 0;
@@ -570,6 +571,25 @@ static int parse_log_level(Parser *ps, const char *value) {
         return 0;
 }
 
+static int parse_journal_queue_size(Parser *ps, const char *value) {
+        unsigned long n;
+        char *end;
+
+        if (*value == '\0') {
+                ps->config->journal_queue_size = CONFIG_DEFAULT_JOURNAL_QUEUE_SIZE;
+                return 0;
+        }
+        errno = 0;
+        n = strtoul(value, &end, 10);
+        if (errno != 0 || *end || end == value || value[0] == '-' || n < 1 || n > CONFIG_JOURNAL_QUEUE_SIZE_MAX) {
+                parser_log(ps, true, "Invalid JournalQueueSize= '%s': expected a number of events from 1 to %u.",
+                           value, (unsigned) CONFIG_JOURNAL_QUEUE_SIZE_MAX);
+                return 0;
+        }
+        ps->config->journal_queue_size = (unsigned) n;
+        return 0;
+}
+
 static const struct {
         const char *section;
         const char *key;
@@ -581,6 +601,7 @@ static const struct {
         { "Exit",  "ReapTimeoutSec", parse_reap_timeout },
         { "Log",   "Target",         parse_log_target },
         { "Log",   "Level",          parse_log_level },
+        { "Log",   "JournalQueueSize", parse_journal_queue_size },
 };
 
 static bool section_is_known(const char *name) {
@@ -846,4 +867,5 @@ void config_dump(const Config *c, FILE *f) {
         fprintf(f, "Target=%s\n", s ? s : "auto");
         s = config_log_level_to_string(c->log_level);
         fprintf(f, "Level=%s\n", s ? s : "info");
+        fprintf(f, "JournalQueueSize=%u\n", c->journal_queue_size);
 }

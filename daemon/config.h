@@ -22,6 +22,8 @@
  *   [Log]
  *   Target=auto|journal|console
  *   Level=err|warning|notice|info|debug    the daemon's own diagnostics; events are always logged
+ *   JournalQueueSize=N    container events kept in memory while the journal is unavailable
+ *                         (default 8192; 1-1000000); past it the oldest are dropped and counted
  *
  * An empty assignment restores a key's default (for Roots=: empties the list).
  *
@@ -57,12 +59,15 @@ typedef struct Config {
         uint64_t reap_timeout_usec;
         LogTarget log_target;
         int log_level;            /* syslog LOG_* (LOG_ERR..LOG_DEBUG) */
+        unsigned journal_queue_size; /* events kept while the journal is unavailable */
 } Config;
 
 #define CONFIG_DEFAULT_PATH "/etc/container-watchd.conf"
 #define CONFIG_DEFAULT_DOCKER_DATA_ROOT "/var/lib/docker"
 #define CONFIG_DEFAULT_REAP_TIMEOUT_USEC (2 * USEC_PER_SEC)
 #define CONFIG_DEFAULT_LOG_LEVEL LOG_INFO
+#define CONFIG_DEFAULT_JOURNAL_QUEUE_SIZE 8192
+#define CONFIG_JOURNAL_QUEUE_SIZE_MAX 1000000
 #define CONFIG_REAP_TIMEOUT_MIN_USEC USEC_PER_MSEC
 #define CONFIG_REAP_TIMEOUT_MAX_USEC (60 * USEC_PER_SEC)
 

@@ -141,10 +141,15 @@ static int entry_send(const Entry *e) {
  * restarted or down), and how many were dropped past the bound. */
 static Entry *queue_head = NULL, *queue_tail = NULL;
 static size_t queue_len = 0;
+static size_t queue_max = 8192;
+
+void journal_set_queue_size(unsigned n) {
+        queue_max = n > 0 ? n : 1;
+}
 static uint64_t queue_dropped = 0;
 
 static void queue_push(Entry *e) {
-        if (queue_len >= JOURNAL_QUEUE_MAX) {
+        while (queue_len >= queue_max) {
                 /* Past the bound the oldest go: the newest say the most about the host now. */
                 Entry *old = queue_head;
 
@@ -179,7 +184,7 @@ int journal_flush(void) {
                 snprintf(kv, sizeof(kv),
                          "MESSAGE=%" PRIu64 " container events were lost while the journal was unavailable "
                          "(at most %u are kept); they were printed on the console.",
-                         queue_dropped, (unsigned) JOURNAL_QUEUE_MAX);
+                         queue_dropped, (unsigned) queue_max);
                 gap = entry_new(MESSAGE_ID_EVENTS_LOST, LOG_WARNING, f, 1);
                 if (!gap)
                         return -ENOMEM;
@@ -236,7 +241,7 @@ static int emit_journal(const Event *ev) {
         if (was_empty)
                 log_full_errno(LOG_WARNING, r,
                                "The journal is unavailable (%m), keeping events (up to %u) until it is back.",
-                               (unsigned) JOURNAL_QUEUE_MAX);
+                               (unsigned) queue_max);
         return r;
 }
 

@@ -10,9 +10,6 @@
 #include <stddef.h>
 
 #define EVENT_FIELDS_MAX 64
-/* Events kept in memory while the journal is unavailable; past this the oldest are dropped and a
- * MESSAGE_ID_EVENTS_LOST entry says how many, once the journal is back. */
-#define JOURNAL_QUEUE_MAX 8192
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 typedef struct EventField {
@@ -45,6 +42,10 @@ void event_clear(Event *ev);
 /* Print ev as one JSON object on one line of stdout (keys = field names; with header, also
  * MESSAGE_ID, PRIORITY, SYSLOG_IDENTIFIER) and flush. */
 void event_print_json(const Event *ev, bool header);
+
+/* How many events are kept in memory while the journal is unavailable (JournalQueueSize=); past
+ * that the oldest are dropped, and a MESSAGE_ID_EVENTS_LOST entry says how many once it is back. */
+void journal_set_queue_size(unsigned n);
 
 /* Choose the sinks: the journal, stderr (the MESSAGE line), stdout (one JSON object per line). */
 void journal_setup(bool to_journal, bool to_console, bool json);

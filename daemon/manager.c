@@ -998,6 +998,7 @@ static void manager_apply_logging(Manager *m) {
 
         log_setup(journal, m->config->log_level);
         journal_setup(journal, !journal, m->opts.json);
+        journal_set_queue_size(m->config->journal_queue_size);
 }
 
 /* Watch what the configuration names: its roots and its rootless users' roots. */
