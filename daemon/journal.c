@@ -149,7 +149,7 @@ void journal_set_queue_size(unsigned n) {
 static uint64_t queue_dropped = 0;
 
 static void queue_push(Entry *e) {
-        while (queue_len >= queue_max) {
+        while (queue_head && queue_len >= queue_max) {
                 /* Past the bound the oldest go: the newest say the most about the host now. */
                 Entry *old = queue_head;
 
