@@ -222,6 +222,12 @@ static void manager_status_dirty(Manager *m) {
 
 static void container_record(Manager *m, const Container *c, const char *op);
 
+/* Out of the table, onto the list of incarnations still watched to their exit. */
+static void container_detach(Manager *m, Container *c) {
+        c->detached_next = m->detached;
+        m->detached = c;
+}
+
 static void container_unlink(Manager *m, Container *c) {
         (void) tdelete(c, &m->containers, container_cmp);
         c->in_table = false;
@@ -514,6 +520,16 @@ static ExitStatus container_late_status(const Container *c, const ExitStatus *st
         return *st;
 }
 
+/* A container found ended without having been watched to its end: report it once, late, with the
+ * best status knowable, and remember that it was reported. */
+static void container_report_late_exit(Container *c, const ExitStatus *gone) {
+        ExitStatus st = container_late_status(c, gone);
+
+        c->exited = true;
+        container_emit_exited(c, &st, 0, /* late= */ true);
+        container_record(c->manager, c, "exited");
+}
+
 /* The end of an exit: report it, forget the pidfd, remember the tombstone. */
 static void container_finish_exit(Container *c, const ExitStatus *st, uint64_t exit_usec) {
         Manager *m = c->manager;
@@ -721,10 +737,7 @@ static void manager_promote_untracked(Manager *m) {
                 r = container_track(m, c, &gone);
                 if (r == -ESRCH) {
                         /* it ended while we could not watch it */
-                        c->exited = true;
-                        gone = container_late_status(c, &gone);
-                        container_emit_exited(c, &gone, 0, /* late= */ true);
-                        container_record(m, c, "exited");
+                        container_report_late_exit(c, &gone);
                         if (!c->in_table)
                                 container_remove(m, c);
                 } else if (r < 0) {
@@ -756,9 +769,7 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
                 if (old->untracked && pid_is_alive(old->pid, old->start_ticks) == 0) {
                         /* no pidfd: a rescan is how its end is noticed */
                         container_clear_untracked(m, old);
-                        old->exited = true;
-                        container_emit_exited(old, &EXIT_STATUS_UNKNOWN, 0, /* late= */ true);
-                        container_record(m, old, "exited");
+                        container_report_late_exit(old, &EXIT_STATUS_UNKNOWN);
                         manager_status_dirty(m);
                 }
                 return;
@@ -769,10 +780,8 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
                 container_unlink(m, old);
                 if (old->exited || !old->watch)
                         container_remove(m, old);
-                else {
-                        old->detached_next = m->detached;
-                        m->detached = old;
-                }
+                else
+                        container_detach(m, old);
         }
 
         if (s->pid == 1 || s->pid == getpid()) {
@@ -823,12 +832,9 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
         }
         if (r == -ESRCH) {
                 /* Gone before we looked: one late exit, never tracked (DESIGN.md §1, Identity). */
-                c->exited = true;
-                gone = container_late_status(c, &gone);
-                container_emit_exited(c, &gone, 0, /* late= */ true);
                 if (!rec)
                         container_record(m, c, "started");
-                container_record(m, c, "exited");
+                container_report_late_exit(c, &gone);
         } else if (r == -EMFILE) {
                 container_set_untracked(m, c);
                 if (!rec) {
@@ -866,18 +872,13 @@ static void container_dir_gone(Manager *m, Container *c) {
                 container_remove(m, c);
         else if (c->untracked && pid_is_alive(c->pid, c->start_ticks) == 0) {
                 /* no pidfd: the directory's removal is how its end is noticed */
-                ExitStatus st = container_late_status(c, &EXIT_STATUS_UNKNOWN);
-
-                c->exited = true;
-                container_emit_exited(c, &st, 0, /* late= */ true);
-                container_record(m, c, "exited");
+                container_report_late_exit(c, &EXIT_STATUS_UNKNOWN);
                 container_remove(m, c);
         } else {
                 /* still alive (or its exit is being processed): keep watching (an untracked one gets
                  * a pidfd when one frees up), forget at the exit */
                 container_unlink(m, c);
-                c->detached_next = m->detached;
-                m->detached = c;
+                container_detach(m, c);
         }
 }
 
@@ -1165,12 +1166,10 @@ static void manager_finish_record(Manager *m) {
                 if (r >= 0 || r == -EMFILE) {
                         if (r == -EMFILE)
                                 container_set_untracked(m, c);
-                        c->detached_next = m->detached;
-                        m->detached = c;
+                        container_detach(m, c);
                         continue;
                 }
-                gone = container_late_status(c, &gone);
-                container_emit_exited(c, &gone, 0, /* late= */ true);
+                container_report_late_exit(c, &gone);
                 container_free(c);
         }
         manager_compact_record(m);
