@@ -18,6 +18,7 @@
 #include <syslog.h>
 
 #include "config.h"
+#include "util/strutil.h"
 
 #define WHITESPACE " \t\n\r\v\f"
 
@@ -70,18 +71,6 @@ int config_log_level_from_string(const char *s) {
                 if (log_level_table[i] && strcmp(s, log_level_table[i]) == 0)
                         return (int) i;
         return -EINVAL;
-}
-
-static void strv_free(char **l) {
-        if (!l)
-                return;
-        for (char **p = l; *p; p++)
-                free(*p);
-        free(l);
-}
-
-static void strv_freep(char ***l) {
-        strv_free(*l);
 }
 
 Config *config_free(Config *c) {

@@ -10,7 +10,6 @@
 #include <stddef.h>
 
 #define EVENT_FIELDS_MAX 64
-#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 typedef struct EventField {
         const char *key;     /* static string: a journal field name */

@@ -37,7 +37,7 @@ int log_get_max_level(void) {
 bool journal_socket_accepts(void) {
         static const struct sockaddr_un sa = {
                 .sun_family = AF_UNIX,
-                .sun_path = "/run/systemd/journal/socket",
+                .sun_path = JOURNAL_SOCKET,
         };
         _cleanup_close_ int fd = -1;
 
@@ -66,7 +66,7 @@ int log_internal(int level, int error, const char *message_id, const char *forma
         esc = cescape(buf);
 
         /* sd_journal_sendv() reports success when the socket is missing: look first */
-        if (log_journal && access("/run/systemd/journal/socket", F_OK) >= 0) {
+        if (log_journal && access(JOURNAL_SOCKET, F_OK) >= 0) {
                 char pri[16], err[32], mid[64];
                 struct iovec iov[6];
                 size_t n = 0;

@@ -10,6 +10,8 @@
 #include <syslog.h>
 
 #define LOG_IDENTIFIER "container-watchd"
+/* Where journald listens; sd_journal_send() has it built in (no override in libsystemd 252). */
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 /* Where diagnostics go. journal=false means stderr. max_level is a syslog LOG_* value. */
 void log_setup(bool journal, int max_level);

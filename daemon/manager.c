@@ -250,13 +250,6 @@ static void container_remove(Manager *m, Container *c) {
         manager_status_dirty(m);
 }
 
-static void strv_freep_local(char ***l) {
-        if (*l)
-                for (char **p = *l; *p; p++)
-                        free(*p);
-        free(*l);
-}
-
 /* ---------------------------------------------------------------- the persistent record */
 
 static RecordEntry container_to_entry(const Container *c) {
@@ -1004,7 +997,7 @@ static void manager_apply_logging(Manager *m) {
 
 /* Watch what the configuration names: its roots and its rootless users' roots. */
 static int manager_apply_roots(Manager *m) {
-        _cleanup_(strv_freep_local) char **roots = NULL;
+        _cleanup_(strv_freep) char **roots = NULL;
         int r;
 
         r = config_all_roots(m->config, stderr, &roots);
@@ -1400,7 +1393,7 @@ int manager_list(const Config *config, bool json) {
         ListCtx ctx = { .config = config, .json = json };
         int r;
 
-        _cleanup_(strv_freep_local) char **roots = NULL;
+        _cleanup_(strv_freep) char **roots = NULL;
 
         r = config_all_roots(config, stderr, &roots);
         if (r < 0)

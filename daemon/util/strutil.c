@@ -133,6 +133,14 @@ int json_append_string(char **buf, size_t *len, size_t *cap, const char *s) {
         return 0;
 }
 
+void strv_free(char **l) {
+        if (!l)
+                return;
+        for (char **p = l; *p; p++)
+                free(*p);
+        free(l);
+}
+
 char *path_join(const char *a, const char *b) {
         size_t la = strlen(a);
         char *r;

@@ -26,6 +26,12 @@ bool utf8_is_valid(const char *s);
  */
 int json_append_string(char **buf, size_t *len, size_t *cap, const char *s);
 
+/* Free a NULL-terminated list of strings and the list; accepts NULL. */
+void strv_free(char **l);
+static inline void strv_freep(char ***l) {
+        strv_free(*l);
+}
+
 /* Join path components with single '/'. Returns a new string or NULL on OOM. */
 char *path_join(const char *a, const char *b);
 

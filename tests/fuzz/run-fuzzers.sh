@@ -66,7 +66,7 @@ sources() {
         case $1 in
                 runc-state|crun-status) echo "$top/daemon/runc-state.c" ;;
                 proc-stat) echo "$top/daemon/util/proc-stat.c $top/daemon/util/exit-status.c" ;;
-                config) echo "$top/daemon/config.c" ;;
+                config) echo "$top/daemon/config.c $top/daemon/util/strutil.c" ;;
                 *) echo "run-fuzzers: no source list for target '$1': add it to sources() in $0" >&2
                    return 1 ;;
         esac
