@@ -508,6 +508,20 @@ static char *nearest_existing_dir(const char *path) {
         }
 }
 
+/* The nearest existing directory above path (its parent, or further up), as a new string. */
+static char *nearest_existing_parent(const char *path) {
+        _cleanup_free_ char *b = strdup(path);
+        char *slash = b ? strrchr(b, '/') : NULL;
+
+        if (!b)
+                return NULL;
+        if (slash && slash != b)
+                *slash = 0;
+        else if (slash)
+                slash[1] = 0;
+        return nearest_existing_dir(b);
+}
+
 /*
  * Bring every root up to date: attach those whose base exists now; for the others watch the nearest
  * existing parent (re-checking after the watch is in place, so a directory created in between is not
@@ -549,18 +563,7 @@ static void roots_resolve(StateDir *sd) {
                         }
 
                         /* Watch the nearest existing ancestor (for a non-directory: its parent). */
-                        {
-                                _cleanup_free_ char *b = strdup(root->base);
-                                char *slash = b ? strrchr(b, '/') : NULL;
-
-                                if (!b)
-                                        break;
-                                if (slash && slash != b)
-                                        *slash = 0;
-                                else if (slash)
-                                        slash[1] = 0;
-                                parent = nearest_existing_dir(b);
-                        }
+                        parent = nearest_existing_parent(root->base);
                         if (!parent)
                                 break;
                         w = watch_add(sd, parent, MASK_DIR, WATCH_PARENT, NULL, NULL, NULL);
@@ -572,15 +575,8 @@ static void roots_resolve(StateDir *sd) {
                         }
                         /* Still the nearest? Then nothing was created in between. */
                         {
-                                _cleanup_free_ char *again = strdup(root->base);
-                                _cleanup_free_ char *now = NULL;
-                                char *slash = again ? strrchr(again, '/') : NULL;
+                                _cleanup_free_ char *now = nearest_existing_parent(root->base);
 
-                                if (!again)
-                                        break;
-                                if (slash && slash != again)
-                                        *slash = 0;
-                                now = nearest_existing_dir(again);
                                 if (now && streq(now, parent) && !(stat(root->base, &st) >= 0 && S_ISDIR(st.st_mode))) {
                                         needed[n_needed++] = TAKE_PTR(parent);
                                         break;
