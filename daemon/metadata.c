@@ -38,24 +38,35 @@ static int dup_json_string(json_t *o, const char *key, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
-static int docker_collect(const char *id, const char *data_root, Meta *m) {
+int docker_config_read(const char *data_root, const char *id, json_t **ret) {
         _cleanup_free_ char *path = NULL, *buf = NULL;
         size_t len;
+        json_t *j;
+        int r;
+
+        if (!data_root || !container_id_is_valid(id))
+                return -EINVAL;
+        if (asprintf(&path, "%s/containers/%s/config.v2.json", data_root, id) < 0)
+                return -ENOMEM;
+        r = read_file_path(path, DOCKER_CONFIG_SIZE_MAX, &buf, &len);
+        if (r < 0)
+                return r == -EFBIG ? -EBADMSG : r;
+        j = json_loadb(buf, len, 0, NULL);
+        if (!json_is_object(j)) {
+                json_decref(j);
+                return -EBADMSG;
+        }
+        *ret = j;
+        return 0;
+}
+
+static int docker_collect(const char *id, const char *data_root, Meta *m) {
         json_t *j, *cfg;
         const char *name;
         int r = 0;
 
-        if (!data_root || !container_id_is_valid(id))
-                return 0;
-        if (asprintf(&path, "%s/containers/%s/config.v2.json", data_root, id) < 0)
-                return -ENOMEM;
-        if (read_file_path(path, DOCKER_CONFIG_SIZE_MAX, &buf, &len) < 0)
+        if (docker_config_read(data_root, id, &j) < 0)
                 return 0; /* no record (not Docker's, or already removed): nothing known */
-        j = json_loadb(buf, len, 0, NULL);
-        if (!json_is_object(j)) {
-                json_decref(j);
-                return 0;
-        }
         name = json_string_value(json_object_get(j, "Name"));
         if (name && *name) {
                 m->name = strdup(name[0] == '/' ? name + 1 : name);

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "runc-state.h"
@@ -37,3 +38,11 @@ int metadata_collect(const char *id, const char *ns, const char *root, const Run
 
 /* Free the strings of m and zero it; accepts a zeroed Meta. */
 void meta_done(Meta *m);
+
+/*
+ * Read and parse Docker's record of container id, <data_root>/containers/<id>/config.v2.json.
+ * Returns 0 and *ret (a JSON object; json_decref() it), -EINVAL for an invalid id or no data root,
+ * -ENOENT (or another -errno) when there is no readable record, -EBADMSG when it is not a JSON object
+ * or is too large.
+ */
+int docker_config_read(const char *data_root, const char *id, json_t **ret);

@@ -13,6 +13,7 @@
 #include <sys/inotify.h>
 #include <time.h>
 
+#include "metadata.h"
 #include "runtime-exit.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -80,24 +81,14 @@ int runtime_exit_read(const char *dir, const char *id, ExitStatus *ret) {
         return runtime_exit_parse(buf, len, ret);
 }
 
-/* as in metadata.c: the whole container config, a few hundred KB at most in practice */
-#define DOCKER_CONFIG_SIZE_MAX ((size_t) 4 * 1024 * 1024)
-
 int docker_exit_read(const char *data_root, const char *id, ExitStatus *ret) {
-        _cleanup_free_ char *path = NULL, *buf = NULL;
         json_t *j, *state, *code;
         const char *finished;
-        size_t len;
         int r;
 
-        if (!data_root || !container_id_is_valid(id))
-                return -EINVAL;
-        if (asprintf(&path, "%s/containers/%s/config.v2.json", data_root, id) < 0)
-                return -ENOMEM;
-        r = read_file_path(path, DOCKER_CONFIG_SIZE_MAX, &buf, &len);
+        r = docker_config_read(data_root, id, &j);
         if (r < 0)
-                return r == -EFBIG ? -EBADMSG : r;
-        j = json_loadb(buf, len, 0, NULL);
+                return r;
         state = json_object_get(j, "State");
         code = json_object_get(state, "ExitCode");
         finished = json_string_value(json_object_get(state, "FinishedAt"));
