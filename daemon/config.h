@@ -41,6 +41,7 @@
 #include <errno.h>
 
 #include "util/cleanup.h"
+#include "util/time.h"
 
 typedef enum LogTarget {
         LOG_TARGET_AUTO,

@@ -11,9 +11,6 @@
 #include <inttypes.h>
 #include <unistd.h>
 
-#define SD_JOURNAL_SUPPRESS_LOCATION
-#include <systemd/sd-journal.h>
-
 #include "catalog-ids.h"
 #include "journal.h"
 #include "log.h"
@@ -79,62 +76,54 @@ void event_clear(Event *ev) {
         ev->n_fields = 0;
 }
 
-/* One journal entry ready to send: "KEY=value" strings. */
+/* An event the journal could not take yet: its fields copied. */
 typedef struct Entry {
-        char **fields;
-        size_t n;
         struct Entry *next;
+        const char *message_id;  /* static, as in Event */
+        int priority;
+        size_t n;
+        EventField fields[];
 } Entry;
 
 static Entry *entry_free(Entry *e) {
         if (!e)
                 return NULL;
         for (size_t i = 0; i < e->n; i++)
-                free(e->fields[i]);
-        free(e->fields);
+                free(e->fields[i].kv);
         free(e);
         return NULL;
 }
 
-static Entry *entry_new(const char *message_id, int priority, const EventField *fields, size_t n_fields) {
-        Entry *e = calloc(1, sizeof(*e));
+static Entry *entry_new(const Event *ev) {
+        Entry *e = calloc(1, sizeof(*e) + ev->n_fields * sizeof(EventField));
 
         if (!e)
                 return NULL;
-        e->fields = calloc(n_fields + 3, sizeof(char *));
-        if (!e->fields)
-                return entry_free(e);
-        if (asprintf(&e->fields[e->n++], "PRIORITY=%i", priority) < 0 ||
-            asprintf(&e->fields[e->n++], "SYSLOG_IDENTIFIER=%s", LOG_IDENTIFIER) < 0 ||
-            asprintf(&e->fields[e->n++], "MESSAGE_ID=%s", message_id) < 0)
-                goto oom;
-        for (size_t i = 0; i < n_fields; i++)
-                if (!(e->fields[e->n++] = strdup(fields[i].kv)))
-                        goto oom;
+        e->message_id = ev->message_id;
+        e->priority = ev->priority;
+        for (size_t i = 0; i < ev->n_fields; i++) {
+                e->fields[i] = ev->fields[i];
+                e->fields[i].kv = strdup(ev->fields[i].kv);
+                if (!e->fields[i].kv)
+                        return entry_free(e);
+                e->n++;
+        }
         return e;
-oom:
-        e->n--; /* the failed asprintf/strdup left its slot undefined or NULL */
-        e->fields[e->n] = NULL;
-        return entry_free(e);
 }
 
-/*
- * Send one entry. sd_journal_sendv() returns success when the socket does not exist at all
- * (FACTS.md 5.1: it hides ENOENT), so look for the socket first; a socket nobody listens on gives
- * ECONNREFUSED, which is returned.
- */
-static int journal_send_iov(const struct iovec *iov, size_t n) {
-        if (access(JOURNAL_SOCKET, F_OK) < 0)
-                return -errno;
-        return sd_journal_sendv(iov, (int) n);
+/* Send one entry to the journal (log.c adds the header). */
+static int fields_send(const char *message_id, int priority, const EventField *fields, size_t n) {
+        struct iovec iov[EVENT_FIELDS_MAX];
+        LogHeader h;
+
+        for (size_t i = 0; i < n; i++)
+                iov[i] = (struct iovec) { .iov_base = fields[i].kv, .iov_len = strlen(fields[i].kv) };
+        log_header_init(&h, priority, message_id);
+        return log_journal_sendv(&h, iov, n);
 }
 
 static int entry_send(const Entry *e) {
-        struct iovec iov[EVENT_FIELDS_MAX + 3];
-
-        for (size_t i = 0; i < e->n; i++)
-                iov[i] = (struct iovec) { .iov_base = e->fields[i], .iov_len = strlen(e->fields[i]) };
-        return journal_send_iov(iov, e->n);
+        return fields_send(e->message_id, e->priority, e->fields, e->n);
 }
 
 /* Events the journal could not take yet, oldest first (DESIGN: nothing lost while journald is
@@ -179,17 +168,12 @@ int journal_flush(void) {
         if (queue_dropped > 0) {
                 char kv[300];
                 EventField f[1] = { { .key = "MESSAGE", .kv = kv, .key_len = strlen("MESSAGE") } };
-                Entry *gap;
 
                 snprintf(kv, sizeof(kv),
                          "MESSAGE=%" PRIu64 " container events were lost while the journal was unavailable "
                          "(at most %u are kept); they were printed on the console.",
                          queue_dropped, (unsigned) queue_max);
-                gap = entry_new(MESSAGE_ID_EVENTS_LOST, LOG_WARNING, f, 1);
-                if (!gap)
-                        return -ENOMEM;
-                r = entry_send(gap);
-                entry_free(gap);
+                r = fields_send(MESSAGE_ID_EVENTS_LOST, LOG_WARNING, f, 1);
                 if (r < 0)
                         return r;
                 queue_dropped = 0;
@@ -216,25 +200,13 @@ static int emit_journal(const Event *ev) {
 
         /* In order: while anything waits, new events wait behind it. */
         if (queue_len == 0) {
-                char pri[16], mid[64];
-                struct iovec iov[EVENT_FIELDS_MAX + 3];
-                size_t n = 0;
-
-                snprintf(pri, sizeof(pri), "PRIORITY=%i", ev->priority);
-                snprintf(mid, sizeof(mid), "MESSAGE_ID=%s", ev->message_id);
-                iov[n++] = (struct iovec) { pri, strlen(pri) };
-                iov[n++] = (struct iovec) { (char *) "SYSLOG_IDENTIFIER=" LOG_IDENTIFIER,
-                                            strlen("SYSLOG_IDENTIFIER=" LOG_IDENTIFIER) };
-                iov[n++] = (struct iovec) { mid, strlen(mid) };
-                for (size_t i = 0; i < ev->n_fields; i++)
-                        iov[n++] = (struct iovec) { ev->fields[i].kv, strlen(ev->fields[i].kv) };
-                r = journal_send_iov(iov, n);
+                r = fields_send(ev->message_id, ev->priority, ev->fields, ev->n_fields);
                 if (r >= 0)
                         return 0;
         } else
                 r = -EAGAIN;
 
-        e = entry_new(ev->message_id, ev->priority, ev->fields, ev->n_fields);
+        e = entry_new(ev);
         if (!e)
                 return -ENOMEM;
         queue_push(e);

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Container events: the only caller of sd_journal_sendv for them, and the writer of the --json
- * lines and console lines. An Event is a list of journal fields built by the manager; this module
- * adds PRIORITY, SYSLOG_IDENTIFIER and MESSAGE_ID and sends it to every enabled sink.
+ * Container events: their writer to the journal (through log_journal_sendv), to --json lines and
+ * to console lines. An Event is a list of journal fields built by the manager; this module
+ * sends it to every enabled sink (log.c adds PRIORITY, SYSLOG_IDENTIFIER and MESSAGE_ID).
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#define EVENT_FIELDS_MAX 64
+#include "log.h"
+
+#define EVENT_FIELDS_MAX LOG_JOURNAL_FIELDS_MAX
 
 typedef struct EventField {
         const char *key;     /* static string: a journal field name */

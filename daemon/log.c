@@ -26,14 +26,6 @@ void log_setup(bool journal, int max_level) {
         log_max_level = max_level;
 }
 
-bool log_to_journal(void) {
-        return log_journal;
-}
-
-int log_get_max_level(void) {
-        return log_max_level;
-}
-
 bool journal_socket_accepts(void) {
         static const struct sockaddr_un sa = {
                 .sun_family = AF_UNIX,
@@ -45,6 +37,31 @@ bool journal_socket_accepts(void) {
         if (fd < 0)
                 return false;
         return connect(fd, (const struct sockaddr *) &sa, sizeof(sa)) >= 0;
+}
+
+void log_header_init(LogHeader *h, int priority, const char *message_id) {
+        static const char ident[] = "SYSLOG_IDENTIFIER=" LOG_IDENTIFIER;
+
+        h->n = 0;
+        snprintf(h->priority, sizeof(h->priority), "PRIORITY=%i", priority);
+        h->iov[h->n++] = (struct iovec) { h->priority, strlen(h->priority) };
+        h->iov[h->n++] = (struct iovec) { (char *) ident, sizeof(ident) - 1 };
+        if (message_id) {
+                snprintf(h->message_id, sizeof(h->message_id), "MESSAGE_ID=%s", message_id);
+                h->iov[h->n++] = (struct iovec) { h->message_id, strlen(h->message_id) };
+        }
+}
+
+int log_journal_sendv(const LogHeader *h, const struct iovec *fields, size_t n) {
+        struct iovec iov[ELEMENTSOF(h->iov) + LOG_JOURNAL_FIELDS_MAX];
+
+        if (n > LOG_JOURNAL_FIELDS_MAX)
+                return -E2BIG;
+        if (access(JOURNAL_SOCKET, F_OK) < 0)
+                return -errno;
+        memcpy(iov, h->iov, h->n * sizeof(struct iovec));
+        memcpy(iov + h->n, fields, n * sizeof(struct iovec));
+        return sd_journal_sendv(iov, (int) (h->n + n));
 }
 
 int log_internal(int level, int error, const char *message_id, const char *format, ...) {
@@ -65,28 +82,21 @@ int log_internal(int level, int error, const char *message_id, const char *forma
          * terminal or the journal unescaped. */
         esc = cescape(buf);
 
-        /* sd_journal_sendv() reports success when the socket is missing: look first */
-        if (log_journal && access(JOURNAL_SOCKET, F_OK) >= 0) {
-                char pri[16], err[32], mid[64];
-                struct iovec iov[6];
-                size_t n = 0;
+        if (log_journal) {
                 _cleanup_free_ char *msg = NULL;
+                char err[32];
+                struct iovec iov[2];
+                size_t n = 0;
+                LogHeader h;
 
                 if (asprintf(&msg, "MESSAGE=%s", esc ?: buf) >= 0) {
                         iov[n++] = (struct iovec) { msg, strlen(msg) };
-                        snprintf(pri, sizeof(pri), "PRIORITY=%i", level);
-                        iov[n++] = (struct iovec) { pri, strlen(pri) };
-                        iov[n++] = (struct iovec) { (char *) "SYSLOG_IDENTIFIER=" LOG_IDENTIFIER,
-                                                    strlen("SYSLOG_IDENTIFIER=" LOG_IDENTIFIER) };
                         if (error > 0) {
                                 snprintf(err, sizeof(err), "ERRNO=%i", error);
                                 iov[n++] = (struct iovec) { err, strlen(err) };
                         }
-                        if (message_id) {
-                                snprintf(mid, sizeof(mid), "MESSAGE_ID=%s", message_id);
-                                iov[n++] = (struct iovec) { mid, strlen(mid) };
-                        }
-                        if (sd_journal_sendv(iov, (int) n) >= 0)
+                        log_header_init(&h, level, message_id);
+                        if (log_journal_sendv(&h, iov, n) >= 0)
                                 return -error;
                 }
                 /* fall through to stderr when the journal refuses */

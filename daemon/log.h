@@ -7,6 +7,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/uio.h>
 #include <syslog.h>
 
 #define LOG_IDENTIFIER "container-watchd"
@@ -15,8 +17,6 @@
 
 /* Where diagnostics go. journal=false means stderr. max_level is a syslog LOG_* value. */
 void log_setup(bool journal, int max_level);
-bool log_to_journal(void);
-int log_get_max_level(void);
 
 /*
  * Log one message. error is an errno value (sign ignored, 0 for none): "%m" in format expands to
@@ -40,3 +40,25 @@ int log_internal(int level, int error, const char *message_id, const char *forma
 
 /* true when the journal socket accepts a datagram connection right now. */
 bool journal_socket_accepts(void);
+
+/* At most this many fields besides the header in one entry. */
+#define LOG_JOURNAL_FIELDS_MAX 64
+
+/* The fields every entry of this daemon starts with, for log_journal_sendv(). */
+typedef struct LogHeader {
+        char priority[16];
+        char message_id[64];
+        struct iovec iov[3];
+        size_t n;            /* 2, or 3 with MESSAGE_ID */
+} LogHeader;
+
+/* Fill h with PRIORITY=priority, SYSLOG_IDENTIFIER= and, when message_id is not NULL, MESSAGE_ID=. */
+void log_header_init(LogHeader *h, int priority, const char *message_id);
+
+/*
+ * Send one journal entry: h's fields, then the n "KEY=value" strings of fields. sd_journal_sendv()
+ * reports success when the socket does not exist at all (FACTS.md 5.1: it hides ENOENT), so the
+ * socket is looked for first. Returns 0, -ENOENT (no socket), -ECONNREFUSED (nobody listens),
+ * other -errno.
+ */
+int log_journal_sendv(const LogHeader *h, const struct iovec *fields, size_t n);

@@ -37,6 +37,7 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/strutil.h"
+#include "util/time.h"
 
 /* How long an OOM kill may precede the init's own death for the two to be taken as one: the
  * pidfd of an OOM-killed init turns readable within milliseconds of the kill. */

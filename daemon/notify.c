@@ -8,6 +8,7 @@
 
 #include "notify.h"
 #include "util/fileio.h"
+#include "util/time.h"
 
 void notify_ready(const char *status) {
         (void) sd_notifyf(0, "READY=1\nSTATUS=%s", status);

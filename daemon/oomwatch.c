@@ -23,6 +23,7 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/strutil.h"
+#include "util/time.h"
 
 #define RECHECK_FIRST_USEC (5 * USEC_PER_MSEC)
 #define RECHECK_TRIES      8        /* 5, 10, 20, ... 640 ms: about 1.3 s in all */
@@ -151,13 +152,6 @@ static int counter_read(int fd, uint64_t *ret) {
 
 /* ---------------------------------------------------------------- the watch */
 
-static uint64_t now_mono(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
-}
-
 static void oomwatch_stop_sources(OomWatch *w) {
         w->io_source = sd_event_source_disable_unref(w->io_source);
         w->event_fd = safe_close(w->event_fd);
@@ -197,7 +191,7 @@ static void oomwatch_update(OomWatch *w) {
 static int oomwatch_arm(OomWatch *w, uint64_t usec) {
         int r;
 
-        r = sd_event_source_set_time(w->timer, now_mono() + usec);
+        r = sd_event_source_set_time(w->timer, now_monotonic_usec() + usec);
         if (r >= 0)
                 r = sd_event_source_set_enabled(w->timer, SD_EVENT_ONESHOT);
         return r;
@@ -206,7 +200,7 @@ static int oomwatch_arm(OomWatch *w, uint64_t usec) {
 /* After a read: deliver a rise (now or after the settle time), or schedule a re-check. Returns
  * true when the handler was called (the watch may be gone: touch nothing afterwards). */
 static bool oomwatch_process(OomWatch *w, bool notified) {
-        uint64_t now = now_mono();
+        uint64_t now = now_monotonic_usec();
 
         if (w->count > w->delivered) {
                 if (w->rise_seen_usec == 0)

@@ -17,6 +17,7 @@
 #include "pidwatch.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
+#include "util/time.h"
 #include "util/proc-stat.h"
 
 /* Debian 12's kernel headers (6.1) lack PIDFD_GET_INFO: the VER0 layout (FACTS.md 1.7). The kernel
@@ -104,10 +105,6 @@ int pidwatch_probe(KernelCaps *ret) {
         return 0;
 }
 
-const KernelCaps *pidwatch_caps(void) {
-        return &caps;
-}
-
 PidWatch *pidwatch_free(PidWatch *w) {
         if (!w)
                 return NULL;
@@ -139,10 +136,6 @@ int pid_is_alive(pid_t pid, uint64_t start_ticks) {
         if (r < 0)
                 return r;
         return ps.starttime == start_ticks && ps.state != 'Z' && ps.state != 'X';
-}
-
-pid_t pidwatch_pid(const PidWatch *w) {
-        return w->pid;
 }
 
 static void pidwatch_finish(PidWatch *w, ExitStatus st) {

@@ -39,8 +39,6 @@ typedef void (*PidWatchExitHandler)(PidWatch *w, const ExitStatus *st, uint64_t 
  * caps.pidfd=false means containers cannot be watched at all.
  */
 int pidwatch_probe(KernelCaps *ret);
-/* The probed capabilities (all false before pidwatch_probe). */
-const KernelCaps *pidwatch_caps(void);
 
 /*
  * Start watching pid, whose field 22 must equal start_ticks.
@@ -59,5 +57,3 @@ int pid_is_alive(pid_t pid, uint64_t start_ticks);
 /* Stop watching and release everything; accepts NULL; returns NULL. */
 PidWatch *pidwatch_free(PidWatch *w);
 void pidwatch_freep(PidWatch **w);
-
-pid_t pidwatch_pid(const PidWatch *w);

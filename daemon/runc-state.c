@@ -15,6 +15,7 @@
 
 #include "runc-state.h"
 #include "util/cleanup.h"
+#include "util/time.h"
 
 /* cgroup v2 mount point; crun's "cgroup-path" is relative to it. */
 #define CGROUP_ROOT "/sys/fs/cgroup"

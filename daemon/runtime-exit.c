@@ -18,6 +18,7 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/strutil.h"
+#include "util/time.h"
 
 /* "255\n" at most; anything longer is not an exit file. */
 #define EXIT_FILE_SIZE_MAX 64
@@ -146,7 +147,6 @@ static int wait_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 int runtime_exit_wait(sd_event *e, const char *dir, const char *id, uint64_t timeout_usec,
                       RuntimeExitHandler handler, void *userdata, RuntimeExitWait **ret, ExitStatus *ret_now) {
         _cleanup_(runtime_exit_wait_freep) RuntimeExitWait *w = NULL;
-        struct timespec ts;
         int r;
 
         if (!e || !dir || !handler || !ret || !ret_now)
@@ -172,9 +172,7 @@ int runtime_exit_wait(sd_event *e, const char *dir, const char *id, uint64_t tim
         if (runtime_exit_read(dir, id, ret_now) >= 0)
                 return 1;
 
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        r = sd_event_add_time(e, &w->timer, CLOCK_MONOTONIC,
-                              (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC + timeout_usec,
+        r = sd_event_add_time(e, &w->timer, CLOCK_MONOTONIC, now_monotonic_usec() + timeout_usec,
                               USEC_PER_MSEC, wait_on_timer, w);
         if (r < 0)
                 return r;

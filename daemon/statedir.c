@@ -15,6 +15,7 @@
  * the same mask, which returns the existing wd of that inode and changes nothing.
  */
 #include <dirent.h>
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inotifytools/inotify.h>
@@ -30,6 +31,8 @@
 #include "statedir.h"
 #include "util/cleanup.h"
 #include "util/strutil.h"
+#include "util/time.h"
+#include "util/tree.h"
 
 /* Directories that hold containers, namespaces, or lie on the way to a root that does not exist. */
 #define MASK_DIR (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF | \
@@ -137,61 +140,61 @@ static void inode_action(const void *nodep, VISIT which, void *closure) {
 }
 
 /*
- * Add a watch through the library and record it. Returns the Watch or NULL with errno set.
+ * Add a watch through the library and record it. Returns 0 and *ret (the Watch), or -errno.
  * An inode we watch already is never passed to the library again: it would allocate a second record
  * for the same wd and lose the first (a leak per call). Its record is reused, re-purposed when the
  * kind differs.
  */
-static Watch *watch_add(StateDir *sd, const char *path, uint32_t mask, WatchKind kind, Root *root,
-                        const char *ns, const char *id) {
+static int watch_add(StateDir *sd, const char *path, uint32_t mask, WatchKind kind, Root *root,
+                     const char *ns, const char *id, Watch **ret) {
         InodeKey key;
         struct stat st;
         Watch *w;
         int wd;
 
         if (lstat(path, &st) < 0)
-                return NULL;
-        if (!S_ISDIR(st.st_mode)) {
-                errno = ENOTDIR;
-                return NULL;
-        }
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
         key = (InodeKey) { .dev = st.st_dev, .ino = st.st_ino };
         twalk_r(sd->watches, inode_action, &key);
         w = key.found;
-        if (w && w->kind == kind && w->root == root && streq(w->path, path))
-                return w;
+        if (w && w->kind == kind && w->root == root && streq(w->path, path)) {
+                *ret = w;
+                return 0;
+        }
         if (w) {
                 char *np = strdup(path), *nns = ns ? strdup(ns) : NULL, *nid = id ? strdup(id) : NULL;
+                int r = 0;
 
-                if (!np || (ns && !nns) || (id && !nid)) {
-                        free(np);
-                        free(nns);
-                        free(nid);
-                        errno = ENOMEM;
-                        return NULL;
-                }
+                if (!np || (ns && !nns) || (id && !nid))
+                        r = -ENOMEM;
                 /* the same inode with another purpose: make the kernel's mask the new one too */
-                if (inotify_add_watch(sd->fd, path, mask) < 0) {
+                else if (inotify_add_watch(sd->fd, path, mask) < 0)
+                        r = -errno;
+                if (r < 0) {
                         free(np);
                         free(nns);
                         free(nid);
-                        return NULL;
+                        return r;
                 }
                 free(w->path);
                 free(w->ns);
                 free(w->id);
                 *w = (Watch) { .wd = w->wd, .dev = w->dev, .ino = w->ino, .kind = kind, .root = root,
                                .path = np, .ns = nns, .id = nid };
-                return w;
+                *ret = w;
+                return 0;
         }
 
         if (!inotifytools_watch_file(path, (int) mask)) {
-                errno = inotifytools_error() ?: EIO;
-                return NULL;
+                int error = inotifytools_error();
+
+                return error > 0 ? -error : -EIO;
         }
         wd = inotify_add_watch(sd->fd, path, mask);
         if (wd < 0)
-                return NULL;
+                return -errno;
 
         w = calloc(1, sizeof(*w));
         if (!w)
@@ -202,66 +205,32 @@ static Watch *watch_add(StateDir *sd, const char *path, uint32_t mask, WatchKind
         w->id = id ? strdup(id) : NULL;
         if (!w->path || (ns && !w->ns) || (id && !w->id) || !tsearch(w, &sd->watches, watch_cmp))
                 goto oom;
-        return w;
+        *ret = w;
+        return 0;
 oom:
         watch_free(w);
         (void) inotifytools_remove_watch_by_wd(wd);
-        errno = ENOMEM;
-        return NULL;
+        return -ENOMEM;
 }
 
-/* Collect every watch matching a predicate (the tree must not change during twalk). */
-typedef struct WatchList {
-        Watch **items;
-        size_t n, cap;
-        bool (*match)(const Watch *w, const void *arg);
-        const void *arg;
-} WatchList;
-
-static void collect_action(const void *nodep, VISIT which, void *closure) {
-        WatchList *l = closure;
-        Watch *w = *(Watch *const *) nodep;
-
-        if (which != postorder && which != leaf)
-                return;
-        if (!l->match(w, l->arg))
-                return;
-        if (l->n == l->cap) {
-                size_t cap = l->cap ? l->cap * 2 : 16;
-                Watch **n = realloc(l->items, cap * sizeof(Watch *));
-
-                if (!n)
-                        return; /* best effort under OOM */
-                l->items = n;
-                l->cap = cap;
-        }
-        l->items[l->n++] = w;
+/* Every watch matching a predicate, taken out of the tree so that it can change meanwhile. */
+static PtrArray watch_collect(StateDir *sd, bool (*match)(const void *w, const void *arg), const void *arg) {
+        return tree_collect(sd->watches, match, arg);
 }
 
-static WatchList watch_collect(StateDir *sd, bool (*match)(const Watch *w, const void *arg), const void *arg) {
-        WatchList l = { .match = match, .arg = arg };
-
-        twalk_r(sd->watches, collect_action, &l);
-        return l;
+static bool match_root(const void *w, const void *arg) {
+        return ((const Watch *) w)->root == arg;
 }
 
-static bool match_root(const Watch *w, const void *arg) {
-        return w->root == arg;
-}
-
-static bool match_parent(const Watch *w, const void *arg) {
+static bool match_parent(const void *w, const void *arg) {
         (void) arg;
-        return w->kind == WATCH_PARENT;
+        return ((const Watch *) w)->kind == WATCH_PARENT;
 }
 
-static bool match_container_path(const Watch *w, const void *arg) {
+static bool match_container_path(const void *item, const void *arg) {
+        const Watch *w = item;
+
         return w->kind == WATCH_CONTAINER && streq(w->path, arg);
-}
-
-static bool match_any(const Watch *w, const void *arg) {
-        (void) w;
-        (void) arg;
-        return true;
 }
 
 static int statedir_on_retry(sd_event_source *s, uint64_t usec, void *userdata);
@@ -332,7 +301,8 @@ static void container_dir_seen(StateDir *sd, Root *root, const char *dir, const 
         _cleanup_free_ char *path = NULL;
         _cleanup_close_ int dirfd = -1;
         Runtime rt;
-        Watch *w;
+        Watch *w = NULL;
+        int r;
 
         if (!container_id_is_valid(id)) {
                 /* log_internal() escapes control characters in every message */
@@ -352,12 +322,13 @@ static void container_dir_seen(StateDir *sd, Root *root, const char *dir, const 
         if (rt >= 0)
                 return emit_found(sd, root, dir, ns, id, dirfd, rt);
 
-        w = watch_add(sd, path, MASK_CONTAINER, WATCH_CONTAINER, root, ns, id);
-        if (!w) {
-                if (errno != ENOENT && errno != ENOTDIR)
-                        watch_failed(sd, errno, path);
+        r = watch_add(sd, path, MASK_CONTAINER, WATCH_CONTAINER, root, ns, id, &w);
+        if (r < 0) {
+                if (r != -ENOENT && r != -ENOTDIR)
+                        watch_failed(sd, r, path);
                 return;
         }
+        assert(w); /* watch_add() returns one with 0 */
         rt = container_dir_runtime(dirfd);
         if (rt >= 0) {
                 watch_remove(sd, w);
@@ -368,7 +339,7 @@ static void container_dir_seen(StateDir *sd, Root *root, const char *dir, const 
 static void container_dir_gone(StateDir *sd, Root *root, const char *dir, const char *ns, const char *id,
                                bool deleted) {
         _cleanup_free_ char *path = path_join(dir, id);
-        WatchList l;
+        PtrArray l;
         StateDirEntry e;
 
         if (!path)
@@ -382,7 +353,7 @@ static void container_dir_gone(StateDir *sd, Root *root, const char *dir, const 
                         watch_forget(sd, l.items[i]);
                 else
                         watch_remove(sd, l.items[i]);
-        free(l.items);
+        ptr_array_done(&l);
 
         e = (StateDirEntry) { .root = root->pattern, .dir = dir, .ns = ns, .id = id, .path = path,
                               .dirfd = -1, .runtime = _RUNTIME_INVALID };
@@ -418,12 +389,12 @@ static void scan_container_cb(StateDir *sd, Root *root, const char *dir, const c
 /* Watch a directory of containers, then scan it (in this order: nothing created in between is
  * missed; duplicates are the manager's to drop). */
 static int root_dir_watch_and_scan(StateDir *sd, Root *root, const char *dir, const char *ns) {
-        Watch *w;
+        Watch *w = NULL;
         int r;
 
-        w = watch_add(sd, dir, MASK_DIR, WATCH_ROOT, root, ns, NULL);
-        if (!w)
-                return -errno;
+        r = watch_add(sd, dir, MASK_DIR, WATCH_ROOT, root, ns, NULL, &w);
+        if (r < 0)
+                return r;
         r = scan_subdirs(dir, scan_container_cb, sd, root);
         if (r < 0 && r != -ENOENT)
                 log_warning_errno(r, "Failed to scan '%s': %m", dir);
@@ -452,7 +423,7 @@ static void scan_ns_cb(StateDir *sd, Root *root, const char *dir, const char *na
 
 /* The root's base exists: watch and scan it. */
 static int root_attach(StateDir *sd, Root *root) {
-        Watch *w;
+        Watch *w = NULL;
         int r;
 
         if (!sd->in_rescan)
@@ -462,9 +433,9 @@ static int root_attach(StateDir *sd, Root *root) {
                 if (r < 0)
                         return r;
         } else {
-                w = watch_add(sd, root->base, MASK_DIR, WATCH_NSBASE, root, NULL, NULL);
-                if (!w)
-                        return -errno;
+                r = watch_add(sd, root->base, MASK_DIR, WATCH_NSBASE, root, NULL, NULL, &w);
+                if (r < 0)
+                        return r;
                 r = scan_subdirs(root->base, scan_ns_cb, sd, root);
                 if (r < 0 && r != -ENOENT)
                         log_warning_errno(r, "Failed to scan '%s': %m", root->base);
@@ -477,11 +448,11 @@ static int root_attach(StateDir *sd, Root *root) {
 
 /* Stop watching everything of this root. */
 static void root_detach(StateDir *sd, Root *root) {
-        WatchList l = watch_collect(sd, match_root, root);
+        PtrArray l = watch_collect(sd, match_root, root);
 
         for (size_t i = 0; i < l.n; i++)
                 watch_remove(sd, l.items[i]);
-        free(l.items);
+        ptr_array_done(&l);
         root->watched = false;
 }
 
@@ -530,7 +501,7 @@ static char *nearest_existing_parent(const char *path) {
 static void roots_resolve(StateDir *sd) {
         char **needed = calloc(sd->n_roots + 1, sizeof(char *));
         size_t n_needed = 0;
-        WatchList l;
+        PtrArray l;
 
         if (!needed)
                 return (void) log_error("Out of memory.");
@@ -541,11 +512,12 @@ static void roots_resolve(StateDir *sd) {
                 for (int attempt = 0; !root->watched && attempt < 64; attempt++) {
                         _cleanup_free_ char *parent = NULL;
                         struct stat st;
-                        Watch *w;
+                        Watch *w = NULL;
+                        int r;
 
                         if (stat(root->base, &st) >= 0) {
                                 if (S_ISDIR(st.st_mode)) {
-                                        int r = root_attach(sd, root);
+                                        r = root_attach(sd, root);
 
                                         if (r >= 0)
                                                 break;
@@ -566,11 +538,11 @@ static void roots_resolve(StateDir *sd) {
                         parent = nearest_existing_parent(root->base);
                         if (!parent)
                                 break;
-                        w = watch_add(sd, parent, MASK_DIR, WATCH_PARENT, NULL, NULL, NULL);
-                        if (!w) {
-                                if (errno == ENOENT || errno == ENOTDIR)
+                        r = watch_add(sd, parent, MASK_DIR, WATCH_PARENT, NULL, NULL, NULL, &w);
+                        if (r < 0) {
+                                if (r == -ENOENT || r == -ENOTDIR)
                                         continue;
-                                watch_failed(sd, errno, parent);
+                                watch_failed(sd, r, parent);
                                 break;
                         }
                         /* Still the nearest? Then nothing was created in between. */
@@ -591,11 +563,11 @@ static void roots_resolve(StateDir *sd) {
                 bool keep = false;
 
                 for (size_t j = 0; j < n_needed && !keep; j++)
-                        keep = streq(l.items[i]->path, needed[j]);
+                        keep = streq(((Watch *) l.items[i])->path, needed[j]);
                 if (!keep)
                         watch_remove(sd, l.items[i]);
         }
-        free(l.items);
+        ptr_array_done(&l);
         for (size_t j = 0; j < n_needed; j++)
                 free(needed[j]);
         free(needed);
@@ -969,16 +941,16 @@ unsigned statedir_n_roots_watched(const StateDir *sd) {
 }
 
 StateDir *statedir_free(StateDir *sd) {
-        WatchList l;
+        PtrArray l;
 
         if (!sd)
                 return NULL;
         sd->io = sd_event_source_disable_unref(sd->io);
         sd->retry = sd_event_source_disable_unref(sd->retry);
-        l = watch_collect(sd, match_any, NULL);
+        l = watch_collect(sd, NULL, NULL);
         for (size_t i = 0; i < l.n; i++)
                 watch_remove(sd, l.items[i]);
-        free(l.items);
+        ptr_array_done(&l);
         for (size_t i = 0; i < sd->n_roots; i++)
                 root_free(sd->roots[i]);
         free(sd->roots);

@@ -15,6 +15,7 @@
 
 #include "util/cleanup.h"
 #include "util/exit-status.h"
+#include "util/time.h"
 
 /* Fork a child that exits with code, or (code < 0) raises -code with the default action.
  * Returns the raw wait status the kernel reported. */

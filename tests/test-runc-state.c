@@ -16,6 +16,7 @@
 
 #include "runc-state.h"
 #include "util/cleanup.h"
+#include "util/time.h"
 #include "util/proc-stat.h"
 
 /* Read a fixture into a malloc'ed buffer of exactly its size (no NUL), so that an over-read is

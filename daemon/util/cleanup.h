@@ -61,8 +61,3 @@ static inline void closedirp(DIR **d) {
         })
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
-
-#define USEC_PER_SEC  UINT64_C(1000000)
-#define USEC_PER_MSEC UINT64_C(1000)
-#define NSEC_PER_USEC UINT64_C(1000)
-#define USEC_INFINITY UINT64_MAX

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Decoding of wait(2)-style statuses into systemd's words (exited / killed / dumped), signal names,
- * and human time spans for journal messages. Pure functions; owns nothing.
+ * Decoding of wait(2)-style statuses into systemd's words (exited / killed / dumped) and signal
+ * names, for journal messages. Pure functions; owns nothing.
  */
 #pragma once
 
@@ -45,13 +45,6 @@ const char *exit_source_to_string(ExitSource s);
 
 /* "SIGKILL" for 9, ... ; for numbers without a name: "SIGRTMIN+3" or NULL when out of range. */
 const char *signal_to_name(int sig);
-
-/*
- * Human time span in the style of systemd's format_timespan: "2min 3s", "1h 5min", "850ms", "3s",
- * "1d 2h". At most the two most significant non-zero units; below one second, milliseconds; below
- * one millisecond "0". Writes into buf (always NUL-terminated when l > 0) and returns buf.
- */
-char *format_timespan_short(char *buf, size_t l, uint64_t usec);
 
 /*
  * One short clause for a journal message: "exited with status 3", "exited successfully",

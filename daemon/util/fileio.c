@@ -4,10 +4,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -83,49 +83,4 @@ int read_file_path(const char *path, size_t max, char **ret, size_t *ret_len) {
         if (fd < 0)
                 return errno == ENXIO ? -EBADFD : -errno;
         return read_fd_bounded(fd, max, ret, ret_len);
-}
-
-int find_keyed_u64(const char *text, const char *key, uint64_t *ret) {
-        size_t kl = strlen(key);
-
-        for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-                char *end;
-                unsigned long long v;
-
-                if (strncmp(p, key, kl) != 0 || (p[kl] != ' ' && p[kl] != '\t'))
-                        continue;
-                errno = 0;
-                v = strtoull(p + kl + 1, &end, 10);
-                if (errno != 0 || end == p + kl + 1)
-                        return -EBADMSG;
-                *ret = v;
-                return 0;
-        }
-        return -ENOENT;
-}
-
-int read_keyed_u64_fd(int fd, const char *key, uint64_t *ret) {
-        char buf[4096];
-        ssize_t n;
-
-        n = pread(fd, buf, sizeof(buf) - 1, 0);
-        if (n < 0)
-                return -errno;
-        buf[n] = 0;
-        return find_keyed_u64(buf, key, ret);
-}
-
-static uint64_t now_usec(clockid_t c) {
-        struct timespec ts;
-
-        (void) clock_gettime(c, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
-}
-
-uint64_t now_realtime_usec(void) {
-        return now_usec(CLOCK_REALTIME);
-}
-
-uint64_t now_monotonic_usec(void) {
-        return now_usec(CLOCK_MONOTONIC);
 }

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <stddef.h>
-#include <stdint.h>
 
 /*
  * Read dirfd/name whole into a new NUL-terminated buffer (*ret, length *ret_len without the NUL).
@@ -21,13 +20,3 @@ int read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t *re
 
 /* Like read_file_at(AT_FDCWD-relative absolute path), following no symlink in the last component. */
 int read_file_path(const char *path, size_t max, char **ret, size_t *ret_len);
-
-/* Parse "key N" lines (memory.oom_control, memory.events): find key, store N. 0, or -ENOENT. */
-int find_keyed_u64(const char *text, const char *key, uint64_t *ret);
-
-/* pread the whole (small) file behind fd at offset 0 and look for "key N". 0, -ENOENT, -ENODEV, -errno. */
-int read_keyed_u64_fd(int fd, const char *key, uint64_t *ret);
-
-/* CLOCK_REALTIME / CLOCK_MONOTONIC in µs. */
-uint64_t now_realtime_usec(void);
-uint64_t now_monotonic_usec(void);

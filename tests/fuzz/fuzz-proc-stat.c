@@ -15,6 +15,7 @@
 
 #include "util/exit-status.h"
 #include "util/proc-stat.h"
+#include "util/time.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -65,7 +65,7 @@ LIBS=$(pkg-config --libs jansson)
 sources() {
         case $1 in
                 runc-state|crun-status) echo "$top/daemon/runc-state.c" ;;
-                proc-stat) echo "$top/daemon/util/proc-stat.c $top/daemon/util/exit-status.c" ;;
+                proc-stat) echo "$top/daemon/util/proc-stat.c $top/daemon/util/exit-status.c $top/daemon/util/time.c" ;;
                 config) echo "$top/daemon/config.c $top/daemon/util/strutil.c" ;;
                 *) echo "run-fuzzers: no source list for target '$1': add it to sources() in $0" >&2
                    return 1 ;;
