@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "catalog-ids.h"
+#include "docker.h"
 #include "journal.h"
 #include "log.h"
 #include "manager.h"
@@ -34,6 +35,7 @@
 #include "runtime-exit.h"
 #include "runc-state.h"
 #include "statedir.h"
+#include "statefile.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/strutil.h"
@@ -111,11 +113,6 @@ struct Manager {
 
 /* How often delivery to an unavailable journal is retried (only while events wait). */
 #define JOURNAL_RETRY_USEC (250 * USEC_PER_MSEC)
-
-static const char *const state_file_name[_RUNTIME_MAX] = {
-        [RUNTIME_RUNC] = "state.json",
-        [RUNTIME_CRUN] = "status",
-};
 
 static int container_cmp(const void *a, const void *b) {
         return strcmp(((const Container *) a)->path, ((const Container *) b)->path);
@@ -607,53 +604,6 @@ static void container_read_ns_inodes(Container *c, const RuncState *s) {
         }
 }
 
-/* Read and parse the state file of a container directory. Logs what is wrong with it. */
-static int state_read(const StateDirEntry *e, RuncState **ret) {
-        _cleanup_free_ char *buf = NULL, *cfg = NULL;
-        const char *name = state_file_name[e->runtime], *missing = NULL;
-        size_t len = 0, cfg_len = 0;
-        RuncState *s = NULL;
-        int r;
-
-        r = read_file_at(e->dirfd, name, RUNC_STATE_SIZE_MAX, &buf, &len);
-        if (r == -ENOENT)
-                return r; /* deleted meanwhile: the container is gone, nothing to say */
-        if (r < 0) {
-                const char *why = r == -ELOOP ? "it is a symbolic link" :
-                                  r == -EBADFD ? "it is not a regular file" :
-                                  r == -EFBIG ? "it is larger than 1 MiB" : NULL;
-
-                if (why)
-                        log_id(LOG_WARNING, MESSAGE_ID_STATE_REFUSED, "Refusing state file '%s/%s': %s.", e->path,
-                               name, why);
-                else
-                        log_id_errno(LOG_WARNING, r, MESSAGE_ID_STATE_REFUSED, "Failed to read '%s/%s', ignoring: %m",
-                                     e->path, name);
-                return r;
-        }
-        r = e->runtime == RUNTIME_CRUN ? crun_status_parse(buf, len, &s, &missing)
-                                       : runc_state_parse(buf, len, &s, &missing);
-        if (r == -EINVAL) {
-                log_id(LOG_WARNING, MESSAGE_ID_STATE_REFUSED,
-                       "Failed to parse '%s/%s', ignoring: key '%s' is missing or invalid.", e->path, name,
-                       missing ?: "?");
-                return r;
-        }
-        if (r < 0) {
-                log_id_errno(LOG_WARNING, r, MESSAGE_ID_STATE_REFUSED, "Failed to parse '%s/%s', ignoring: %s.",
-                             e->path, name,
-                             r == -EBADMSG ? "not valid JSON or nested too deeply" :
-                             r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
-                return r;
-        }
-        if (!s)
-                return -EBADMSG; /* the parsers return an object whenever they succeed */
-        if (e->runtime == RUNTIME_CRUN && read_file_at(e->dirfd, "config.json", RUNC_STATE_SIZE_MAX, &cfg, &cfg_len) >= 0)
-                (void) oci_config_parse_annotations(cfg, cfg_len, s);
-        *ret = s;
-        return 0;
-}
-
 static Container *container_new(Manager *m, const StateDirEntry *e, RuncState *s) {
         Container *c = calloc(1, sizeof(*c));
 
@@ -754,7 +704,7 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
         uid_t owner = 0;
         int r;
 
-        if (state_read(e, &s) < 0)
+        if (statefile_read(e->dirfd, e->path, e->runtime, &s) < 0)
                 return;
 
         old = container_find(m, e->path);
@@ -1091,16 +1041,6 @@ static int manager_on_compact_defer(sd_event_source *s, void *userdata) {
         return 0;
 }
 
-/* The static manager name for a recorded one (Meta.manager is never freed). */
-static const char *manager_name_static(const char *name) {
-        static const char *const known[] = { "docker", "kubernetes", "podman", "cri-o", "containerd", "runc" };
-
-        for (size_t i = 0; i < ELEMENTSOF(known); i++)
-                if (streq_ptr(name, known[i]))
-                        return known[i];
-        return "runc";
-}
-
 /* A Container rebuilt from the record: what the daemon knew about it before a restart. */
 static Container *container_from_entry(Manager *m, RecordEntry *e) {
         Container *c = calloc(1, sizeof(*c));
@@ -1110,7 +1050,7 @@ static Container *container_from_entry(Manager *m, RecordEntry *e) {
         *c = (Container) {
                 .manager = m, .pid = e->pid, .start_ticks = e->start_ticks, .created_usec = e->created_usec,
                 .runtime = streq_ptr(e->runtime, "crun") ? RUNTIME_CRUN : RUNTIME_RUNC,
-                .meta.manager = manager_name_static(e->manager),
+                .meta.manager = meta_manager_static(e->manager),
         };
         /* take the strings over from the entry */
         c->path = TAKE_PTR(e->path);
@@ -1344,7 +1284,7 @@ static void list_on_found(const StateDirEntry *e, void *userdata) {
         bool alive;
         char sid[13], started[64] = "-";
 
-        if (state_read(e, &s) < 0)
+        if (statefile_read(e->dirfd, e->path, e->runtime, &s) < 0)
                 return;
         /* alive = the pid is there, not a zombie, with the start time the state file names */
         alive = pid_is_alive(s->pid, s->start_ticks) > 0;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Container metadata from managers' records (see metadata.h): Docker's config.v2.json, Podman's
+ * Container metadata from managers' records (see metadata.h): Docker's (through docker.c), Podman's
  * containers-storage containers.json, and the OCI annotations of CRI (containerd), CRI-O and Podman.
  */
 #include <errno.h>
@@ -10,15 +10,41 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "docker.h"
 #include "metadata.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/strutil.h"
 
-/* config.v2.json holds the whole container config; a few hundred KB at most in practice. */
-#define DOCKER_CONFIG_SIZE_MAX ((size_t) 4 * 1024 * 1024)
 /* containers-storage's containers.json: about 1 KB per container of the host. */
 #define PODMAN_CONTAINERS_SIZE_MAX ((size_t) 64 * 1024 * 1024)
+
+/* The managers a container can be found to belong to: Meta.manager points into this table. */
+typedef enum ManagerKind {
+        MANAGER_DOCKER,
+        MANAGER_KUBERNETES,
+        MANAGER_PODMAN,
+        MANAGER_CRIO,
+        MANAGER_CONTAINERD,
+        MANAGER_RUNC,
+        _MANAGER_KIND_MAX,
+} ManagerKind;
+
+static const char *const manager_name[_MANAGER_KIND_MAX] = {
+        [MANAGER_DOCKER] = "docker",
+        [MANAGER_KUBERNETES] = "kubernetes",
+        [MANAGER_PODMAN] = "podman",
+        [MANAGER_CRIO] = "cri-o",
+        [MANAGER_CONTAINERD] = "containerd",
+        [MANAGER_RUNC] = "runc",
+};
+
+const char *meta_manager_static(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(manager_name); i++)
+                if (streq_ptr(name, manager_name[i]))
+                        return manager_name[i];
+        return manager_name[MANAGER_RUNC];
+}
 
 static int dup_label(const RuncState *s, const char *key, char **ret) {
         const char *v = runc_state_label(s, key);
@@ -36,48 +62,6 @@ static int dup_json_string(json_t *o, const char *key, char **ret) {
                 return 0;
         *ret = strdup(v);
         return *ret ? 0 : -ENOMEM;
-}
-
-int docker_config_read(const char *data_root, const char *id, json_t **ret) {
-        _cleanup_free_ char *path = NULL, *buf = NULL;
-        size_t len;
-        json_t *j;
-        int r;
-
-        if (!data_root || !container_id_is_valid(id))
-                return -EINVAL;
-        if (asprintf(&path, "%s/containers/%s/config.v2.json", data_root, id) < 0)
-                return -ENOMEM;
-        r = read_file_path(path, DOCKER_CONFIG_SIZE_MAX, &buf, &len);
-        if (r < 0)
-                return r == -EFBIG ? -EBADMSG : r;
-        j = json_loadb(buf, len, 0, NULL);
-        if (!json_is_object(j)) {
-                json_decref(j);
-                return -EBADMSG;
-        }
-        *ret = j;
-        return 0;
-}
-
-static int docker_collect(const char *id, const char *data_root, Meta *m) {
-        json_t *j, *cfg;
-        const char *name;
-        int r = 0;
-
-        if (docker_config_read(data_root, id, &j) < 0)
-                return 0; /* no record (not Docker's, or already removed): nothing known */
-        name = json_string_value(json_object_get(j, "Name"));
-        if (name && *name) {
-                m->name = strdup(name[0] == '/' ? name + 1 : name);
-                if (!m->name)
-                        r = -ENOMEM;
-        }
-        cfg = json_object_get(j, "Config");
-        if (r >= 0 && json_is_object(cfg))
-                r = dup_json_string(cfg, "Image", &m->image);
-        json_decref(j);
-        return r;
 }
 
 /*
@@ -165,7 +149,7 @@ int metadata_collect(const char *id, const char *ns, const char *root, const Run
 
         if (runc_state_label(s, "io.kubernetes.cri.container-type")) {
                 /* containerd's CRI plugin (FACTS.md 3.8) */
-                m.manager = "kubernetes";
+                m.manager = manager_name[MANAGER_KUBERNETES];
                 r = dup_label(s, "io.kubernetes.cri.container-type", &m.k8s_container_type);
                 if (r >= 0)
                         r = dup_label(s, "io.kubernetes.cri.container-name", &m.k8s_container_name);
@@ -183,7 +167,7 @@ int metadata_collect(const char *id, const char *ns, const char *root, const Run
                                                               : "io.kubernetes.cri.sandbox-name",
                                       &m.name);
         } else if (runc_state_label(s, "io.kubernetes.cri-o.ContainerType")) {
-                m.manager = "cri-o";
+                m.manager = manager_name[MANAGER_CRIO];
                 v = runc_state_label(s, "io.kubernetes.cri-o.ContainerType");
                 m.k8s_container_type = strdup(v);
                 if (!m.k8s_container_type)
@@ -202,16 +186,16 @@ int metadata_collect(const char *id, const char *ns, const char *root, const Run
                 if (r >= 0)
                         r = dup_label(s, "io.kubernetes.cri-o.ContainerName", &m.name);
         } else if ((v = runc_state_label(s, "io.container.manager")) && streq(v, "libpod")) {
-                m.manager = "podman";
+                m.manager = manager_name[MANAGER_PODMAN];
                 r = podman_collect(id, s, &m);
         } else if (ns && streq(ns, "moby")) {
-                m.manager = "docker";
-                r = docker_collect(id, docker_data_root, &m);
+                m.manager = manager_name[MANAGER_DOCKER];
+                r = docker_identity_read(docker_data_root, id, &m.name, &m.image);
         } else if (root && strncmp(root, "/run/containerd/", strlen("/run/containerd/")) == 0) {
-                m.manager = "containerd";
+                m.manager = manager_name[MANAGER_CONTAINERD];
                 r = dup_label(s, "nerdctl/name", &m.name);
         } else
-                m.manager = "runc";
+                m.manager = manager_name[MANAGER_RUNC];
 
         if (r < 0) {
                 meta_done(&m);

@@ -3,12 +3,12 @@
  * Who a container is, in its manager's own words: the manager (docker, kubernetes, podman, cri-o,
  * containerd, or plain runc), the name and image, and the Kubernetes pod it belongs to. Collected at
  * discovery, because the records vanish with the container (Docker's --rm, runc delete).
- * Reads Docker's config.v2.json and Podman's containers.json (containers-storage, found beside the
- * bundle); everything else comes from the runtime labels (OCI annotations).
+ * Reads Podman's containers.json (containers-storage, found beside the bundle) and, through docker.c,
+ * Docker's config.v2.json; everything else comes from the runtime labels (OCI annotations). The one
+ * place where the names of the managers are decided.
  */
 #pragma once
 
-#include <jansson.h>
 #include <stdbool.h>
 
 #include "runc-state.h"
@@ -39,10 +39,6 @@ int metadata_collect(const char *id, const char *ns, const char *root, const Run
 /* Free the strings of m and zero it; accepts a zeroed Meta. */
 void meta_done(Meta *m);
 
-/*
- * Read and parse Docker's record of container id, <data_root>/containers/<id>/config.v2.json.
- * Returns 0 and *ret (a JSON object; json_decref() it), -EINVAL for an invalid id or no data root,
- * -ENOENT (or another -errno) when there is no readable record, -EBADMSG when it is not a JSON object
- * or is too large.
- */
-int docker_config_read(const char *data_root, const char *id, json_t **ret);
+/* The static string Meta.manager would hold for a manager's name (as the record stored it);
+ * "runc" for a name metadata_collect() never gives. */
+const char *meta_manager_static(const char *name);

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +12,6 @@
 #include <sys/inotify.h>
 #include <time.h>
 
-#include "metadata.h"
 #include "runtime-exit.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -80,35 +78,6 @@ int runtime_exit_read(const char *dir, const char *id, ExitStatus *ret) {
         if (r < 0)
                 return r;
         return runtime_exit_parse(buf, len, ret);
-}
-
-int docker_exit_read(const char *data_root, const char *id, ExitStatus *ret) {
-        json_t *j, *state, *code;
-        const char *finished;
-        int r;
-
-        r = docker_config_read(data_root, id, &j);
-        if (r < 0)
-                return r;
-        state = json_object_get(j, "State");
-        code = json_object_get(state, "ExitCode");
-        finished = json_string_value(json_object_get(state, "FinishedAt"));
-        if (!json_is_object(state) || !json_is_integer(code)) {
-                json_decref(j);
-                return -EBADMSG;
-        }
-        if (json_is_true(json_object_get(state, "Running")) || !finished || strncmp(finished, "0001-", 5) == 0) {
-                json_decref(j);
-                return -ENOENT;
-        }
-        {
-                char num[32];
-
-                snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(code));
-                r = runtime_exit_parse(num, strlen(num), ret);
-        }
-        json_decref(j);
-        return r;
 }
 
 static void wait_finish(RuntimeExitWait *w, const ExitStatus *st) {

@@ -33,15 +33,6 @@ const char *runtime_exit_dir(const char *manager);
 /* Read dir/id now. Returns 0 and *ret; -ENOENT when it is not (or no longer) there; -EBADMSG. */
 int runtime_exit_read(const char *dir, const char *id, ExitStatus *ret);
 
-/*
- * Docker's record of a container that has stopped: State.ExitCode of
- * <data_root>/containers/<id>/config.v2.json when State.Running is false and State.FinishedAt is set
- * (dockerd writes 128+signal for a death by signal, read as killed like conmon's). For exits found
- * late; the record is gone for --rm containers. Returns 0 and *ret (source runtime), -ENOENT when
- * there is no such record or it does not describe a stopped container, -EBADMSG.
- */
-int docker_exit_read(const char *data_root, const char *id, ExitStatus *ret);
-
 /* Called once: st is the status read, or NULL when no exit file came within the timeout. The
  * handler may free the wait. */
 typedef void (*RuntimeExitHandler)(RuntimeExitWait *w, const ExitStatus *st, void *userdata);

@@ -29,6 +29,7 @@
 #include "catalog-ids.h"
 #include "log.h"
 #include "statedir.h"
+#include "statefile.h"
 #include "util/cleanup.h"
 #include "util/strutil.h"
 #include "util/time.h"
@@ -87,8 +88,6 @@ struct StateDir {
 
 /* How soon a rescan retries watches that could not be added (out of inotify watches, memory). */
 #define WATCH_RETRY_USEC (1 * USEC_PER_SEC)
-
-static const char *const state_files[] = { "state.json", "status" };
 
 static int watch_cmp(const void *a, const void *b) {
         const Watch *x = a, *y = b;
@@ -269,14 +268,6 @@ static void watch_failed(StateDir *sd, int error, const char *path) {
                 log_error_errno(r, "Failed to arm the watch retry timer: %m");
 }
 
-/* Which state file does this directory hold, if any? */
-static Runtime container_dir_runtime(int dirfd) {
-        for (size_t i = 0; i < ELEMENTSOF(state_files); i++)
-                if (faccessat(dirfd, state_files[i], F_OK, AT_SYMLINK_NOFOLLOW) >= 0)
-                        return (Runtime) i;
-        return _RUNTIME_INVALID;
-}
-
 static void emit_found(StateDir *sd, Root *root, const char *dir, const char *ns, const char *id,
                        int dirfd, Runtime runtime) {
         _cleanup_free_ char *path = path_join(dir, id);
@@ -318,7 +309,7 @@ static void container_dir_seen(StateDir *sd, Root *root, const char *dir, const 
                         log_warning_errno(errno, "Failed to open container directory '%s', ignoring: %m", path);
                 return;
         }
-        rt = container_dir_runtime(dirfd);
+        rt = statefile_detect(dirfd);
         if (rt >= 0)
                 return emit_found(sd, root, dir, ns, id, dirfd, rt);
 
@@ -329,7 +320,7 @@ static void container_dir_seen(StateDir *sd, Root *root, const char *dir, const 
                 return;
         }
         assert(w); /* watch_add() returns one with 0 */
-        rt = container_dir_runtime(dirfd);
+        rt = statefile_detect(dirfd);
         if (rt >= 0) {
                 watch_remove(sd, w);
                 emit_found(sd, root, dir, ns, id, dirfd, rt);
@@ -634,29 +625,28 @@ static void statedir_handle_event(StateDir *sd, const struct inotify_event *ev, 
                 break;
 
         case WATCH_CONTAINER:
-                for (size_t i = 0; i < ELEMENTSOF(state_files); i++)
-                        if (streq(name, state_files[i]) && (ev->mask & (IN_MOVED_TO | IN_CLOSE_WRITE))) {
-                                /* Copy what we need: removing the watch frees w. */
-                                _cleanup_free_ char *path = strdup(w->path), *ns = w->ns ? strdup(w->ns) : NULL,
-                                                    *id = strdup(w->id), *dir = NULL;
-                                _cleanup_close_ int dirfd = -1;
-                                Root *root = w->root;
-                                Runtime rt;
+                if (statefile_runtime_of(name) >= 0 && (ev->mask & (IN_MOVED_TO | IN_CLOSE_WRITE))) {
+                        /* Copy what we need: removing the watch frees w. */
+                        _cleanup_free_ char *path = strdup(w->path), *ns = w->ns ? strdup(w->ns) : NULL,
+                                            *id = strdup(w->id), *dir = NULL;
+                        _cleanup_close_ int dirfd = -1;
+                        Root *root = w->root;
+                        Runtime rt;
 
-                                if (!path || !id || (w->ns && !ns))
-                                        return (void) log_error("Out of memory.");
-                                dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                                watch_remove(sd, w);
-                                if (dirfd < 0)
-                                        return;
-                                rt = container_dir_runtime(dirfd);
-                                if (rt < 0)
-                                        return;
-                                dir = strndup(path, strlen(path) - strlen(id) - 1);
-                                if (dir)
-                                        emit_found(sd, root, dir, ns, id, dirfd, rt);
+                        if (!path || !id || (w->ns && !ns))
+                                return (void) log_error("Out of memory.");
+                        dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        watch_remove(sd, w);
+                        if (dirfd < 0)
                                 return;
-                        }
+                        rt = statefile_detect(dirfd);
+                        if (rt < 0)
+                                return;
+                        dir = strndup(path, strlen(path) - strlen(id) - 1);
+                        if (dir)
+                                emit_found(sd, root, dir, ns, id, dirfd, rt);
+                        return;
+                }
                 break;
         }
 }
@@ -990,7 +980,7 @@ static void scan_once_dir(const char *root_pattern, const char *dir, const char 
                 fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0)
                         continue;
-                rt = container_dir_runtime(fd);
+                rt = statefile_detect(fd);
                 if (rt < 0)
                         continue;
                 path = path_join(dir, de->d_name);
