@@ -33,7 +33,7 @@ sources=$(ls daemon/*.c daemon/util/*.c)
 status=0
 
 out=$(cppcheck --enable=warning,performance,portability,style --std=c11 --inline-suppr --quiet \
-        -I daemon --include="$top_builddir/config.h" \
+        -I daemon -I "$top_builddir/daemon" --include="$top_builddir/config.h" \
         --suppress=missingIncludeSystem --suppress=memleak --suppress=resourceLeak \
         --suppress=unusedStructMember --suppress=variableScope \
         $sources 2>&1)
@@ -49,7 +49,8 @@ checks='-*,bugprone-*,cert-*,clang-analyzer-*,-clang-analyzer-unix.Malloc'
 checks+=',-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling'
 checks+=',-bugprone-easily-swappable-parameters,-bugprone-assignment-in-if-condition'
 checks+=',-bugprone-reserved-identifier,-cert-dcl37-c,-cert-dcl51-cpp,-cert-err33-c'
-cflags=(-std=gnu11 -Idaemon -include "$top_builddir/config.h" $(pkg-config --cflags libsystemd jansson 2>/dev/null))
+# $top_builddir/daemon: the generated BPF skeleton header (daemon/bpf/probe.skel.h) that probe.c includes.
+cflags=(-std=gnu11 -Idaemon -I"$top_builddir/daemon" -include "$top_builddir/config.h" $(pkg-config --cflags libsystemd jansson 2>/dev/null))
 findings=0
 for f in $sources; do
         out=$(clang-tidy --quiet -checks="$checks" "$f" -- "${cflags[@]}" 2>/dev/null | grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):')

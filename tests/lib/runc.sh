@@ -50,6 +50,8 @@ runc_rootfs() {
 }
 
 # runc_bundle ID ARGS...: create the bundle $TEST_TMP/bundles/ID running ARGS; sets RUNC_BUNDLE.
+# RUNC_BUNDLE_EDIT, when set, is one more jq filter applied to config.json (e.g. a memory limit:
+# RUNC_BUNDLE_EDIT='.linux.resources.memory = {limit: 16777216}' runc_run ID ...).
 runc_bundle() {
         local id=$1 base=$TEST_TMP/bundles/.spec.json
         shift
@@ -68,6 +70,7 @@ runc_bundle() {
                 | .root = { path: $rootfs, readonly: true }
                 | .hostname = "itest"
                 | .linux.namespaces |= map(select(.type != "network"))
+                | '"${RUNC_BUNDLE_EDIT:-.}"'
         ' -- "$@" <"$base" >"$RUNC_BUNDLE/config.json" || fail "cannot write $RUNC_BUNDLE/config.json"
 }
 
