@@ -168,7 +168,9 @@ note "child dd[$(field "$oc" pid)] OOM-killed in memcg $cg at RSS $rss; init $pc
 # --- the init itself OOM-killed
 d=$(new_id probe-oom-init)
 runc_run "$d" dd if=/dev/zero of=/dev/null bs=64M count=1
-pd=$(runc_pid "$d")
+# It may be dead before `runc state` answers (which then says pid 0): state.json keeps the PID.
+pd=$(jq -r .init_process_pid "$(runc_state_file "$d")")
+assert_int_between "$pd" 2 4194304 "init PID of $d"
 wait_record exit "pid=$pd"
 unset RUNC_BUNDLE_EDIT
 od=$(record oom "pid=$pd") || fail "no OOM victim record for init $pd: $(grep '^oom' "$OUT")"
