@@ -13,8 +13,13 @@
 #   4. `apt-get purge` must remove every file the package installed, the conffile, the enable
 #      symlink, the catalog entries and the state directory.
 # The test installs into the real system (that is what it checks), so it refuses to run where
-# container-watchd is already installed or any path it would own already exists. The slowest
-# step is the package build with its unit tests: well under a minute here.
+# container-watchd is already installed or any file it would own already exists. The state
+# directory is different: any run of the daemon without $STATE_DIRECTORY (the README's first
+# command) creates /var/lib/container-watchd, and that must not turn this test red (issue 14,
+# item 11). A prior state directory is moved aside (a rename within /var/lib) before the test
+# and put back, unchanged, afterwards; when there is none the test plants one, so that this path
+# runs on every host. The slowest step is the package build with its unit tests: well under a
+# minute here.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
 require_root
@@ -59,7 +64,7 @@ fi
 if pkg_known; then
         skip_or_fail "package $PKG is already known to dpkg ($(dpkg-query -W -f '${db:Status-Status}' "$PKG")); this test would purge it"
 fi
-for p in "$BIN" "$UNIT" "$CONF" "$CONF.d" "$CATALOG" "$MAN8" "$MAN5" "$WANTS" "$STATE_LINK" "$STATE_PRIVATE"; do
+for p in "$BIN" "$UNIT" "$CONF" "$CONF.d" "$CATALOG" "$MAN8" "$MAN5" "$WANTS"; do
         if [ -e "$p" ] || [ -L "$p" ]; then
                 skip_or_fail "'$p' exists (a 'make install'?); this test would overwrite and then delete it"
         fi
@@ -79,11 +84,65 @@ _deb_cleanup() {
                 "${APT[@]}" purge "$PKG" >>"$TEST_TMP/cleanup.log" 2>&1 ||
                         echo "$TEST_NAME: warning: could not purge $PKG" >&2
         fi
-        rm -rf "$STATE_LINK" "$STATE_PRIVATE"
+        if [ -d "$SAVED" ]; then
+                rm -rf "$STATE_LINK" "$STATE_PRIVATE"
+                state_restore
+        fi
         [ "$private_existed" = 1 ] || rmdir /var/lib/private 2>/dev/null
         return 0
 }
 CLEANUP_HOOKS+=(_deb_cleanup)
+
+# ---------------------------------------------------------------- a prior state directory
+# Moved aside to $SAVED (same file system: rename(2), nothing copied) and put back by
+# state_restore at the end or, whatever happens, by the cleanup. $SAVED/planted marks a state
+# directory this test made itself: it is deleted instead of put back. A $SAVED left behind by a
+# run that was SIGKILLed is dealt with first.
+SAVED=/var/lib/.container-watchd-deb-test.saved
+state_snapshot() {        # names, types, modes and contents of what was moved aside
+        (cd "$SAVED" && find . -printf '%p %y %m %l\n' | sort && find . -type f -exec md5sum {} + | sort)
+}
+state_restore() {
+        local p dst
+        [ -d "$SAVED" ] || return 0
+        if [ -e "$SAVED/planted" ]; then
+                [ -e "$SAVED/link" ] || rm -rf "$STATE_LINK" # killed before it was moved aside
+                rm -rf "$SAVED"
+                return 0
+        fi
+        for p in link private; do
+                [ -e "$SAVED/$p" ] || [ -L "$SAVED/$p" ] || continue
+                if [ "$p" = link ]; then dst=$STATE_LINK; else dst=$STATE_PRIVATE; fi
+                if [ -e "$dst" ] || [ -L "$dst" ]; then
+                        echo "$TEST_NAME: warning: $dst exists; the prior state stays in $SAVED/$p" >&2
+                        return 1
+                fi
+                if [ "$p" = private ] && [ ! -d /var/lib/private ]; then mkdir -m 0700 /var/lib/private; fi
+                mv -T "$SAVED/$p" "$dst" || return 1
+        done
+        rmdir "$SAVED"
+}
+if [ -d "$SAVED" ]; then
+        note "putting back the state that a killed run left in $SAVED"
+        state_restore || fail "cannot put back the prior state from $SAVED"
+fi
+mkdir -m 0700 "$SAVED" || fail "cannot create $SAVED"
+if [ ! -e "$STATE_LINK" ] && [ ! -L "$STATE_LINK" ] && [ ! -e "$STATE_PRIVATE" ]; then
+        # What the README's first command leaves behind: a plain 0700 directory with the record.
+        : >"$SAVED/planted"
+        mkdir -m 0700 "$STATE_LINK" || fail "cannot create $STATE_LINK"
+        printf '{"record":"container-watchd","version":1,"boot":"%s"}\n' \
+                "$(tr -d - </proc/sys/kernel/random/boot_id)" >"$STATE_LINK/reported"
+        what="one planted by this test"
+else
+        what="the host's"
+fi
+[ ! -e "$STATE_LINK" ] && [ ! -L "$STATE_LINK" ] || mv -T "$STATE_LINK" "$SAVED/link" ||
+        fail "cannot move $STATE_LINK aside to $SAVED"
+[ ! -e "$STATE_PRIVATE" ] || mv -T "$STATE_PRIVATE" "$SAVED/private" ||
+        fail "cannot move $STATE_PRIVATE aside to $SAVED"
+saved_before=$(state_snapshot)
+note "moved the prior state directory ($what) aside to $SAVED"
 
 # ---------------------------------------------------------------- 1. build from a clean copy
 src=$TEST_TMP/src/$PKG
@@ -224,5 +283,18 @@ done
 for id in "${IDS[@]}"; do
         catalog_knows "$id" && fail "the catalog database still knows $id after purge"
 done
+
+# ---------------------------------------------------------------- 5. the prior state is back
+assert_eq "$(state_snapshot)" "$saved_before" "what was moved aside to $SAVED"
+planted=0
+[ -e "$SAVED/planted" ] && planted=1
+state_restore || fail "cannot put the prior state back from $SAVED"
+[ ! -e "$SAVED" ] || fail "$SAVED is still there after putting the state back"
+if [ "$planted" = 1 ]; then
+        [ ! -e "$STATE_LINK" ] || fail "the planted $STATE_LINK is still there"
+else
+        [ -e "$STATE_LINK" ] || [ -e "$STATE_PRIVATE" ] || fail "the host's state directory was not put back"
+fi
+note "the prior state directory ($what) is back as it was"
 
 note "ok: built $(basename "$deb"), lintian clean, installed, checked, purged without a trace"
