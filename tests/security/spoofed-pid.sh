@@ -5,6 +5,11 @@
 # with one warning and no event, however often it is rewritten; one that names the user's own
 # process is followed as usual. A state.json naming PID 1 or the daemon itself is refused in any
 # root.
+# The daemon reads a state file it has seen once more only at a rescan (its container directory's
+# watch is gone once the file was found), so the rewrite is followed by one: the daemon's inotify
+# instance is created with fs.inotify.max_queued_events lowered to 4 (restored at once, as in
+# tests/faults/inotify-overflow.sh), and a burst of directories made while it is stopped overflows
+# its queue.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
 require_root
@@ -35,7 +40,13 @@ CLEANUP_PIDS+=("$user_pid")
 owned_by_nobody() { [ "$(stat -c %u "/proc/$1" 2>/dev/null)" = 65534 ]; }
 wait_for 5 owned_by_nobody "$user_pid" || fail "the user's sleep did not start"
 
+sysctl=/proc/sys/fs/inotify/max_queued_events
+old_max=$(cat $sysctl) || skip_or_fail "cannot read $sysctl"
+_restore_sysctl() { echo "$old_max" >$sysctl; }
+CLEANUP_HOOKS+=(_restore_sysctl)
+echo 4 >$sysctl || skip_or_fail "cannot lower $sysctl"
 start_daemon -r "$user_root" -r "$root_root" --log-target=console --json
+_restore_sysctl
 
 spoof=$(new_id spoof)
 write_state "$user_root" "$spoof" "$root_pid"
@@ -46,8 +57,17 @@ chown -R 65534:65534 "$user_root/$own"
 wait_event "$own" started
 wait_for 5 grep -q "Refusing container '$user_root/$spoof'" "$DAEMON_ERR" || fail "no refusal for $spoof"
 
-# a rewrite of the spoofed file is not a second chance, nor a second warning
+# A rewrite of the spoofed file is not a second chance, nor a second warning: rewrite it, then
+# make the daemon rescan (its queue overflows), which reads every state file again.
+rescans() { grep -c 'overflowed, rescanning' "$DAEMON_ERR"; }
 write_state "$user_root" "$spoof" "$root_pid"
+chown -R 65534:65534 "$user_root/$spoof"
+n_rescans=$(rescans)
+kill -STOP "$DAEMON_PID"
+for i in $(seq 8); do mkdir "$root_root/burst$i"; done
+kill -CONT "$DAEMON_PID"
+more_rescans() { [ "$(rescans)" -gt "$n_rescans" ]; }
+wait_for 10 more_rescans || fail "no rescan after the rewrite (the queue did not overflow?)"
 pid1=$(new_id pid1)
 write_state "$root_root" "$pid1" 1
 self=$(new_id self)
