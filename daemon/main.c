@@ -186,14 +186,16 @@ int main(int argc, char *argv[]) {
         };
         r = manager_new(&opts, TAKE_PTR(config), &m);
         if (r >= 0) {
-                raise_nofile_limit();
-                r = manager_start(m);
-        }
-        if (r >= 0) {
-                int k = privileges_drop();
+                int k;
 
+                raise_nofile_limit();
+                /* Before manager_start(): its start-up scan is the first parse of files that others
+                 * write (state files, Docker's config.v2.json); nothing before it needs more than
+                 * the two kept capabilities (privileges.h). */
+                k = privileges_drop();
                 if (k < 0)
                         log_warning_errno(k, "Failed to drop capabilities, continuing with them: %m");
+                r = manager_start(m);
         }
         if (r < 0)
                 notify_errno(r, "Failed to start"); /* the service manager gets ERRNO= */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Least privilege at run time. After start-up the daemon needs exactly two capabilities:
+ * Least privilege at run time. Beyond setting up the loop the daemon needs exactly two capabilities,
+ * and drops the rest before its start-up scan parses the first file someone else wrote:
  *   CAP_DAC_READ_SEARCH  read state files and directories it does not own (runc writes state.json
  *                        0600, rootless runtimes' files belong to their users);
  *   CAP_SYS_PTRACE       ptrace-read access to other users' /proc/<pid> (field 52 of stat, the
