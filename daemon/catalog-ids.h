@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The MESSAGE_IDs of every journal entry the daemon writes, one per kind. Each has an entry in
- * systemd/container-watchd.catalog; keep the two in step (tests/test-catalog.sh checks).
+ * systemd/container-watchd.catalog; keep the two in step (tests/unit/test-catalog.sh checks).
  */
 #pragma once
 

@@ -30,7 +30,7 @@ run() {
         rm -f "$log"
 }
 
-for t in "$builddir"/tests/test-*; do
+for t in "$builddir"/tests/unit/test-*; do
         [ -x "$t" ] && [ "${t%.sh}" = "$t" ] && [ "${t%.o}" = "$t" ] || continue
         CK_FORK=no run "valgrind ${t##*/}" "$t"
 done

@@ -179,7 +179,7 @@ if [ "${#debs[@]}" != 1 ] || [ ! -f "${debs[0]}" ]; then
 fi
 deb=${debs[0]}
 assert_match "$(basename "$deb")" "^${PKG}_[0-9][^_]*_$(dpkg --print-architecture)\\.deb\$" "package file name"
-grep -q '^PASS: tests/test-' "$TEST_TMP/build.log" || fail "the build ran no unit test (dh_auto_test)"
+grep -q '^PASS: tests/unit/test-' "$TEST_TMP/build.log" || fail "the build ran no unit test (dh_auto_test)"
 
 # ---------------------------------------------------------------- 2. lintian
 lintian --fail-on error --tag-display-limit 0 "$TEST_TMP"/src/*.changes >"$TEST_TMP/lintian.log" 2>&1

@@ -176,7 +176,7 @@ Environment=ASAN_OPTIONS=detect_leaks=0
 # ProtectKernelTunables=yes or ProtectKernelLogs=yes the daemon fails with 226/NAMESPACE; with
 # ProtectControlGroups=yes with 203/EXEC; with DynamicUser=yes the start never completes. Every
 # other setting of the shipped unit is applied as is. The full unit is judged offline by
-# tests/test-unit-file.sh (systemd-analyze security and verify).
+# tests/unit/test-unit-file.sh (systemd-analyze security and verify).
 ProtectHome=no
 ProtectKernelTunables=no
 ProtectKernelLogs=no

@@ -8,7 +8,7 @@
 # Needs groff (Debian package groff-base) and man (man-db).
 set -eu
 
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 : "${DAEMON:=$top_builddir/daemon/container-watchd}"
 man8="$top_srcdir/man/container-watchd.8"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for daemon/oomwatch.c: the counter-file parser over fixtures written from the kernel's
- * documented formats (tests/fixtures/managers/oom, see the README there) and malformed variants;
+ * documented formats (tests/fixtures/oom, see tests/fixtures/README.md) and malformed variants;
  * the v2 mechanism (inotify IN_MODIFY on memory.events) driven through a plain file, including the
  * settle delay and oomwatch_refresh() cancelling a pending delivery; and, as root on a host with
  * the v1 memory controller, a real OOM kill of a child in a real cgroup while its parent lives on,
@@ -24,7 +24,7 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 
-#define OOM_FIXTURES FIXTURES_DIR "/managers/oom"
+#define OOM_FIXTURES FIXTURES_DIR "/oom"
 #define V1_MEMORY_ROOT "/sys/fs/cgroup/memory"
 
 static uint64_t mono_usec(void) {

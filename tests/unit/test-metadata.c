@@ -3,7 +3,7 @@
  * Unit tests for daemon/metadata.c over real records: Docker's state.json + config.v2.json
  * (tests/fixtures/docker), containerd CRI-style sandboxes and containers (tests/fixtures/containerd),
  * a Podman state.json + containers.json captured with podman 4.3.1 and an OCI-annotation set of
- * CRI-O written from FACTS.md 3.8 (tests/fixtures/managers), plain runc; and the edges: a missing or
+ * CRI-O written from FACTS.md 3.8 (tests/fixtures/crio), plain runc; and the edges: a missing or
  * broken record, a hostile id, a bundle that does not look like containers-storage's.
  */
 #include <check.h>
@@ -187,7 +187,7 @@ START_TEST(test_containerd_and_runc) {
 END_TEST
 
 START_TEST(test_podman) {
-        _cleanup_(runc_state_freep) RuncState *s = state_load("managers/podman/state.json");
+        _cleanup_(runc_state_freep) RuncState *s = state_load("podman/cw-pod1.state.json");
         _cleanup_(runc_state_freep) RuncState *old = state_load("podman/state.json");
         _cleanup_free_ char *storage = NULL, *cdir = NULL, *json = NULL, *bundle = NULL;
         Meta m = {};
@@ -209,7 +209,7 @@ START_TEST(test_podman) {
         assert_meta(&m, "podman", NULL, NULL, NULL, NULL, NULL, NULL, NULL);
         meta_done(&m);
 
-        copy_file("managers/podman/containers.json", json);
+        copy_file("podman/containers.json", json);
         ck_assert_int_eq(metadata_collect(PODMAN_ID, NULL, "/run/runc", s, "/nonexistent", &m), 0);
         assert_meta(&m, "podman", "cw-pod1", "localhost/cw-bbox:test", NULL, NULL, NULL, NULL, NULL);
         meta_done(&m);
@@ -246,8 +246,8 @@ START_TEST(test_podman) {
 END_TEST
 
 START_TEST(test_crio) {
-        _cleanup_(runc_state_freep) RuncState *c = state_load("managers/crio/container.state.json");
-        _cleanup_(runc_state_freep) RuncState *sb = state_load("managers/crio/sandbox.state.json");
+        _cleanup_(runc_state_freep) RuncState *c = state_load("crio/container.state.json");
+        _cleanup_(runc_state_freep) RuncState *sb = state_load("crio/sandbox.state.json");
         Meta m = {};
 
         ck_assert_int_eq(metadata_collect("b7e3c0a1d2f4e5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0", NULL, "/run/runc", c,

@@ -6,7 +6,7 @@
 # Subject (journalctl --root=TMP --update-catalog / --list-catalog ID, checked on systemd 252).
 set -eu
 
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 catalog="$top_srcdir/systemd/container-watchd.catalog"
 ids_h="$top_srcdir/daemon/catalog-ids.h"
 

@@ -11,7 +11,7 @@
 # everything else is byte-for-byte the generated unit.
 set -eu
 
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 : "${DAEMON:=$top_builddir/daemon/container-watchd}"
 : "${MAX_EXPOSURE:=2.0}"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for daemon/runtime-exit.c: conmon exit files captured from podman 4.3.1 + conmon 2.1.6
- * (tests/fixtures/managers/podman/exit-file.*), generated contents, and the wait for a file that
+ * (tests/fixtures/podman/exit-file.*), generated contents, and the wait for a file that
  * appears the way conmon writes it (a temporary file renamed into place), that appears before the
  * wait starts, or that never comes.
  */
@@ -69,13 +69,13 @@ END_TEST
 START_TEST(test_fixtures) {
         ExitStatus st;
 
-        ck_assert_int_eq(runtime_exit_read(FIXTURES_DIR "/managers/podman", "exit-file.sigkill", &st), 0);
+        ck_assert_int_eq(runtime_exit_read(FIXTURES_DIR "/podman", "exit-file.sigkill", &st), 0);
         assert_status(&st, EXIT_CODE_KILLED, SIGKILL);
-        ck_assert_int_eq(runtime_exit_read(FIXTURES_DIR "/managers/podman", "exit-file.exit3", &st), 0);
+        ck_assert_int_eq(runtime_exit_read(FIXTURES_DIR "/podman", "exit-file.exit3", &st), 0);
         assert_status(&st, EXIT_CODE_EXITED, 3);
-        ck_assert_int_eq(runtime_exit_read(FIXTURES_DIR "/managers/podman", "no-such-id", &st), -ENOENT);
-        ck_assert_int_eq(runtime_exit_read(FIXTURES_DIR "/managers/podman", "state.json", &st), -EBADMSG);
-        ck_assert_int_eq(runtime_exit_read(FIXTURES_DIR "/managers/podman", "../podman/exit-file.exit3", &st), -EINVAL);
+        ck_assert_int_eq(runtime_exit_read(FIXTURES_DIR "/podman", "no-such-id", &st), -ENOENT);
+        ck_assert_int_eq(runtime_exit_read(FIXTURES_DIR "/podman", "state.json", &st), -EBADMSG);
+        ck_assert_int_eq(runtime_exit_read(FIXTURES_DIR "/podman", "../podman/exit-file.exit3", &st), -EINVAL);
         ck_assert_int_eq(runtime_exit_read("/nonexistent-dir", "x", &st), -ENOENT);
 }
 END_TEST
