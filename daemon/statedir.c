@@ -417,8 +417,6 @@ static int root_attach(StateDir *sd, Root *root) {
         Watch *w = NULL;
         int r;
 
-        if (!sd->in_rescan)
-                log_id(LOG_INFO, MESSAGE_ID_ROOT_CHANGED, "Watching state root '%s'.", root->pattern);
         if (!root->wildcard) {
                 r = root_dir_watch_and_scan(sd, root, root->base, root->ns);
                 if (r < 0)
@@ -431,7 +429,11 @@ static int root_attach(StateDir *sd, Root *root) {
                 if (r < 0 && r != -ENOENT)
                         log_warning_errno(r, "Failed to scan '%s': %m", root->base);
         }
+        /* said once the watch is in place: a root that could not be watched is not announced */
+        if (!sd->in_rescan)
+                log_id(LOG_INFO, MESSAGE_ID_ROOT_CHANGED, "Watching state root '%s'.", root->pattern);
         root->watched = true;
+        root->warned_not_dir = false;
         if (sd->ops->on_roots_changed)
                 sd->ops->on_roots_changed(sd->userdata);
         return 0;
@@ -470,9 +472,13 @@ static char *nearest_existing_dir(const char *path) {
         }
 }
 
-/* The nearest existing directory above path (its parent, or further up), as a new string. */
+/*
+ * The nearest existing directory above path (its parent, or further up), as a new string, with every
+ * symbolic link on the way resolved (/var/run → /run): the watch is on that directory's inode, and
+ * watch_add() never follows a link, so it must be given the directory's own path.
+ */
 static char *nearest_existing_parent(const char *path) {
-        _cleanup_free_ char *b = strdup(path);
+        _cleanup_free_ char *b = strdup(path), *d = NULL;
         char *slash = b ? strrchr(b, '/') : NULL;
 
         if (!b)
@@ -481,7 +487,27 @@ static char *nearest_existing_parent(const char *path) {
                 *slash = 0;
         else if (slash)
                 slash[1] = 0;
-        return nearest_existing_dir(b);
+        d = nearest_existing_dir(b);
+        return d ? realpath(d, NULL) : NULL;
+}
+
+/*
+ * What is at a root's base, without following a symbolic link there: watch_add() never follows one
+ * (IN_DONT_FOLLOW, lstat), so a root that is a link is treated as "not a directory yet" throughout;
+ * judging it by stat() would attach, fail and retry for ever. Returns 1 for a directory, 0 for
+ * something else (*ret_what says what), -errno when nothing is there.
+ */
+static int root_base_kind(const Root *root, const char **ret_what) {
+        struct stat st;
+
+        if (lstat(root->base, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return 1;
+        if (ret_what)
+                *ret_what = S_ISLNK(st.st_mode) ? "a symbolic link (roots are not followed through one)"
+                                                 : "not a directory";
+        return 0;
 }
 
 /*
@@ -502,27 +528,23 @@ static void roots_resolve(StateDir *sd) {
 
                 for (int attempt = 0; !root->watched && attempt < 64; attempt++) {
                         _cleanup_free_ char *parent = NULL;
-                        struct stat st;
+                        const char *what = NULL;
                         Watch *w = NULL;
-                        int r;
+                        int kind = root_base_kind(root, &what), r;
 
-                        if (stat(root->base, &st) >= 0) {
-                                if (S_ISDIR(st.st_mode)) {
-                                        r = root_attach(sd, root);
-
-                                        if (r >= 0)
-                                                break;
-                                        if (r != -ENOENT && r != -ENOTDIR) {
-                                                watch_failed(sd, r, root->base);
-                                                break;
-                                        }
-                                        continue; /* vanished meanwhile */
+                        if (kind > 0) {
+                                r = root_attach(sd, root);
+                                if (r >= 0)
+                                        break;
+                                if (r != -ENOENT && r != -ENOTDIR) {
+                                        watch_failed(sd, r, root->base);
+                                        break;
                                 }
-                                if (!root->warned_not_dir) {
-                                        log_warning("State root '%s' is not a directory, waiting for it to become one.",
-                                                    root->base);
-                                        root->warned_not_dir = true;
-                                }
+                                continue; /* replaced meanwhile */
+                        }
+                        if (kind == 0 && !root->warned_not_dir) {
+                                log_warning("State root '%s' is %s, waiting for a directory there.", root->base, what);
+                                root->warned_not_dir = true;
                         }
 
                         /* Watch the nearest existing ancestor (for a non-directory: its parent). */
@@ -540,7 +562,7 @@ static void roots_resolve(StateDir *sd) {
                         {
                                 _cleanup_free_ char *now = nearest_existing_parent(root->base);
 
-                                if (now && streq(now, parent) && !(stat(root->base, &st) >= 0 && S_ISDIR(st.st_mode))) {
+                                if (now && streq(now, parent) && root_base_kind(root, NULL) <= 0) {
                                         needed[n_needed++] = TAKE_PTR(parent);
                                         break;
                                 }
