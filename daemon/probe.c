@@ -37,6 +37,7 @@ struct Probe {
         void *userdata;
         uint64_t page_size;
         bool oom_victims;
+        bool oom_scope;
 };
 
 /* libbpf's own messages (and the verifier's log on a refusal) at debug level, one line each. */
@@ -116,6 +117,8 @@ static void probe_decode_oom_victim(Probe *p, const struct probe_ev_oom_victim *
                 .cgroup_id = e->dfl_cgroup_id,
                 .trigger_pid = (pid_t) e->trigger_tgid,
                 .trigger_memcg_id = e->trigger_memcg_id,
+                .oom_memcg_known = e->oom_memcg_known != 0,
+                .oom_memcg_id = e->oom_memcg_id,
         };
 
         v.rss_bytes = v.anon_rss_bytes + v.file_rss_bytes + v.shmem_rss_bytes;
@@ -213,6 +216,32 @@ static int probe_tp_proto(const struct btf *btf, const char *name, unsigned arg_
         return (int) vlen - 1;
 }
 
+/* Open the skeleton with the programs this kernel can take, load and attach it. */
+static int probe_open_load(Probe *p, const char **ret_reason) {
+        int r;
+
+        p->skel = probe_bpf__open();
+        if (!p->skel) {
+                *ret_reason = "cannot open the probe's BPF object";
+                return -ENOMEM;
+        }
+        if (!p->oom_victims)
+                (void) bpf_program__set_autoload(p->skel->progs.on_mark_victim, false);
+        if (!p->oom_scope)
+                (void) bpf_program__set_autoload(p->skel->progs.on_out_of_memory, false);
+        r = probe_bpf__load(p->skel);
+        if (r < 0) {
+                *ret_reason = r == -EPERM ? "not permitted to load BPF programs (CAP_BPF and CAP_PERFMON are needed at start)"
+                                          : "the kernel refused to load the probe (verifier; the libbpf log is at debug level)";
+                return r;
+        }
+        r = probe_bpf__attach(p->skel);
+        if (r < 0)
+                *ret_reason = r == -EPERM ? "not permitted to attach to tracepoints (CAP_PERFMON is needed at start)"
+                                          : "attaching the probe to its tracepoints failed";
+        return r;
+}
+
 int probe_new(sd_event *e, const ProbeCallbacks *cb, void *userdata, Probe **ret, const char **ret_reason) {
         _cleanup_(probe_freep) Probe *p = NULL;
         struct btf *vmlinux;
@@ -259,6 +288,8 @@ int probe_new(sd_event *e, const ProbeCallbacks *cb, void *userdata, Probe **ret
                 goto fail;
         }
         p->oom_victims = probe_tp_proto(vmlinux, "mark_victim", 0, &task_arg) >= 1 && task_arg;
+        /* fentry needs the function in BTF (it may be missing where it was inlined). */
+        p->oom_scope = p->oom_victims && btf__find_by_name_kind(vmlinux, "out_of_memory", BTF_KIND_FUNC) > 0;
         btf__free(vmlinux);
 
         /* bpf() itself, with the simplest map there is: EPERM means no CAP_BPF (with
@@ -278,29 +309,19 @@ int probe_new(sd_event *e, const ProbeCallbacks *cb, void *userdata, Probe **ret
                 goto fail;
         }
 
-        p->skel = probe_bpf__open();
-        if (!p->skel) {
-                r = -errno;
-                if (r >= 0)
-                        r = -ENOMEM;
-                reason = "cannot open the probe's BPF object";
-                goto fail;
+        r = probe_open_load(p, &reason);
+        if (r < 0 && p->oom_scope) {
+                /* fentry needs BPF trampolines (ftrace direct calls), which some kernels lack
+                 * (the refusal comes after verification, as EPERM or ENOTSUPP): everything
+                 * else works without the OOM scope. */
+                log_debug_errno(r, "probe: loading with the out_of_memory fentry failed, retrying without it: %m");
+                probe_bpf__destroy(p->skel);
+                p->skel = NULL;
+                p->oom_scope = false;
+                r = probe_open_load(p, &reason);
         }
-        if (!p->oom_victims)
-                (void) bpf_program__set_autoload(p->skel->progs.on_mark_victim, false);
-
-        r = probe_bpf__load(p->skel);
-        if (r < 0) {
-                reason = r == -EPERM ? "not permitted to load BPF programs (CAP_BPF and CAP_PERFMON are needed at start)"
-                                     : "the kernel refused to load the probe (verifier; the libbpf log is at debug level)";
+        if (r < 0)
                 goto fail;
-        }
-        r = probe_bpf__attach(p->skel);
-        if (r < 0) {
-                reason = r == -EPERM ? "not permitted to attach to tracepoints (CAP_PERFMON is needed at start)"
-                                     : "attaching the probe to its tracepoints failed";
-                goto fail;
-        }
 
         p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), probe_on_record, p, NULL);
         if (!p->rb) {
@@ -346,6 +367,10 @@ bool probe_has_oom_victims(const Probe *p) {
         return p && p->oom_victims;
 }
 
+bool probe_has_oom_scope(const Probe *p) {
+        return p && p->oom_scope;
+}
+
 #else /* !HAVE_PROBE */
 
 int probe_new(sd_event *e, const ProbeCallbacks *cb, void *userdata, Probe **ret, const char **ret_reason) {
@@ -369,6 +394,11 @@ uint64_t probe_lost(const Probe *p) {
 }
 
 bool probe_has_oom_victims(const Probe *p) {
+        (void) p;
+        return false;
+}
+
+bool probe_has_oom_scope(const Probe *p) {
         (void) p;
         return false;
 }

@@ -78,6 +78,10 @@ typedef struct ProbeOomVictim {
         pid_t trigger_pid;              /* the task that was allocating */
         char trigger_comm[PROBE_COMM_MAX];
         uint64_t trigger_memcg_id;
+        /* The memory cgroup whose limit was hit (inode of its directory), 0 for a global OOM;
+         * meaningful only when oom_memcg_known (the kernel allowed the fentry program). */
+        bool oom_memcg_known;
+        uint64_t oom_memcg_id;
 } ProbeOomVictim;
 
 typedef struct ProbeCallbacks {
@@ -110,6 +114,8 @@ uint64_t probe_lost(const Probe *p);
 
 /* Whether OOM victims are reported (false on kernels whose mark_victim has no task argument). */
 bool probe_has_oom_victims(const Probe *p);
+/* Whether OOM victims come with the memory cgroup that hit its limit (oom_memcg_known). */
+bool probe_has_oom_scope(const Probe *p);
 
 /* Read every record queued now (the io source does this by itself). Returns the number handled
  * or -errno. */

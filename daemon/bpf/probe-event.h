@@ -87,6 +87,11 @@ struct probe_ev_oom_victim {
         __u32 trigger_tid;
         __u32 trigger_tgid;
         __u64 trigger_memcg_id;
+        /* The memory cgroup whose limit was hit (out_of_memory's oc->memcg), 0 for a global OOM;
+         * oom_memcg_known=0 when the kernel offered no fentry on out_of_memory. */
+        __u64 oom_memcg_id;
+        __u32 oom_memcg_known;
+        __u32 pad;
         char comm[PROBE_COMM_LEN];
         char trigger_comm[PROBE_COMM_LEN];
 };

@@ -30,7 +30,8 @@ typedef _Bool bool;
 #define false 0
 
 /* The map types and flags the program uses (uapi linux/bpf.h; values are ABI). */
-enum bpf_map_type { BPF_MAP_TYPE_RINGBUF = 27 };
+enum bpf_map_type { BPF_MAP_TYPE_LRU_HASH = 9, BPF_MAP_TYPE_RINGBUF = 27 };
+#define BPF_ANY 0
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
@@ -96,6 +97,13 @@ struct percpu_counter {
 struct mm_struct {
         struct percpu_counter rss_stat[4];
         unsigned long total_vm;
+};
+
+struct mem_cgroup {
+        struct cgroup_subsys_state css;
+};
+struct oom_control {
+        struct mem_cgroup *memcg;
 };
 
 union __sifields {

@@ -5,7 +5,10 @@
  *   signal_generate     a signal that could end an init, with its sender (the current task);
  *   sched_process_exit  the last thread of an init's group: the status a waiter will get;
  *   mark_victim         an OOM victim in a non-initial PID namespace, init or not, with the task
- *                       that was allocating (current) and the victim's memory cgroup.
+ *                       that was allocating (current) and the victim's memory cgroup;
+ * and one fentry program on out_of_memory() that notes, per allocating task, which memory cgroup
+ * hit its limit (oc->memcg, NULL for a global OOM), for mark_victim to report (OOM_SCOPE). It is
+ * optional: probe.c does not load it where the kernel's BTF has no out_of_memory function.
  * The filter is decided here alone ("the init of a non-initial PID namespace"), so user space never
  * writes a map and can drop CAP_BPF/CAP_PERFMON once attached. Reads go through BPF_CORE_READ
  * (CO-RE relocations, probe_read_kernel): the same object loads on 6.1 and 6.18.
@@ -32,6 +35,18 @@ struct {
         __uint(type, BPF_MAP_TYPE_RINGBUF);
         __uint(max_entries, 256 * 1024);
 } events SEC(".maps");
+
+/* Written by the kernel side only: the memory cgroup under OOM, per allocating thread, from
+ * out_of_memory() entry to the mark_victim() calls inside it (an OOM group kill marks several). */
+struct oom_ctx {
+        __u64 memcg_id;
+};
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(max_entries, 256);
+        __type(key, __u32);
+        __type(value, struct oom_ctx);
+} oom_ctx SEC(".maps");
 
 /* Records the ring buffer had no room for; user space reads it through the mmap'ed .bss. */
 __u64 lost = 0;
@@ -242,6 +257,18 @@ static __always_inline __u64 mm_counter(struct mm_struct *mm, int i) {
         return v > 0 ? (__u64) v : 0;
 }
 
+SEC("fentry/out_of_memory")
+int BPF_PROG(on_out_of_memory, struct oom_control *oc) {
+        struct mem_cgroup *memcg = BPF_CORE_READ(oc, memcg);
+        struct oom_ctx c = { .memcg_id = 0 };
+        __u32 tid = (__u32) bpf_get_current_pid_tgid();
+
+        if (memcg)
+                c.memcg_id = BPF_CORE_READ(memcg, css.cgroup, kn, id);
+        (void) bpf_map_update_elem(&oom_ctx, &tid, &c, BPF_ANY);
+        return 0;
+}
+
 /* mark_victim(struct task_struct *task, uid_t uid) on 6.1.192 and 6.18; older kernels had
  * mark_victim(int pid), which probe.c detects from the BTF prototype and then does not load. */
 SEC("tp_btf/mark_victim")
@@ -283,6 +310,13 @@ int BPF_PROG(on_mark_victim, struct task_struct *task) {
         e->trigger_tid = (__u32) BPF_CORE_READ(cur, pid);
         e->trigger_tgid = (__u32) BPF_CORE_READ(cur, tgid);
         e->trigger_memcg_id = task_memcg_id(cur);
+        {
+                __u32 tid = e->trigger_tid;
+                struct oom_ctx *c = bpf_map_lookup_elem(&oom_ctx, &tid);
+                e->oom_memcg_id = c ? c->memcg_id : 0;
+                e->oom_memcg_known = c ? 1 : 0;
+                e->pad = 0;
+        }
         BPF_CORE_READ_STR_INTO(&e->trigger_comm, cur, group_leader, comm);
         bpf_ringbuf_submit(e, 0);
         return 0;

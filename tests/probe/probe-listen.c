@@ -40,15 +40,19 @@ static void on_exit_record(Probe *p, const ProbeExit *x, void *userdata) {
 }
 
 static void on_oom_victim(Probe *p, const ProbeOomVictim *v, void *userdata) {
+        char oom_memcg[32] = "unknown";
+
         (void) p;
         (void) userdata;
+        if (v->oom_memcg_known)
+                snprintf(oom_memcg, sizeof(oom_memcg), "%llu", (unsigned long long) v->oom_memcg_id);
         printf("oom pid=%d ns_pid=%d pidns=%u comm=%s uid=%u rss=%llu anon=%llu total_vm=%llu "
-               "memcg=%llu cgroup=%llu trigger=%d trigger_comm=%s trigger_memcg=%llu usec=%llu\n",
+               "memcg=%llu cgroup=%llu trigger=%d trigger_comm=%s trigger_memcg=%llu oom_memcg=%s usec=%llu\n",
                (int) v->pid, (int) v->ns_pid, v->pidns, v->comm, (unsigned) v->uid,
                (unsigned long long) v->rss_bytes, (unsigned long long) v->anon_rss_bytes,
                (unsigned long long) v->total_vm_bytes, (unsigned long long) v->memcg_id,
                (unsigned long long) v->cgroup_id, (int) v->trigger_pid, v->trigger_comm,
-               (unsigned long long) v->trigger_memcg_id, (unsigned long long) v->monotonic_usec);
+               (unsigned long long) v->trigger_memcg_id, oom_memcg, (unsigned long long) v->monotonic_usec);
 }
 
 int main(int argc, char **argv) {
@@ -92,7 +96,8 @@ int main(int argc, char **argv) {
                         return 1;
                 }
         }
-        printf("ready oom_victims=%d uid=%u\n", (int) probe_has_oom_victims(p), (unsigned) getuid());
+        printf("ready oom_victims=%d oom_scope=%d uid=%u\n", (int) probe_has_oom_victims(p),
+               (int) probe_has_oom_scope(p), (unsigned) getuid());
 
         r = sd_event_loop(e);
         printf("lost=%llu\n", (unsigned long long) probe_lost(p));

@@ -161,6 +161,14 @@ anon=$(field "$oc" anon)
 # elsewhere, so the total may exceed the limit a little.
 assert_int_between "$anon" $((limit / 2)) "$limit" "OOM victim anonymous RSS (bytes) against the 16 MiB limit"
 assert_int_between "$rss" "$anon" $((2 * limit)) "OOM victim RSS (bytes)"
+# Where the kernel takes the out_of_memory fentry (BPF trampolines), the record names the memory
+# cgroup whose limit was hit: the container's own. Elsewhere (this host's kernel has no ftrace
+# direct calls) it says unknown.
+if grep -q '^ready .*oom_scope=1' "$OUT"; then
+        assert_eq "$(field "$oc" oom_memcg)" "$cg" "memory cgroup that hit its limit"
+else
+        assert_eq "$(field "$oc" oom_memcg)" unknown "memory cgroup that hit its limit, without the fentry"
+fi
 pid_running "$pc" || fail "the init died with its child"
 ! has_record exit "pid=$pc" || fail "an exit record for the living init $pc"
 note "child dd[$(field "$oc" pid)] OOM-killed in memcg $cg at RSS $rss; init $pc alive"
