@@ -29,6 +29,7 @@ struct Record {
         char boot[33];
         void *pending;          /* tsearch tree of RecordEntry* */
         unsigned n_lines;
+        json_t *states;         /* kind -> { key -> value }: record_put_state() */
 };
 
 static int entry_cmp(const void *a, const void *b) {
@@ -175,6 +176,28 @@ static void record_apply(Record *r, json_t *o) {
         record_entry_free(e);
 }
 
+/* A "state" line: {"op":"state","kind":K,"key":KEY,"value":V}; no value means the state is gone. */
+static void record_apply_state(Record *r, json_t *o) {
+        const char *kind = json_string_value(json_object_get(o, "kind")),
+                   *key = json_string_value(json_object_get(o, "key"));
+        json_t *value = json_object_get(o, "value"), *k;
+
+        if (!kind || !key)
+                return;
+        k = json_object_get(r->states, kind);
+        if (!k) {
+                if (!value)
+                        return;
+                k = json_object();
+                if (!k || json_object_set_new(r->states, kind, k) < 0)
+                        return;
+        }
+        if (value)
+                (void) json_object_set(k, key, value);
+        else
+                (void) json_object_del(k, key);
+}
+
 static unsigned count_unfinished;
 static void count_action(const void *nodep, VISIT which, void *closure) {
         (void) closure;
@@ -216,9 +239,14 @@ static int record_load(Record *r, unsigned *ret_other_boot) {
                                 continue;
                         }
                 }
-                record_apply(r, o);
+                if (streq_ptr(json_string_value(json_object_get(o, "op")), "state"))
+                        record_apply_state(r, o);
+                else
+                        record_apply(r, o);
                 json_decref(o);
         }
+        if (!same_boot)
+                json_object_clear(r->states); /* crash loops and counters are of that boot */
         if (!same_boot && r->pending) {
                 count_unfinished = 0;
                 twalk_r(r->pending, count_action, NULL);
@@ -249,6 +277,11 @@ int record_open(const char *dir, Record **ret, unsigned *ret_other_boot) {
         if (!r)
                 return -ENOMEM;
         r->fd = -1;
+        r->states = json_object();
+        if (!r->states) {
+                free(r);
+                return -ENOMEM;
+        }
         r->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (r->dirfd < 0) {
                 k = -errno;
@@ -276,6 +309,7 @@ Record *record_free(Record *r) {
         if (!r)
                 return NULL;
         tdestroy(r->pending, entry_free_action);
+        json_decref(r->states);
         safe_close(r->fd);
         safe_close(r->dirfd);
         free(r);
@@ -353,6 +387,27 @@ int record_compact(Record *r, const RecordEntry *(*next)(void *userdata), void *
                         json_decref(o);
                 }
         }
+        if (k >= 0) {
+                const char *kind;
+                json_t *keys;
+
+                json_object_foreach(r->states, kind, keys) {
+                        const char *key;
+                        json_t *value;
+
+                        json_object_foreach(keys, key, value) {
+                                json_t *o = json_pack("{s:s, s:s, s:s, s:O}", "op", "state", "kind", kind,
+                                                      "key", key, "value", value);
+
+                                if (!o)
+                                        return -ENOMEM;
+                                k = write_line(fd, o);
+                                json_decref(o);
+                                if (k < 0)
+                                        return k;
+                        }
+                }
+        }
         if (k < 0)
                 return k;
         if (fsync(fd) < 0)
@@ -362,6 +417,33 @@ int record_compact(Record *r, const RecordEntry *(*next)(void *userdata), void *
         (void) fsync(r->dirfd);
         r->n_lines = 0;
         return record_open_append(r);
+}
+
+int record_put_state(Record *r, const char *kind, const char *key, json_t *value) {
+        json_t *o, *k;
+        int q;
+
+        k = json_object_get(r->states, kind);
+        if (!value && !json_object_get(k, key))
+                return 0; /* nothing to forget */
+        o = value ? json_pack("{s:s, s:s, s:s, s:O}", "op", "state", "kind", kind, "key", key, "value", value) :
+                    json_pack("{s:s, s:s, s:s}", "op", "state", "kind", kind, "key", key);
+        if (!o)
+                return -ENOMEM;
+        record_apply_state(r, o);
+        q = write_line(r->fd, o);
+        json_decref(o);
+        if (q >= 0)
+                r->n_lines++;
+        return q;
+}
+
+json_t *record_get_states(const Record *r, const char *kind) {
+        return json_object_get(r->states, kind);
+}
+
+void record_forget_state(Record *r, const char *kind, const char *key) {
+        (void) json_object_del(json_object_get(r->states, kind), key);
 }
 
 const char *record_default_dir(void) {

@@ -6,6 +6,10 @@
  *   {"op":"started", "path":..., "pid":..., "start":..., "id":..., identity fields...}
  *   {"op":"exited",  "path":..., "pid":..., "start":...}
  *   {"op":"forget",  "path":..., "pid":..., "start":...}
+ *   {"op":"state",   "kind":..., "key":..., "value":...}   (no "value": that state is gone)
+ * The "state" lines keep what other modules need across a restart (crash loops, counters: one
+ * value per kind and key, the last line wins); a daemon older than them skips them, as it skips
+ * every line it cannot read.
  * It is compacted (written anew to a temporary file, fsync'd and renamed over the old one) at
  * start-up and whenever the log has grown to several times what it describes. A record from an
  * earlier boot is discarded: those containers are gone with the boot.
@@ -17,6 +21,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+
+#include <jansson.h>
 
 typedef struct Record Record;
 
@@ -62,6 +68,20 @@ unsigned record_n_lines(const Record *r);
  * the entries one by one, NULL at the end.
  */
 int record_compact(Record *r, const RecordEntry *(*next)(void *userdata), void *userdata);
+
+/*
+ * Keep value (not stolen; NULL: forget it) as the state of key in kind: one line appended now,
+ * and the state rewritten by every compaction until it is forgotten. States of another boot are
+ * discarded at record_open(), with the pending entries. Returns 0 or -errno (state kept in memory).
+ */
+int record_put_state(Record *r, const char *kind, const char *key, json_t *value);
+
+/* The states of kind as loaded and put since: a borrowed object key -> value, or NULL if none. */
+json_t *record_get_states(const Record *r, const char *kind);
+
+/* Forget a state without writing a line (start-up: what was not restored; the compaction that
+ * follows writes the rest). */
+void record_forget_state(Record *r, const char *kind, const char *key);
 
 /* $STATE_DIRECTORY (its first entry) or LOCALSTATEDIR/lib/container-watchd. */
 const char *record_default_dir(void);
