@@ -135,7 +135,7 @@ static size_t queue_max = 8192;
 void journal_set_queue_size(unsigned n) {
         queue_max = n > 0 ? n : 1;
 }
-static uint64_t queue_dropped = 0;
+static uint64_t queue_dropped = 0, queue_dropped_total = 0;
 
 static void queue_push(Entry *e) {
         while (queue_head && queue_len >= queue_max) {
@@ -148,6 +148,7 @@ static void queue_push(Entry *e) {
                 entry_free(old);
                 queue_len--;
                 queue_dropped++;
+                queue_dropped_total++;
         }
         e->next = NULL;
         if (queue_tail)
@@ -160,6 +161,10 @@ static void queue_push(Entry *e) {
 
 size_t journal_queue_length(void) {
         return queue_len;
+}
+
+uint64_t journal_events_dropped(void) {
+        return queue_dropped_total;
 }
 
 int journal_flush(void) {

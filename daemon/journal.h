@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "log.h"
 
@@ -53,6 +54,8 @@ void journal_setup(bool to_journal, bool to_console, bool json);
 
 /* Events waiting for the journal. */
 size_t journal_queue_length(void);
+/* Events dropped past the bound since the process started (the metrics counter). */
+uint64_t journal_events_dropped(void);
 /* Try to deliver the waiting events, in order. 0 when all went, else the error (they stay). */
 int journal_flush(void);
 
