@@ -79,6 +79,7 @@ Config *config_free(Config *c) {
         strv_free(c->roots);
         strv_free(c->rootless_users);
         free(c->docker_data_root);
+        free(c->metrics_textfile);
         free(c);
         return NULL;
 }
@@ -153,6 +154,9 @@ int config_new_default(Config **ret) {
         c->log_target = LOG_TARGET_AUTO;
         c->log_level = CONFIG_DEFAULT_LOG_LEVEL;
         c->journal_queue_size = CONFIG_DEFAULT_JOURNAL_QUEUE_SIZE;
+        c->crashloop_count = CONFIG_DEFAULT_CRASHLOOP_COUNT;
+        c->crashloop_window_usec = CONFIG_DEFAULT_CRASHLOOP_WINDOW_USEC;
+        c->metrics_names_max = CONFIG_DEFAULT_METRICS_NAMES_MAX;
 
         *ret = TAKE_PTR(c);
         return 0;
@@ -303,7 +307,8 @@ int config_set_roots(Config *c, char *const *roots, size_t n) {
 }
 
 /*
- * Parse a duration: "2", "0.5", "1.5s", "250ms", "500us" (also "sec", "msec", "usec"). Digits
+ * Parse a duration: "2", "0.5", "1.5s", "250ms", "500us" (also "sec", "msec", "usec", "min",
+ * "h"). Digits
  * finer than a microsecond are ignored. Returns 0 and *ret, or -EINVAL (-ERANGE when absurdly
  * large); the [min, max] range is checked by the caller so that it can say so.
  */
@@ -336,6 +341,10 @@ static int parse_duration_usec(const char *s, uint64_t *ret) {
                 unit = USEC_PER_MSEC;
         else if (strcmp(p, "us") == 0 || strcmp(p, "usec") == 0)
                 unit = 1;
+        else if (strcmp(p, "min") == 0)
+                unit = 60 * USEC_PER_SEC;
+        else if (strcmp(p, "h") == 0)
+                unit = 3600 * USEC_PER_SEC;
         else
                 return -EINVAL;
 
@@ -579,6 +588,111 @@ static int parse_journal_queue_size(Parser *ps, const char *value) {
         return 0;
 }
 
+/* An unsigned number in [min, max]; -EINVAL otherwise. */
+static int parse_unsigned(const char *value, unsigned long min, unsigned long max, unsigned *ret) {
+        unsigned long n;
+        char *end;
+
+        errno = 0;
+        n = strtoul(value, &end, 10);
+        if (errno != 0 || *end || end == value || value[0] == '-' || value[0] == '+' || n < min || n > max)
+                return -EINVAL;
+        *ret = (unsigned) n;
+        return 0;
+}
+
+static int parse_crashloop_count(Parser *ps, const char *value) {
+        if (*value == '\0') {
+                ps->config->crashloop_count = CONFIG_DEFAULT_CRASHLOOP_COUNT;
+                return 0;
+        }
+        if (parse_unsigned(value, 1, CONFIG_CRASHLOOP_COUNT_MAX, &ps->config->crashloop_count) < 0)
+                parser_log(ps, true, "Invalid CrashLoopCount= '%s': expected a number of deaths from 1 to %u.",
+                           value, (unsigned) CONFIG_CRASHLOOP_COUNT_MAX);
+        return 0;
+}
+
+static int parse_crashloop_window(Parser *ps, const char *value) {
+        uint64_t usec;
+        int r;
+
+        if (*value == '\0') {
+                ps->config->crashloop_window_usec = CONFIG_DEFAULT_CRASHLOOP_WINDOW_USEC;
+                return 0;
+        }
+        r = parse_duration_usec(value, &usec);
+        if (r < 0 && r != -ERANGE) {
+                parser_log(ps, true,
+                           "Invalid CrashLoopWindowSec= '%s': expected seconds like '600', '10min' or '1h'.",
+                           value);
+                return 0;
+        }
+        if (r == -ERANGE || usec < CONFIG_CRASHLOOP_WINDOW_MIN_USEC || usec > CONFIG_CRASHLOOP_WINDOW_MAX_USEC) {
+                parser_log(ps, true, "CrashLoopWindowSec= '%s' is out of range [1, 86400] seconds.", value);
+                return 0;
+        }
+        ps->config->crashloop_window_usec = usec;
+        return 0;
+}
+
+static int parse_metrics_textfile(Parser *ps, const char *value) {
+        const char *reason;
+        char *norm;
+        size_t n;
+        int r;
+
+        if (*value == '\0') {
+                free(ps->config->metrics_textfile);
+                ps->config->metrics_textfile = NULL;
+                return 0;
+        }
+        r = path_normalize(value, /* allow_glob= */ false, &norm, &reason);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                parser_log(ps, true, "Invalid MetricsTextfile= '%s': %s.", value, reason);
+                return 0;
+        }
+        n = strlen(norm);
+        /* node_exporter's textfile collector reads only *.prom files */
+        if (n <= strlen("/.prom") || strcmp(norm + n - 5, ".prom") != 0 || norm[n - 6] == '/') {
+                parser_log(ps, true, "Invalid MetricsTextfile= '%s': the name must end in '.prom'.", value);
+                free(norm);
+                return 0;
+        }
+        free(ps->config->metrics_textfile);
+        ps->config->metrics_textfile = norm;
+        return 0;
+}
+
+static int parse_metrics_per_container(Parser *ps, const char *value) {
+        static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0", "" };
+
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
+                if (strcmp(value, yes[i]) == 0) {
+                        ps->config->metrics_per_container = true;
+                        return 0;
+                }
+        for (size_t i = 0; i < ELEMENTSOF(no); i++)
+                if (strcmp(value, no[i]) == 0) {
+                        ps->config->metrics_per_container = false;
+                        return 0;
+                }
+        parser_log(ps, true, "Invalid MetricsPerContainer= '%s': expected yes or no.", value);
+        return 0;
+}
+
+static int parse_metrics_names_max(Parser *ps, const char *value) {
+        if (*value == '\0') {
+                ps->config->metrics_names_max = CONFIG_DEFAULT_METRICS_NAMES_MAX;
+                return 0;
+        }
+        if (parse_unsigned(value, 1, CONFIG_METRICS_NAMES_MAX, &ps->config->metrics_names_max) < 0)
+                parser_log(ps, true, "Invalid MetricsPerContainerMax= '%s': expected a number of names from 1 to %u.",
+                           value, (unsigned) CONFIG_METRICS_NAMES_MAX);
+        return 0;
+}
+
 static const struct {
         const char *section;
         const char *key;
@@ -591,6 +705,11 @@ static const struct {
         { "Log",   "Target",         parse_log_target },
         { "Log",   "Level",          parse_log_level },
         { "Log",   "JournalQueueSize", parse_journal_queue_size },
+        { "Alert", "CrashLoopCount", parse_crashloop_count },
+        { "Alert", "CrashLoopWindowSec", parse_crashloop_window },
+        { "Alert", "MetricsTextfile", parse_metrics_textfile },
+        { "Alert", "MetricsPerContainer", parse_metrics_per_container },
+        { "Alert", "MetricsPerContainerMax", parse_metrics_names_max },
 };
 
 static bool section_is_known(const char *name) {
@@ -857,4 +976,10 @@ void config_dump(const Config *c, FILE *f) {
         s = config_log_level_to_string(c->log_level);
         fprintf(f, "Level=%s\n", s ? s : "info");
         fprintf(f, "JournalQueueSize=%u\n", c->journal_queue_size);
+
+        fprintf(f, "\n[Alert]\nCrashLoopCount=%u\nCrashLoopWindowSec=", c->crashloop_count);
+        dump_usec(f, c->crashloop_window_usec);
+        fprintf(f, "\nMetricsTextfile=%s\n", c->metrics_textfile ?: "");
+        fprintf(f, "MetricsPerContainer=%s\n", c->metrics_per_container ? "yes" : "no");
+        fprintf(f, "MetricsPerContainerMax=%u\n", c->metrics_names_max);
 }

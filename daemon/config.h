@@ -24,6 +24,15 @@
  *   Level=err|warning|notice|info|debug    the daemon's own diagnostics; events are always logged
  *   JournalQueueSize=N    container events kept in memory while the journal is unavailable
  *                         (default 8192; 1-1000000); past it the oldest are dropped and counted
+ *   [Alert]
+ *   CrashLoopCount=N      unexpected deaths of one logical container within the window that make
+ *                         a crash loop (default 5; 1-256)
+ *   CrashLoopWindowSec=SEC the window (default 600; 1s-1d), a duration as for ReapTimeoutSec=,
+ *                         also with "min" or "h"
+ *   MetricsTextfile=PATH  the node_exporter textfile to keep (absolute, ending in ".prom");
+ *                         empty (the default): no metrics
+ *   MetricsPerContainer=yes|no  a "name" label on the per-event counters (default no)
+ *   MetricsPerContainerMax=N    at most this many names (default 100; 1-10000)
  *
  * An empty assignment restores a key's default (for Roots=: empties the list).
  *
@@ -61,6 +70,11 @@ typedef struct Config {
         LogTarget log_target;
         int log_level;            /* syslog LOG_* (LOG_ERR..LOG_DEBUG) */
         unsigned journal_queue_size; /* events kept while the journal is unavailable */
+        unsigned crashloop_count;
+        uint64_t crashloop_window_usec;
+        char *metrics_textfile;   /* NULL: no metrics */
+        bool metrics_per_container;
+        unsigned metrics_names_max;
 } Config;
 
 #define CONFIG_DEFAULT_PATH "/etc/container-watchd.conf"
@@ -69,6 +83,13 @@ typedef struct Config {
 #define CONFIG_DEFAULT_LOG_LEVEL LOG_INFO
 #define CONFIG_DEFAULT_JOURNAL_QUEUE_SIZE 8192
 #define CONFIG_JOURNAL_QUEUE_SIZE_MAX 1000000
+#define CONFIG_DEFAULT_CRASHLOOP_COUNT 5
+#define CONFIG_CRASHLOOP_COUNT_MAX 256          /* = CRASHLOOP_DEATHS_MAX: a higher count is never reached */
+#define CONFIG_DEFAULT_CRASHLOOP_WINDOW_USEC (600 * USEC_PER_SEC)
+#define CONFIG_CRASHLOOP_WINDOW_MIN_USEC USEC_PER_SEC
+#define CONFIG_CRASHLOOP_WINDOW_MAX_USEC (86400 * USEC_PER_SEC)
+#define CONFIG_DEFAULT_METRICS_NAMES_MAX 100
+#define CONFIG_METRICS_NAMES_MAX 10000
 #define CONFIG_REAP_TIMEOUT_MIN_USEC USEC_PER_MSEC
 #define CONFIG_REAP_TIMEOUT_MAX_USEC (60 * USEC_PER_SEC)
 

@@ -95,6 +95,11 @@ static void assert_defaults(const Config *c) {
         ck_assert_uint_eq(c->reap_timeout_usec, 2 * USEC_PER_SEC);
         ck_assert_int_eq(c->log_target, LOG_TARGET_AUTO);
         ck_assert_int_eq(c->log_level, LOG_INFO);
+        ck_assert_uint_eq(c->crashloop_count, 5);
+        ck_assert_uint_eq(c->crashloop_window_usec, 600 * USEC_PER_SEC);
+        ck_assert_ptr_null(c->metrics_textfile);
+        ck_assert(!c->metrics_per_container);
+        ck_assert_uint_eq(c->metrics_names_max, 100);
 }
 
 START_TEST(test_defaults_no_file) {
@@ -143,7 +148,13 @@ START_TEST(test_full_file) {
                    "ReapTimeoutSec=0.5\n"
                    "[Log]\n"
                    "Target=console\n"
-                   "Level=warning   \n");
+                   "Level=warning   \n"
+                   "[Alert]\n"
+                   "CrashLoopCount=3\n"
+                   "CrashLoopWindowSec=2min\n"
+                   "MetricsTextfile=/var/lib/prometheus/node-exporter//container-watchd.prom\n"
+                   "MetricsPerContainer=yes\n"
+                   "MetricsPerContainerMax=7\n");
         Load l = load(main_path, false);
         ck_assert_msg(l.r == 0, "r=%d log=%s", l.r, l.log);
         ck_assert_uint_eq(l.log_size, 0);
@@ -153,6 +164,23 @@ START_TEST(test_full_file) {
         ck_assert_uint_eq(l.c->reap_timeout_usec, 500 * USEC_PER_MSEC);
         ck_assert_int_eq(l.c->log_target, LOG_TARGET_CONSOLE);
         ck_assert_int_eq(l.c->log_level, LOG_WARNING);
+        ck_assert_uint_eq(l.c->crashloop_count, 3);
+        ck_assert_uint_eq(l.c->crashloop_window_usec, 120 * USEC_PER_SEC);
+        ck_assert_str_eq(l.c->metrics_textfile, "/var/lib/prometheus/node-exporter/container-watchd.prom");
+        ck_assert(l.c->metrics_per_container);
+        ck_assert_uint_eq(l.c->metrics_names_max, 7);
+        load_done(&l);
+
+        /* An empty assignment restores each default. */
+        write_dropin("90-reset.conf", "[Alert]\nCrashLoopCount=\nCrashLoopWindowSec=\nMetricsTextfile=\n"
+                                      "MetricsPerContainer=\nMetricsPerContainerMax=\n");
+        l = load(main_path, false);
+        ck_assert_msg(l.r == 0, "r=%d log=%s", l.r, l.log);
+        ck_assert_uint_eq(l.c->crashloop_count, 5);
+        ck_assert_uint_eq(l.c->crashloop_window_usec, 600 * USEC_PER_SEC);
+        ck_assert_ptr_null(l.c->metrics_textfile);
+        ck_assert(!l.c->metrics_per_container);
+        ck_assert_uint_eq(l.c->metrics_names_max, 100);
         load_done(&l);
 }
 END_TEST
@@ -291,6 +319,20 @@ static const char *const bad_values[] = {
         "[Log]\nno equals sign\n",
         "[Log]\n=value\n",
         "[Log]\n[Watch\n",
+        "[Alert]\nCrashLoopCount=0\n",
+        "[Alert]\nCrashLoopCount=257\n",
+        "[Alert]\nCrashLoopCount=-1\n",
+        "[Alert]\nCrashLoopCount=five\n",
+        "[Alert]\nCrashLoopWindowSec=0.5\n",
+        "[Alert]\nCrashLoopWindowSec=25h\n",
+        "[Alert]\nCrashLoopWindowSec=soon\n",
+        "[Alert]\nMetricsTextfile=metrics.prom\n",
+        "[Alert]\nMetricsTextfile=/var/lib/node-exporter/x.txt\n",
+        "[Alert]\nMetricsTextfile=/var/lib/node-exporter/.prom\n",
+        "[Alert]\nMetricsTextfile=/var/lib/../x.prom\n",
+        "[Alert]\nMetricsPerContainer=maybe\n",
+        "[Alert]\nMetricsPerContainerMax=0\n",
+        "[Alert]\nMetricsPerContainerMax=10001\n",
 };
 
 START_TEST(test_bad_values) {
@@ -357,6 +399,28 @@ START_TEST(test_durations) {
 }
 END_TEST
 
+/* CrashLoopWindowSec= takes the same durations, plus minutes and hours. */
+static const struct {
+        const char *text;
+        uint64_t usec;
+} windows[] = {
+        { "600", 600 * USEC_PER_SEC },  { "10min", 600 * USEC_PER_SEC }, { "1h", 3600 * USEC_PER_SEC },
+        { "1", USEC_PER_SEC },          { "24h", 86400 * USEC_PER_SEC }, { "1.5min", 90 * USEC_PER_SEC },
+        { "1000ms", USEC_PER_SEC },
+};
+
+START_TEST(test_crashloop_windows) {
+        char content[128];
+
+        snprintf(content, sizeof(content), "[Alert]\nCrashLoopWindowSec=%s\n", windows[_i].text);
+        write_file(main_path, content);
+        Load l = load(main_path, false);
+        ck_assert_msg(l.r == 0, "'%s': r=%d log=%s", windows[_i].text, l.r, l.log);
+        ck_assert_uint_eq(l.c->crashloop_window_usec, windows[_i].usec);
+        load_done(&l);
+}
+END_TEST
+
 static char *dump_to_string(const Config *c) {
         char *s = NULL;
         size_t n = 0;
@@ -376,6 +440,11 @@ static void assert_config_eq(const Config *a, const Config *b) {
         ck_assert_uint_eq(a->reap_timeout_usec, b->reap_timeout_usec);
         ck_assert_int_eq(a->log_target, b->log_target);
         ck_assert_int_eq(a->log_level, b->log_level);
+        ck_assert_uint_eq(a->crashloop_count, b->crashloop_count);
+        ck_assert_uint_eq(a->crashloop_window_usec, b->crashloop_window_usec);
+        ck_assert_str_eq(a->metrics_textfile ?: "", b->metrics_textfile ?: "");
+        ck_assert_int_eq(a->metrics_per_container, b->metrics_per_container);
+        ck_assert_uint_eq(a->metrics_names_max, b->metrics_names_max);
 }
 
 /* Dump a config, load the dump (with no drop-ins), and compare. */
@@ -402,7 +471,9 @@ START_TEST(test_dump_round_trip) {
 
         write_file(main_path,
                    "[Watch]\nRoots=/a /b/* /\nDockerDataRoot=/srv/d\n"
-                   "[Exit]\nReapTimeoutSec=0.0015\n[Log]\nTarget=journal\nLevel=err\n");
+                   "[Exit]\nReapTimeoutSec=0.0015\n[Log]\nTarget=journal\nLevel=err\n"
+                   "[Alert]\nCrashLoopCount=256\nCrashLoopWindowSec=1.5h\nMetricsTextfile=/m/a.prom\n"
+                   "MetricsPerContainer=on\nMetricsPerContainerMax=10000\n");
         Load l = load(main_path, false);
         ck_assert_int_eq(l.r, 0);
         assert_round_trip(l.c);
@@ -478,6 +549,8 @@ END_TEST
 START_TEST(test_shipped_file) {
         static const char *const keys[] = {
                 "\nRoots=", "\nDockerDataRoot=", "\nReapTimeoutSec=", "\nTarget=", "\nLevel=",
+                "\nJournalQueueSize=", "\nCrashLoopCount=", "\nCrashLoopWindowSec=", "\nMetricsTextfile=",
+                "\nMetricsPerContainer=", "\nMetricsPerContainerMax=",
         };
         Load l = load(SHIPPED_CONF, false);
         ck_assert_msg(l.r == 0, "r=%d log=%s", l.r, l.log);
@@ -531,6 +604,7 @@ static Suite *config_suite(void) {
         tcase_add_test(tc, test_all_errors_reported);
         tcase_add_test(tc, test_nul_byte);
         tcase_add_loop_test(tc, test_durations, 0, (int) ELEMENTSOF(durations));
+        tcase_add_loop_test(tc, test_crashloop_windows, 0, (int) ELEMENTSOF(windows));
         tcase_add_test(tc, test_dump_round_trip);
         tcase_add_test(tc, test_set_roots);
         tcase_add_test(tc, test_string_tables);
