@@ -345,7 +345,9 @@ START_TEST(test_persist_through_record) {
         ck_assert_int_eq(crashloop_restore_json(c2, json_object_get(states, "docker/web"), 8 * SEC + WINDOW), 0);
         ck_assert_uint_eq(crashloop_size(c2), 0);
         /* not ours: ignored */
-        ck_assert_int_eq(crashloop_restore_json(c2, json_string("x"), 0), 0);
+        json_t *junk = json_string("x");
+        ck_assert_int_eq(crashloop_restore_json(c2, junk, 0), 0);
+        json_decref(junk);
         rec = record_free(rec);
         (void) nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -333,7 +333,7 @@ START_TEST(test_unwritable_dir) {
         bool mounted = geteuid() == 0 && unshare(CLONE_NEWNS) == 0;
 
         if (mounted) {
-                ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+                ck_assert_int_eq(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL), 0);
                 ck_assert_int_eq(mount("tmpfs", tmpdir, "tmpfs", full ? 0 : MS_RDONLY, full ? "size=8k" : "size=64k"), 0);
                 if (full) {
                         /* fill it up */
@@ -379,7 +379,7 @@ START_TEST(test_unwritable_dir) {
                 if (full)
                         ck_assert_int_eq(unlink(fill), 0);
                 else
-                        ck_assert_int_eq(mount(NULL, tmpdir, NULL, MS_REMOUNT, "size=64k"), 0);
+                        ck_assert_int_eq(mount("tmpfs", tmpdir, "tmpfs", MS_REMOUNT, "size=64k"), 0);
         } else
                 ck_assert_int_eq(chmod(tmpdir, 0755), 0);
         ck_assert_int_eq(metrics_tick(m, 2000 * USEC_PER_SEC), 1);
