@@ -29,6 +29,7 @@
 
 #include "journal.h"
 #include "util/cleanup.h"
+#include "util/time.h"
 
 #define METRICS_INTERVAL_USEC (1 * USEC_PER_SEC)     /* at most one write per second */
 #define METRICS_RETRY_USEC    (10 * USEC_PER_SEC)    /* after a failed write */

@@ -15,6 +15,7 @@
 #include "journal.h"
 #include "record.h"
 #include "util/cleanup.h"
+#include "util/time.h"
 
 #define SEC USEC_PER_SEC
 #define WINDOW (600 * SEC)
