@@ -552,8 +552,8 @@ lat "$W/c.kills" "$W/c.json.ev" >"$W/c.ms"
 # ================================================================== G: instructions (callgrind)
 # Debian 12's valgrind (3.19) does not know pidfd_open (syscall 434): the daemon's probe fails under
 # it. Use $VALGRIND if given, else the system's if it passes, else fetch Debian 13's valgrind
-# package into the work directory (fetch-valgrind.sh: apt-get download with a private source list;
-# nothing is installed).
+# package into the work directory (fetch-valgrind.sh: apt-get download with a private source list
+# made from the machine's own apt sources, only the suite changed; nothing is installed).
 valgrind_ok() { "$1" --tool=none -q "$BIN/pidfd-ref" --probe >/dev/null 2>&1; }
 VG=${VALGRIND:-valgrind}
 if ! valgrind_ok "$VG"; then
