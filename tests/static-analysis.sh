@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Static analysis of daemon/ with the project's agreed check sets; any finding fails the test.
+# Static analysis of daemon/ and ctl/ with the project's agreed check sets; any finding fails the test.
 #
 # cppcheck: warning, performance, portability and style, less
 #   memleak/resourceLeak   it does not model __attribute__((cleanup)) (_cleanup_*): leaks are
@@ -29,7 +29,7 @@ fi
 [ -f "$top_builddir/config.h" ] || { echo "no config.h in $top_builddir: configure first"; exit 99; }
 
 cd "$top_srcdir" || exit 99
-sources=$(ls daemon/*.c daemon/util/*.c)
+sources=$(ls daemon/*.c daemon/util/*.c ctl/*.c)
 status=0
 
 out=$(cppcheck --enable=warning,performance,portability,style --std=c11 --inline-suppr --quiet \

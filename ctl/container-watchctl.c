@@ -1,0 +1,885 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * container-watchctl: the deaths container-watchd recorded in the journal, for people. Verbs list,
+ * info and events over sd-journal, found by the daemon's MESSAGE_IDs (catalog-ids.h), with the
+ * conventions of systemd's tools (coredumpctl above all): a pager, --no-legend, colours on a
+ * terminal only, -o json, journalctl's time specifications, --directory=/--file=.
+ * Command line, verbs and output live here; parsing of times, entries, filters, the pager and
+ * journal access each have their own file beside this one.
+ * Exit status: 0 something matched; 1 nothing matched; 2 bad usage or a failure.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <time.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <systemd/sd-journal.h>
+
+#include "catalog-ids.h"
+#include "entry.h"
+#include "filter.h"
+#include "journal-access.h"
+#include "terminal.h"
+#include "timespec.h"
+#include "util/cleanup.h"
+#include "util/time.h"
+#include "util/exit-status.h"
+#include "util/strutil.h"
+
+#define EXIT_NOMATCH 1
+#define EXIT_ERROR   2
+
+#define LOG_IDENTIFIER "container-watchd"
+
+static bool arg_no_pager = false;
+static bool arg_no_legend = false;
+static bool arg_json = false;
+static bool arg_quiet = false;
+static bool arg_utc = false;
+static unsigned arg_count = 1;
+static const char *arg_directory = NULL;
+static char **arg_files = NULL;
+static size_t arg_n_files = 0;
+static const char *arg_since = NULL, *arg_until = NULL;
+static Filter arg_filter;
+
+static volatile sig_atomic_t stop_requested = 0;
+
+static void help(void) {
+        printf("Usage: %s [OPTIONS] [list|info ID|NAME|POD/CONTAINER|events]\n\n"
+               "Show the container deaths container-watchd recorded in the journal.\n\n"
+               "Commands:\n"
+               "  list                     one line per death (the default)\n"
+               "  info ID|NAME|POD/CONTAINER\n"
+               "                           everything about its last death(s), and the previous ones\n"
+               "  events                   container events since --since, then follow new ones\n\n"
+               "Options:\n"
+               "  -S, --since=TIME         only entries at or after TIME (as journalctl takes it)\n"
+               "  -U, --until=TIME         only entries at or before TIME\n"
+               "      --name=GLOB          only containers whose name matches\n"
+               "      --image=GLOB         only containers whose image matches (tag optional)\n"
+               "      --pod=GLOB           only Kubernetes pods that match (POD or NAMESPACE/POD)\n"
+               "      --manager=LIST       only these managers (docker,kubernetes,podman,...)\n"
+               "      --reason=LIST        only these ends: exited, killed, dumped, unknown, oom, SIGNAL\n"
+               "      --event=LIST         events: only these kinds (started, exited, oom)\n"
+               "  -n, --count=N            info: show the last N deaths in full (default 1)\n"
+               "  -o, --output=MODE        short (default) or json\n"
+               "      --json               the same as -o json: one JSON object per line\n"
+               "      --utc                times in UTC\n"
+               "      --no-pager           do not pipe the output into a pager\n"
+               "      --no-legend          no column headings and no footer\n"
+               "  -q, --quiet              no message when nothing matched\n"
+               "  -D, --directory=DIR      read the journal files in DIR\n"
+               "      --file=PATH          read this journal file (repeatable)\n"
+               "      --version            print the version and exit\n"
+               "  -h, --help               show this help and exit\n\n"
+               "See container-watchctl(1).\n",
+               program_invocation_short_name);
+}
+
+static int parse_uint(const char *s, unsigned *ret) {
+        char *end;
+        unsigned long v;
+
+        if (isempty(s) || s[0] == '-')
+                return -EINVAL;
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno != 0 || *end || v == 0 || v > 1000000)
+                return -EINVAL;
+        *ret = (unsigned) v;
+        return 0;
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum {
+                ARG_NAME = 0x100,
+                ARG_IMAGE,
+                ARG_POD,
+                ARG_MANAGER,
+                ARG_REASON,
+                ARG_EVENT,
+                ARG_JSON,
+                ARG_UTC,
+                ARG_NO_PAGER,
+                ARG_NO_LEGEND,
+                ARG_FILE,
+                ARG_VERSION,
+        };
+        static const struct option options[] = {
+                { "since",     required_argument, NULL, 'S'           },
+                { "until",     required_argument, NULL, 'U'           },
+                { "name",      required_argument, NULL, ARG_NAME      },
+                { "image",     required_argument, NULL, ARG_IMAGE     },
+                { "pod",       required_argument, NULL, ARG_POD       },
+                { "manager",   required_argument, NULL, ARG_MANAGER   },
+                { "reason",    required_argument, NULL, ARG_REASON    },
+                { "event",     required_argument, NULL, ARG_EVENT     },
+                { "count",     required_argument, NULL, 'n'           },
+                { "output",    required_argument, NULL, 'o'           },
+                { "json",      no_argument,       NULL, ARG_JSON      },
+                { "utc",       no_argument,       NULL, ARG_UTC       },
+                { "no-pager",  no_argument,       NULL, ARG_NO_PAGER  },
+                { "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
+                { "quiet",     no_argument,       NULL, 'q'           },
+                { "directory", required_argument, NULL, 'D'           },
+                { "file",      required_argument, NULL, ARG_FILE      },
+                { "version",   no_argument,       NULL, ARG_VERSION   },
+                { "help",      no_argument,       NULL, 'h'           },
+                {}
+        };
+        uint64_t now = now_realtime_usec();
+        const char *what;
+        int c, r;
+
+        arg_filter = FILTER_INIT;
+        while ((c = getopt_long(argc, argv, "S:U:n:o:qD:h", options, NULL)) >= 0)
+                switch (c) {
+                case 'S':
+                        arg_since = optarg;
+                        break;
+                case 'U':
+                        arg_until = optarg;
+                        break;
+                case ARG_NAME:
+                        arg_filter.name = optarg;
+                        break;
+                case ARG_IMAGE:
+                        arg_filter.image = optarg;
+                        break;
+                case ARG_POD:
+                        arg_filter.pod = optarg;
+                        break;
+                case ARG_MANAGER:
+                        arg_filter.manager = optarg;
+                        break;
+                case ARG_REASON:
+                        arg_filter.reason = optarg;
+                        break;
+                case ARG_EVENT:
+                        arg_filter.event = optarg;
+                        break;
+                case 'n':
+                        if (parse_uint(optarg, &arg_count) < 0) {
+                                fprintf(stderr, "Invalid --count='%s': expected a number from 1 to 1000000.\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case 'o':
+                        if (streq(optarg, "json"))
+                                arg_json = true;
+                        else if (streq(optarg, "short"))
+                                arg_json = false;
+                        else {
+                                fprintf(stderr, "Invalid --output='%s': expected short or json.\n", optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_JSON:
+                        arg_json = true;
+                        break;
+                case ARG_UTC:
+                        arg_utc = true;
+                        break;
+                case ARG_NO_PAGER:
+                        arg_no_pager = true;
+                        break;
+                case ARG_NO_LEGEND:
+                        arg_no_legend = true;
+                        break;
+                case 'q':
+                        arg_quiet = true;
+                        break;
+                case 'D':
+                        arg_directory = optarg;
+                        break;
+                case ARG_FILE: {
+                        char **n = realloc(arg_files, (arg_n_files + 2) * sizeof(char *));
+
+                        if (!n)
+                                return -ENOMEM;
+                        arg_files = n;
+                        arg_files[arg_n_files++] = optarg;
+                        arg_files[arg_n_files] = NULL;
+                        break;
+                }
+                case ARG_VERSION:
+                        printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+                        return 0;
+                case 'h':
+                        help();
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+
+        if (arg_directory && arg_files) {
+                fprintf(stderr, "--directory= and --file= cannot be combined.\n");
+                return -EINVAL;
+        }
+        if (arg_since) {
+                r = timespec_parse(arg_since, now, &arg_filter.since_usec);
+                if (r < 0) {
+                        fprintf(stderr, "Invalid --since='%s': not a time (see systemd.time(7)).\n", arg_since);
+                        return -EINVAL;
+                }
+        }
+        if (arg_until) {
+                r = timespec_parse(arg_until, now, &arg_filter.until_usec);
+                if (r < 0) {
+                        fprintf(stderr, "Invalid --until='%s': not a time (see systemd.time(7)).\n", arg_until);
+                        return -EINVAL;
+                }
+        }
+        r = filter_validate(&arg_filter, &what);
+        if (r < 0) {
+                if (streq(what, "--reason"))
+                        fprintf(stderr, "Invalid --reason='%s': expected a comma-separated list of exited, killed, "
+                                "dumped, unknown, oom or signal names.\n", arg_filter.reason);
+                else if (streq(what, "--event"))
+                        fprintf(stderr, "Invalid --event='%s': expected a comma-separated list of started, exited "
+                                "and oom.\n", arg_filter.event);
+                else
+                        fprintf(stderr, "--since= is later than --until=.\n");
+                return -EINVAL;
+        }
+        return 1;
+}
+
+/* ---------------------------------------------------------------- journal */
+
+static int open_journal(sd_journal **ret) {
+        int r = ctl_journal_open(arg_directory, arg_files, ret);
+
+        if (r == -EACCES || r == -EPERM) {
+                fprintf(stderr, JOURNAL_ACCESS_HINT ".\n");
+                return r;
+        }
+        if (r < 0) {
+                errno = -r;
+                fprintf(stderr, "Failed to open the journal%s%s: %m.\n", arg_directory ? " in " : "",
+                        arg_directory ?: "");
+                return r;
+        }
+        return 0;
+}
+
+/* Matches for the daemon's container events: deaths only, or every kind. Cheap exact matches for
+ * the filters that allow them; filter_match() stays the judge. */
+static int add_matches(sd_journal *j, bool deaths_only) {
+        int r;
+
+        r = sd_journal_add_match(j, "MESSAGE_ID=" MESSAGE_ID_CONTAINER_EXITED, 0);
+        if (r >= 0 && !deaths_only)
+                r = sd_journal_add_match(j, "MESSAGE_ID=" MESSAGE_ID_CONTAINER_STARTED, 0);
+        if (r >= 0 && !deaths_only)
+                r = sd_journal_add_match(j, "MESSAGE_ID=" MESSAGE_ID_CONTAINER_OOM, 0);
+        if (r >= 0)
+                r = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=" LOG_IDENTIFIER, 0);
+        if (r >= 0 && arg_filter.name && !strpbrk(arg_filter.name, "*?[\\")) {
+                _cleanup_free_ char *m = NULL;
+
+                if (asprintf(&m, "CONTAINER_NAME=%s", arg_filter.name) < 0)
+                        return -ENOMEM;
+                r = sd_journal_add_match(j, m, 0);
+        }
+        return r;
+}
+
+/*
+ * Nothing matched: say so, unless the reason may be that we could not read the journal. Returns
+ * the exit status.
+ */
+static int nothing_matched(const char *what) {
+        unsigned readable, refused;
+
+        if (!arg_files) {
+                journal_access_count(arg_directory, &readable, &refused);
+                if (refused > 0) {
+                        fprintf(stderr, JOURNAL_ACCESS_HINT " (%u of the journal's %u files and directories "
+                                "could not be read).\n", refused, refused + readable);
+                        return EXIT_ERROR;
+                }
+        }
+        if (!arg_quiet)
+                fprintf(stderr, "%s\n", what);
+        return EXIT_NOMATCH;
+}
+
+static int journal_failed(int r, const char *what) {
+        errno = -r;
+        fprintf(stderr, "Failed to %s the journal: %m.\n", what);
+        return EXIT_ERROR;
+}
+
+/* ---------------------------------------------------------------- output */
+
+/* Display width of a UTF-8 string (code points; good enough for names and images). */
+static size_t text_width(const char *s) {
+        size_t n = 0;
+
+        for (; *s; s++)
+                n += ((unsigned char) *s & 0xc0) != 0x80;
+        return n;
+}
+
+static const char *reason_color(const Entry *e) {
+        const char *reason = entry_reason(e);
+
+        if (streq(reason, "killed") || streq(reason, "dumped") || streq(reason, "oom"))
+                return ansi_highlight_red();
+        if (streq(reason, "unknown") || (streq(reason, "exited") && !streq_ptr(entry_get(e, "EXIT_STATUS"), "0")))
+                return ansi_highlight_yellow();
+        return "";
+}
+
+static int print_json(const Entry *e) {
+        _cleanup_free_ char *j = entry_to_json(e);
+
+        if (!j)
+                return -ENOMEM;
+        printf("%s\n", j);
+        return 0;
+}
+
+enum { COL_TIME, COL_ID, COL_NAME, COL_IMAGE, COL_REASON, COL_STATUS, COL_LIFETIME, _COL_MAX };
+
+static const char *const col_titles[_COL_MAX] = {
+        "TIME", "ID", "NAME", "IMAGE/POD", "REASON", "STATUS", "LIFETIME",
+};
+
+/* The cells of one death, escaped for the terminal. Returns 0 or -ENOMEM. */
+static int row_cells(const Entry *e, char *cells[_COL_MAX]) {
+        char ts[64], st[32], lt[64], ip[512];
+        uint64_t life;
+        const char *id = entry_get(e, "CONTAINER_ID"), *v;
+
+        timestamp_format(ts, sizeof(ts), e->realtime_usec, arg_utc);
+        v = entry_image_or_pod(e, ip, sizeof(ip));
+        if (entry_lifetime(e, &life))
+                format_timespan_short(lt, sizeof(lt), life);
+        else
+                (void) snprintf(lt, sizeof(lt), "-");
+        cells[COL_TIME] = strdup(ts);
+        cells[COL_ID] = cescape(id ?: "-");
+        cells[COL_NAME] = cescape(entry_get(e, "CONTAINER_NAME") ?: "-");
+        cells[COL_IMAGE] = cescape(v ?: "-");
+        cells[COL_REASON] = strdup(entry_reason(e));
+        cells[COL_STATUS] = cescape(entry_status(e, st, sizeof(st)));
+        cells[COL_LIFETIME] = strdup(lt);
+        for (size_t i = 0; i < _COL_MAX; i++)
+                if (!cells[i])
+                        return -ENOMEM;
+        return 0;
+}
+
+/* A table of deaths with the columns in cols (a -1-terminated list). Returns 0 or -ENOMEM. */
+static int print_table(Entry *const *entries, size_t n, const int *cols, const char *indent) {
+        size_t width[_COL_MAX] = {};
+        char *(*cells)[_COL_MAX];
+        int r = 0;
+
+        cells = calloc(n ? n : 1, sizeof(*cells));
+        if (!cells)
+                return -ENOMEM;
+        for (size_t c = 0; cols[c] >= 0; c++)
+                width[cols[c]] = arg_no_legend ? 0 : text_width(col_titles[cols[c]]);
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                r = row_cells(entries[i], cells[i]);
+                for (size_t c = 0; r >= 0 && cols[c] >= 0; c++) {
+                        size_t w = text_width(cells[i][cols[c]]);
+
+                        if (w > width[cols[c]])
+                                width[cols[c]] = w;
+                }
+        }
+        if (r >= 0 && !arg_no_legend) {
+                printf("%s", indent);
+                for (size_t c = 0; cols[c] >= 0; c++) {
+                        bool last = cols[c + 1] < 0;
+                        const char *t = col_titles[cols[c]];
+
+                        printf("%s%s%*s%s%s", ansi_underline(), t,
+                               last ? 0 : (int) (width[cols[c]] - text_width(t)), "",
+                               ansi_normal(), last ? "\n" : " ");
+                }
+        }
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                printf("%s", indent);
+                for (size_t c = 0; cols[c] >= 0; c++) {
+                        bool last = cols[c + 1] < 0;
+                        const char *t = cells[i][cols[c]];
+                        const char *on = cols[c] == COL_REASON ? reason_color(entries[i]) : "";
+
+                        printf("%s%s%s%*s%s", on, t, *on ? ansi_normal() : "",
+                               last ? 0 : (int) (width[cols[c]] - text_width(t)), "", last ? "\n" : " ");
+                }
+        }
+        for (size_t i = 0; i < n; i++)
+                for (size_t c = 0; c < _COL_MAX; c++)
+                        free(cells[i][c]);
+        free(cells);
+        return r;
+}
+
+typedef struct EntryList {
+        Entry **e;
+        size_t n, cap;
+} EntryList;
+
+static int entry_list_push(EntryList *l, Entry *e) {
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? l->cap * 2 : 64;
+                Entry **n = realloc(l->e, cap * sizeof(Entry *));
+
+                if (!n)
+                        return -ENOMEM;
+                l->e = n;
+                l->cap = cap;
+        }
+        l->e[l->n++] = e;
+        return 0;
+}
+
+static void entry_list_done(EntryList *l) {
+        for (size_t i = 0; i < l->n; i++)
+                entry_free(l->e[i]);
+        free(l->e);
+        *l = (EntryList) {};
+}
+
+/* ---------------------------------------------------------------- list */
+
+static int verb_list(void) {
+        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        EntryList l = {};
+        static const int cols[] = { COL_TIME, COL_ID, COL_NAME, COL_IMAGE, COL_REASON, COL_STATUS, COL_LIFETIME, -1 };
+        size_t shown = 0;
+        int r;
+
+        if (open_journal(&j) < 0)
+                return EXIT_ERROR;
+        r = add_matches(j, /* deaths_only= */ true);
+        if (r < 0)
+                return journal_failed(r, "filter");
+        r = arg_filter.since_usec > 0 ? sd_journal_seek_realtime_usec(j, arg_filter.since_usec) : sd_journal_seek_head(j);
+        if (r < 0)
+                return journal_failed(r, "seek in");
+
+        if (!arg_json)
+                (void) pager_open(arg_no_pager);
+        for (;;) {
+                _cleanup_(entry_freep) Entry *e = NULL;
+
+                r = sd_journal_next(j);
+                if (r < 0) {
+                        entry_list_done(&l);
+                        return journal_failed(r, "read");
+                }
+                if (r == 0)
+                        break;
+                r = entry_from_journal(j, &e);
+                if (r < 0) {
+                        entry_list_done(&l);
+                        return journal_failed(r, "read");
+                }
+                if (!filter_match(&arg_filter, e))
+                        continue;
+                shown++;
+                if (arg_json)
+                        r = print_json(e);
+                else {
+                        r = entry_list_push(&l, e);
+                        if (r >= 0)
+                                e = NULL; /* the list owns it */
+                }
+                if (r < 0) {
+                        entry_list_done(&l);
+                        fprintf(stderr, "Out of memory.\n");
+                        return EXIT_ERROR;
+                }
+        }
+        if (shown == 0) {
+                pager_close();
+                entry_list_done(&l);
+                return nothing_matched("No container deaths found.");
+        }
+        if (!arg_json) {
+                r = print_table(l.e, l.n, cols, "");
+                if (r >= 0 && !arg_no_legend)
+                        printf("\n%zu death%s listed.\n", l.n, l.n == 1 ? "" : "s");
+        }
+        entry_list_done(&l);
+        pager_close();
+        if (r < 0) {
+                fprintf(stderr, "Out of memory.\n");
+                return EXIT_ERROR;
+        }
+        return EXIT_SUCCESS;
+}
+
+/* ---------------------------------------------------------------- info */
+
+static void info_line(const char *label, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void info_line(const char *label, const char *fmt, ...) {
+        _cleanup_free_ char *v = NULL, *esc = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&v, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return;
+        esc = cescape(v);
+        printf("%16s: %s\n", label, esc ?: "");
+}
+
+static bool parse_u64(const char *s, uint64_t *ret) {
+        char *end;
+        unsigned long long u;
+
+        if (isempty(s) || s[0] == '-')
+                return false;
+        errno = 0;
+        u = strtoull(s, &end, 10);
+        if (errno != 0 || *end)
+                return false;
+        *ret = (uint64_t) u;
+        return true;
+}
+
+static void print_info(const Entry *e, uint64_t now) {
+        static const char *const shown[] = {
+                "CONTAINER_ID", "CONTAINER_ID_FULL", "CONTAINER_NAME", "CONTAINER_EVENT", "EXIT_CODE",
+                "EXIT_STATUS", "EXIT_SIGNAL", "EXIT_STATUS_SOURCE", "EXIT_OBSERVED", "OOM_KILLED",
+                "CONTAINER_STARTED_USEC", "CONTAINER_LIFETIME_USEC", "IMAGE_NAME", "K8S_POD_NAME",
+                "K8S_POD_NAMESPACE", "K8S_POD_UID", "K8S_CONTAINER_NAME", "K8S_CONTAINER_TYPE",
+                "CONTAINER_MANAGER", "CONTAINER_RUNTIME", "CONTAINER_NAMESPACE", "CONTAINER_PID",
+                "CONTAINER_STATE_DIR", "MESSAGE", "MESSAGE_ID", "PRIORITY", "SYSLOG_IDENTIFIER",
+        };
+        const char *name = entry_get(e, "CONTAINER_NAME"), *v, *sig = entry_get(e, "EXIT_SIGNAL");
+        const char *src = entry_get(e, "EXIT_STATUS_SOURCE"), *obs = entry_get(e, "EXIT_OBSERVED");
+        char ts[64], span[64], st[32];
+        uint64_t u;
+
+        if (name)
+                info_line("Container", "%s (%s)", entry_get(e, "CONTAINER_ID") ?: "-", name);
+        else
+                info_line("Container", "%s", entry_get(e, "CONTAINER_ID") ?: "-");
+        if ((v = entry_get(e, "CONTAINER_ID_FULL")))
+                info_line("Container ID", "%s", v);
+        timestamp_format(ts, sizeof(ts), e->realtime_usec, arg_utc);
+        if (now > e->realtime_usec)
+                info_line("Time", "%s (%s ago)", ts, format_timespan_short(span, sizeof(span), now - e->realtime_usec));
+        else
+                info_line("Time", "%s", ts);
+        printf("%16s: %s%s%s\n", "Reason", reason_color(e), entry_reason(e), *reason_color(e) ? ansi_normal() : "");
+        entry_status(e, st, sizeof(st));
+        if (sig && !streq(st, sig))
+                info_line("Status", "%s (%s)%s%s%s%s", st, sig, src ? ", from " : "", src ?: "",
+                          obs ? ", observed " : "", obs ?: "");
+        else if (sig && (v = entry_get(e, "EXIT_STATUS")))
+                info_line("Status", "%s (%s)%s%s%s%s", v, sig, src ? ", from " : "", src ?: "",
+                          obs ? ", observed " : "", obs ?: "");
+        else
+                info_line("Status", "%s%s%s%s%s", st, src ? ", from " : "", src ?: "", obs ? ", observed " : "",
+                          obs ?: "");
+        if ((v = entry_get(e, "OOM_KILLED")))
+                info_line("OOM killed", "%s", streq(v, "1") ? "yes" : "no");
+        if (parse_u64(entry_get(e, "CONTAINER_STARTED_USEC"), &u))
+                info_line("Started", "%s", timestamp_format(ts, sizeof(ts), u, arg_utc));
+        if (entry_lifetime(e, &u))
+                info_line("Lifetime", "%s", format_timespan_short(span, sizeof(span), u));
+        if ((v = entry_get(e, "IMAGE_NAME")))
+                info_line("Image", "%s", v);
+        if ((v = entry_get(e, "K8S_POD_NAME"))) {
+                const char *ns = entry_get(e, "K8S_POD_NAMESPACE"), *uid = entry_get(e, "K8S_POD_UID");
+
+                info_line("Pod", "%s%s%s%s%s%s", ns ?: "", ns ? "/" : "", v, uid ? " (uid " : "", uid ?: "",
+                          uid ? ")" : "");
+        }
+        if ((v = entry_get(e, "K8S_CONTAINER_NAME")) || entry_get(e, "K8S_CONTAINER_TYPE")) {
+                const char *type = entry_get(e, "K8S_CONTAINER_TYPE");
+
+                info_line("Pod container", "%s%s%s%s", v ?: "-", type ? " (" : "", type ?: "", type ? ")" : "");
+        }
+        if ((v = entry_get(e, "CONTAINER_MANAGER")))
+                info_line("Manager", "%s", v);
+        if ((v = entry_get(e, "CONTAINER_RUNTIME")))
+                info_line("Runtime", "%s", v);
+        if ((v = entry_get(e, "CONTAINER_NAMESPACE")))
+                info_line("Namespace", "%s", v);
+        if ((v = entry_get(e, "CONTAINER_PID")))
+                info_line("PID", "%s", v);
+        if ((v = entry_get(e, "CONTAINER_STATE_DIR")))
+                info_line("State directory", "%s", v);
+        /* fields this version does not know by name (newer daemons add some) */
+        for (size_t i = 0; i < e->n_fields; i++) {
+                bool known = false;
+
+                for (size_t k = 0; k < ELEMENTSOF(shown) && !known; k++)
+                        known = streq(e->fields[i].key, shown[k]);
+                if (!known)
+                        info_line(e->fields[i].key, "%s", e->fields[i].value);
+        }
+        if ((v = entry_get(e, "MESSAGE")))
+                info_line("Message", "%s", v);
+}
+
+static int verb_info(const char *ident) {
+        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        EntryList l = {};
+        static const int cols[] = { COL_TIME, COL_ID, COL_REASON, COL_STATUS, COL_LIFETIME, -1 };
+        uint64_t now = now_realtime_usec();
+        int r;
+
+        if (open_journal(&j) < 0)
+                return EXIT_ERROR;
+        r = add_matches(j, /* deaths_only= */ true);
+        if (r < 0)
+                return journal_failed(r, "filter");
+        r = arg_filter.until_usec != UINT64_MAX ? sd_journal_seek_realtime_usec(j, arg_filter.until_usec + 1)
+                                                : sd_journal_seek_tail(j);
+        if (r < 0)
+                return journal_failed(r, "seek in");
+
+        /* Newest first: the first that ident names is the last death; then every earlier death of
+         * the same container. */
+        for (;;) {
+                _cleanup_(entry_freep) Entry *e = NULL;
+
+                r = sd_journal_previous(j);
+                if (r < 0) {
+                        entry_list_done(&l);
+                        return journal_failed(r, "read");
+                }
+                if (r == 0)
+                        break;
+                r = entry_from_journal(j, &e);
+                if (r < 0) {
+                        entry_list_done(&l);
+                        return journal_failed(r, "read");
+                }
+                if (e->realtime_usec < arg_filter.since_usec)
+                        break;
+                if (!filter_match(&arg_filter, e))
+                        continue;
+                if (l.n == 0 ? !entry_match_ident(e, ident) : !entry_same_container(l.e[0], e))
+                        continue;
+                r = entry_list_push(&l, e);
+                if (r < 0) {
+                        entry_list_done(&l);
+                        fprintf(stderr, "Out of memory.\n");
+                        return EXIT_ERROR;
+                }
+                e = NULL;
+        }
+        if (l.n == 0) {
+                _cleanup_free_ char *esc = cescape(ident), *msg = NULL;
+
+                if (asprintf(&msg, "No death of a container '%s' found.", esc ?: "") < 0)
+                        msg = NULL;
+                return nothing_matched(msg ?: "No container deaths found.");
+        }
+
+        if (!arg_json)
+                (void) pager_open(arg_no_pager);
+        for (size_t i = 0; i < l.n && i < arg_count; i++) {
+                if (arg_json) {
+                        r = print_json(l.e[i]);
+                        if (r < 0)
+                                break;
+                        continue;
+                }
+                if (i > 0)
+                        printf("\n");
+                print_info(l.e[i], now);
+        }
+        if (!arg_json && r >= 0 && l.n > arg_count) {
+                size_t rest = l.n - arg_count;
+                const char *name = entry_get(l.e[0], "CONTAINER_NAME");
+                _cleanup_free_ char *esc = cescape(name ?: entry_get(l.e[0], "CONTAINER_ID") ?: "");
+
+                printf("\n%16s: %zu earlier death%s of '%s'\n", "Previous", rest, rest == 1 ? "" : "s", esc ?: "");
+                r = print_table(l.e + arg_count, rest, cols, "                  ");
+        }
+        entry_list_done(&l);
+        pager_close();
+        if (r < 0) {
+                fprintf(stderr, "Out of memory.\n");
+                return EXIT_ERROR;
+        }
+        return EXIT_SUCCESS;
+}
+
+/* ---------------------------------------------------------------- events */
+
+static void on_stop_signal(int sig) {
+        (void) sig;
+        stop_requested = 1;
+}
+
+static int print_event(const Entry *e) {
+        _cleanup_free_ char *msg = NULL;
+        char ts[64];
+        const char *on;
+
+        if (arg_json)
+                return print_json(e);
+        msg = cescape(entry_get(e, "MESSAGE") ?: "");
+        if (!msg)
+                return -ENOMEM;
+        on = streq_ptr(entry_get(e, "CONTAINER_EVENT"), "started") ? "" : reason_color(e);
+        printf("%s %s%s%s\n", timestamp_format_us(ts, sizeof(ts), e->realtime_usec, arg_utc), on, msg,
+               *on ? ansi_normal() : "");
+        return 0;
+}
+
+/*
+ * Wait for the journal to change, or for SIGINT/SIGTERM. The signals are blocked except inside
+ * ppoll(), so that one arriving between the check of stop_requested and the wait is not lost
+ * (sd_journal_wait() cannot do that). Returns 0, or a negative errno.
+ */
+static int wait_journal(sd_journal *j, int fd, const sigset_t *unblocked) {
+        struct pollfd pfd = { .fd = fd };
+        struct timespec ts, *tsp = NULL;
+        uint64_t timeout;
+        int r;
+
+        r = sd_journal_get_events(j);
+        if (r < 0)
+                return r;
+        pfd.events = (short) r;
+        r = sd_journal_get_timeout(j, &timeout);
+        if (r < 0)
+                return r;
+        if (timeout != UINT64_MAX) {
+                struct timespec now;
+                uint64_t n;
+
+                (void) clock_gettime(CLOCK_MONOTONIC, &now);
+                n = (uint64_t) now.tv_sec * USEC_PER_SEC + (uint64_t) now.tv_nsec / NSEC_PER_USEC;
+                timeout = timeout > n ? timeout - n : 0;
+                ts = (struct timespec) { .tv_sec = (time_t) (timeout / USEC_PER_SEC),
+                                         .tv_nsec = (long) (timeout % USEC_PER_SEC * NSEC_PER_USEC) };
+                tsp = &ts;
+        }
+        if (stop_requested)
+                return 0;
+        if (ppoll(&pfd, 1, tsp, unblocked) < 0 && errno != EINTR)
+                return -errno;
+        r = sd_journal_process(j);
+        return r < 0 ? r : 0;
+}
+
+static int verb_events(void) {
+        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        struct sigaction sa = { .sa_handler = on_stop_signal };
+        sigset_t block, unblocked;
+        unsigned readable, refused;
+        int r, fd;
+
+        /* The handler only sets stop_requested; the signals wake ppoll() in wait_journal(). */
+        (void) sigaction(SIGINT, &sa, NULL);
+        (void) sigaction(SIGTERM, &sa, NULL);
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        (void) sigprocmask(SIG_BLOCK, &block, &unblocked);
+        sigdelset(&unblocked, SIGINT);
+        sigdelset(&unblocked, SIGTERM);
+        setvbuf(stdout, NULL, _IOLBF, 0);
+
+        if (open_journal(&j) < 0)
+                return EXIT_ERROR;
+        if (!arg_files) {
+                /* following a journal we cannot read would wait for ever: say so now */
+                journal_access_count(arg_directory, &readable, &refused);
+                if (refused > 0 && readable == 0) {
+                        fprintf(stderr, JOURNAL_ACCESS_HINT ".\n");
+                        return EXIT_ERROR;
+                }
+        }
+        fd = sd_journal_get_fd(j);
+        if (fd < 0)
+                return journal_failed(fd, "watch");
+        r = add_matches(j, /* deaths_only= */ false);
+        if (r < 0)
+                return journal_failed(r, "filter");
+        if (arg_filter.since_usec > 0)
+                r = sd_journal_seek_realtime_usec(j, arg_filter.since_usec);
+        else {
+                /* only what comes from now on */
+                r = sd_journal_seek_tail(j);
+                if (r >= 0)
+                        r = sd_journal_previous(j);
+        }
+        if (r < 0)
+                return journal_failed(r, "seek in");
+
+        while (!stop_requested) {
+                _cleanup_(entry_freep) Entry *e = NULL;
+
+                r = sd_journal_next(j);
+                if (r < 0)
+                        return journal_failed(r, "read");
+                if (r == 0) {
+                        r = wait_journal(j, fd, &unblocked);
+                        if (r < 0)
+                                return journal_failed(r, "wait for");
+                        continue;
+                }
+                r = entry_from_journal(j, &e);
+                if (r < 0)
+                        return journal_failed(r, "read");
+                if (e->realtime_usec > arg_filter.until_usec)
+                        break;
+                if (!filter_match(&arg_filter, e))
+                        continue;
+                if (print_event(e) < 0) {
+                        fprintf(stderr, "Out of memory.\n");
+                        return EXIT_ERROR;
+                }
+                if (ferror(stdout))
+                        return EXIT_ERROR;
+        }
+        return EXIT_SUCCESS;
+}
+
+int main(int argc, char *argv[]) {
+        const char *verb;
+        int r;
+
+        r = parse_argv(argc, argv);
+        if (r <= 0) {
+                free(arg_files);
+                return r < 0 ? EXIT_ERROR : EXIT_SUCCESS;
+        }
+        verb = optind < argc ? argv[optind] : "list";
+        if (streq(verb, "list") && optind + 1 >= argc)
+                r = verb_list();
+        else if (streq(verb, "info") && optind + 2 == argc)
+                r = verb_info(argv[optind + 1]);
+        else if (streq(verb, "events") && optind + 1 >= argc)
+                r = verb_events();
+        else if (streq(verb, "info")) {
+                fprintf(stderr, "info takes one argument: ID, NAME or POD/CONTAINER. See --help.\n");
+                r = EXIT_ERROR;
+        } else if (streq(verb, "list") || streq(verb, "events")) {
+                fprintf(stderr, "%s takes no arguments (filters are options). See --help.\n", verb);
+                r = EXIT_ERROR;
+        } else {
+                fprintf(stderr, "Unknown command '%s'. See --help.\n", verb);
+                r = EXIT_ERROR;
+        }
+        free(arg_files);
+        return r;
+}
