@@ -32,6 +32,9 @@ CONF=/etc/container-watchd.conf
 CATALOG=/usr/lib/systemd/catalog/container-watchd.catalog
 MAN8=/usr/share/man/man8/container-watchd.8.gz
 MAN5=/usr/share/man/man5/container-watchd.conf.5.gz
+CTL=/usr/bin/container-watchctl
+MAN1=/usr/share/man/man1/container-watchctl.1.gz
+BASH_COMPLETION=/usr/share/bash-completion/completions/container-watchctl
 WANTS=/etc/systemd/system/multi-user.target.wants/container-watchd.service
 STATE_LINK=/var/lib/container-watchd
 STATE_PRIVATE=/var/lib/private/container-watchd
@@ -192,7 +195,7 @@ fi
 # The package's own file list, for the purge check.
 dpkg-deb -c "$deb" | awk '{ p = $6; sub(/^\./, "", p); sub(/\/$/, "", p); if (p != "") print p }' \
         >"$TEST_TMP/contents" || fail "dpkg-deb -c failed"
-for p in "$BIN" "$UNIT" "$CONF" "$CATALOG" "$MAN8" "$MAN5"; do
+for p in "$BIN" "$UNIT" "$CONF" "$CATALOG" "$MAN8" "$MAN5" "$CTL" "$MAN1" "$BASH_COMPLETION"; do
         grep -qxF "$p" "$TEST_TMP/contents" || fail "the package does not ship $p"
 done
 
