@@ -20,6 +20,8 @@ RUNC=${RUNC:-runc}
 RUNC_ROOT=${RUNC_ROOT:-$TEST_TMP/runc}
 RUNC_ROOTFS=${RUNC_ROOTFS:-$top_builddir/tests/rootfs}
 _RUNC_CONTAINERS=$TEST_TMP/runc-containers      # "ROOT<TAB>ID" per line, for cleanup
+# Extra flags for `runc run` in runc_run (e.g. --no-pivot where / is the initramfs, tests/vm).
+[ -n "${RUNC_RUN_FLAGS+x}" ] || RUNC_RUN_FLAGS=()
 
 require_runc() {
         require_root
@@ -98,7 +100,7 @@ runc_run() {
         shift
         runc_bundle "$id" "$@"
         printf '%s\t%s\n' "$RUNC_ROOT" "$id" >>"$_RUNC_CONTAINERS"
-        runc_cmd run -d --bundle "$RUNC_BUNDLE" "$id" </dev/null >>"$TEST_TMP/runc-$id.log" 2>&1 ||
+        runc_cmd run "${RUNC_RUN_FLAGS[@]}" -d --bundle "$RUNC_BUNDLE" "$id" </dev/null >>"$TEST_TMP/runc-$id.log" 2>&1 ||
                 fail "runc run $id failed: $(cat "$TEST_TMP/runc-$id.log")"
 }
 

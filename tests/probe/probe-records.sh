@@ -20,6 +20,8 @@
 require_runc
 require_cmd jq stat
 runc_rootfs
+# In the tests/vm guest / is the initramfs (rootfs), where runc cannot pivot_root.
+[ "$(awk '$2 == "/" { print $3; exit }' /proc/mounts)" = rootfs ] && RUNC_RUN_FLAGS=(--no-pivot)
 
 LISTEN=${PROBE_LISTEN:-$top_builddir/tests/probe/probe-listen}
 [ -x "$LISTEN" ] || fail "'$LISTEN' is not built (make check builds it)"
@@ -38,6 +40,7 @@ if ! grep -q '^ready ' "$OUT"; then
         fail "the probe did not load (exit $rc): $(cat "$ERR")"
 fi
 assert_file_contains "$OUT" '^ready .* uid=65534$' "probe-listen dropped its privileges"
+note "$(uname -r): $(head -n 1 "$OUT")"
 grep -q '^ready oom_victims=1' "$OUT" || fail "this kernel's mark_victim was not attached: $(head -1 "$OUT")"
 
 # record KIND FIELD=VALUE...: the first record of KIND that has every FIELD=VALUE (word-exact).
@@ -52,7 +55,7 @@ record() {
                         [[ " $line " == *" $kv "* ]] || { ok=0; break; }
                 done
                 [ "$ok" = 1 ] && { printf '%s\n' "$line"; return 0; }
-        done < <(grep -E "$re" "$OUT")
+        done <<<"$(grep -E "$re" "$OUT")"      # no process substitution: the vm guest has no /dev/fd
         return 1
 }
 has_record() { record "$@" >/dev/null; }
