@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/nsfs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +17,102 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 
-int state_dir_owner(const char *dir, int dirfd, uid_t *ret) {
-        struct stat a, b;
+static char *fd_path(int fd) {
+        char link[64], buf[PATH_MAX];
+        ssize_t l;
 
-        if (stat(dir, &a) < 0)
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        l = readlink(link, buf, sizeof(buf) - 1);
+        if (l < 0)
+                return NULL;
+        buf[l] = 0;
+        return strdup(buf);
+}
+
+int path_walk(const char *path, PathWalk *ret) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *copy = NULL;
+        PathWalk w = { .kind = -ENOENT };
+        char *save = NULL, *c, *next;
+        struct stat st;
+
+        if (!path || path[0] != '/')
+                return -EINVAL;
+        copy = strdup(path);
+        if (!copy)
+                return -ENOMEM;
+        fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
                 return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        w.dev = st.st_dev;
+        w.ino = st.st_ino;
+        w.kind = 1;
+        for (c = strtok_r(copy, "/", &save); c; c = next) {
+                int nfd;
+
+                next = strtok_r(NULL, "/", &save);
+                w.kind = -ENOENT;
+                if (fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno != ENOENT)
+                                return -errno;
+                        break;
+                }
+                if (S_ISLNK(st.st_mode)) {
+                        if (!next) {
+                                w.kind = 0;
+                                w.what = "a symbolic link (roots are not followed through one)";
+                                break;
+                        }
+                        if (w.owner != 0) {
+                                w.kind = 0;
+                                w.what = "below a symbolic link that an ordinary user controls (not followed)";
+                                break;
+                        }
+                        nfd = openat(fd, c, O_PATH | O_DIRECTORY | O_CLOEXEC); /* root's link */
+                } else if (!S_ISDIR(st.st_mode)) {
+                        w.kind = 0;
+                        w.what = "not a directory";
+                        break;
+                } else
+                        nfd = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (nfd < 0) {
+                        if (errno == ENOENT || errno == ENOTDIR)
+                                break; /* replaced meanwhile, or a dangling link of root's */
+                        return -errno;
+                }
+                safe_close(fd);
+                fd = nfd;
+                if (fstat(fd, &st) < 0)
+                        return -errno;
+                if (w.owner == 0 && st.st_uid != 0)
+                        w.owner = st.st_uid;
+                w.dev = st.st_dev;
+                w.ino = st.st_ino;
+                w.kind = 1;
+        }
+        w.deepest = fd_path(fd);
+        if (!w.deepest)
+                return -ENOMEM;
+        *ret = w;
+        return 0;
+}
+
+int state_dir_owner(const char *dir, int dirfd, uid_t *ret) {
+        PathWalk w = {};
+        struct stat b;
+        int r;
+
+        r = path_walk(dir, &w);
+        if (r < 0)
+                return r;
+        free(w.deepest);
+        if (w.kind <= 0)
+                return w.kind < 0 ? w.kind : -ENOTDIR;
         if (fstat(dirfd, &b) < 0)
                 return -errno;
-        *ret = a.st_uid != 0 ? a.st_uid : b.st_uid;
+        *ret = w.owner != 0 ? w.owner : b.st_uid;
         return 0;
 }
 

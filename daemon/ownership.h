@@ -10,10 +10,32 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* What path_walk() found at the end of a path. */
+typedef struct PathWalk {
+        int kind;          /* 1: a directory; 0: something else (what says what); -ENOENT: nothing */
+        const char *what;  /* for kind 0, a static phrase ("a symbolic link (...)") */
+        uid_t owner;       /* the first owner other than root of a directory on the way: that user
+                            * controls everything below it; 0 when every directory is root's */
+        char *deepest;     /* the deepest directory reached, links resolved (the path itself for
+                            * kind 1): where to watch for the rest to appear. Owned by the caller. */
+        dev_t dev;         /* of the path, for kind 1 */
+        ino_t ino;
+} PathWalk;
+
 /*
- * The uid that controls a container directory: the owner of the directory holding it (dir) or of
- * the container directory itself (dirfd), whichever is not root; 0 when both are root's.
- * Returns 0 and *ret, or -errno.
+ * Walk an absolute path one component at a time from "/" (O_PATH, O_NOFOLLOW), never following a
+ * symbolic link that a user other than root controls: a link inside a directory owned by such a
+ * user (or below one) ends the walk as "not a directory", as does a link as the last component.
+ * Links that only root can change on the way (/var/run → /run) are followed. Returns 0 and *ret
+ * (free ret->deepest), or -errno for anything but a missing component.
+ */
+int path_walk(const char *path, PathWalk *ret);
+
+/*
+ * The uid that controls a container directory: the first owner other than root along the path of
+ * the directory holding it (dir, path_walk()), else the owner of the container directory itself
+ * (dirfd); 0 when all of them are root's. Returns 0 and *ret, or -errno (-ENOTDIR when dir is not
+ * a directory reached without following a user's link).
  */
 int state_dir_owner(const char *dir, int dirfd, uid_t *ret);
 

@@ -28,6 +28,7 @@
 
 #include "catalog-ids.h"
 #include "log.h"
+#include "ownership.h"
 #include "statedir.h"
 #include "statefile.h"
 #include "util/cleanup.h"
@@ -56,7 +57,10 @@ typedef struct Root {
         bool wildcard;
         bool watched;     /* base exists and is watched */
         bool warned_not_dir;
+        bool warned_alias;
         bool keep;        /* mark for statedir_set_roots */
+        dev_t dev;        /* of base, while watched: two roots that are one directory are one root */
+        ino_t ino;
 } Root;
 
 typedef struct Watch {
@@ -412,11 +416,34 @@ static void scan_ns_cb(StateDir *sd, Root *root, const char *dir, const char *na
                 watch_failed(sd, r, p);
 }
 
-/* The root's base exists: watch and scan it. */
-static int root_attach(StateDir *sd, Root *root) {
+/* A watched root other than this one that is the same directory (by device and inode), or NULL. */
+static Root *root_alias_of(StateDir *sd, const Root *root, dev_t dev, ino_t ino) {
+        for (size_t i = 0; i < sd->n_roots; i++) {
+                Root *o = sd->roots[i];
+
+                if (o != root && o->watched && o->wildcard == root->wildcard && o->dev == dev && o->ino == ino)
+                        return o;
+        }
+        return NULL;
+}
+
+/* The root's base exists (a directory at dev/ino): watch and scan it. Returns 0, 1 when another
+ * root is this very directory (it is watched once, under the other's name), or -errno. */
+static int root_attach(StateDir *sd, Root *root, dev_t dev, ino_t ino) {
+        Root *alias = root_alias_of(sd, root, dev, ino);
         Watch *w = NULL;
         int r;
 
+        if (alias) {
+                if (!root->warned_alias)
+                        log_warning("State root '%s' is the same directory as '%s', watched once as '%s'.",
+                                    root->pattern, alias->pattern, alias->pattern);
+                root->warned_alias = true;
+                return 1;
+        }
+        root->warned_alias = false;
+        root->dev = dev;
+        root->ino = ino;
         if (!root->wildcard) {
                 r = root_dir_watch_and_scan(sd, root, root->base, root->ns);
                 if (r < 0)
@@ -449,67 +476,6 @@ static void root_detach(StateDir *sd, Root *root) {
         root->watched = false;
 }
 
-/* The nearest existing directory on the way to path (at worst "/"), as a new string. */
-static char *nearest_existing_dir(const char *path) {
-        _cleanup_free_ char *p = strdup(path);
-        struct stat st;
-
-        if (!p)
-                return NULL;
-        for (;;) {
-                char *slash;
-
-                if (stat(p, &st) >= 0 && S_ISDIR(st.st_mode))
-                        return TAKE_PTR(p);
-                slash = strrchr(p, '/');
-                if (!slash)
-                        return NULL;
-                if (slash == p) {
-                        p[1] = 0;
-                        return stat(p, &st) >= 0 ? TAKE_PTR(p) : NULL;
-                }
-                *slash = 0;
-        }
-}
-
-/*
- * The nearest existing directory above path (its parent, or further up), as a new string, with every
- * symbolic link on the way resolved (/var/run → /run): the watch is on that directory's inode, and
- * watch_add() never follows a link, so it must be given the directory's own path.
- */
-static char *nearest_existing_parent(const char *path) {
-        _cleanup_free_ char *b = strdup(path), *d = NULL;
-        char *slash = b ? strrchr(b, '/') : NULL;
-
-        if (!b)
-                return NULL;
-        if (slash && slash != b)
-                *slash = 0;
-        else if (slash)
-                slash[1] = 0;
-        d = nearest_existing_dir(b);
-        return d ? realpath(d, NULL) : NULL;
-}
-
-/*
- * What is at a root's base, without following a symbolic link there: watch_add() never follows one
- * (IN_DONT_FOLLOW, lstat), so a root that is a link is treated as "not a directory yet" throughout;
- * judging it by stat() would attach, fail and retry for ever. Returns 1 for a directory, 0 for
- * something else (*ret_what says what), -errno when nothing is there.
- */
-static int root_base_kind(const Root *root, const char **ret_what) {
-        struct stat st;
-
-        if (lstat(root->base, &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return 1;
-        if (ret_what)
-                *ret_what = S_ISLNK(st.st_mode) ? "a symbolic link (roots are not followed through one)"
-                                                 : "not a directory";
-        return 0;
-}
-
 /*
  * Bring every root up to date: attach those whose base exists now; for the others watch the nearest
  * existing parent (re-checking after the watch is in place, so a directory created in between is not
@@ -527,13 +493,20 @@ static void roots_resolve(StateDir *sd) {
                 Root *root = sd->roots[i];
 
                 for (int attempt = 0; !root->watched && attempt < 64; attempt++) {
-                        _cleanup_free_ char *parent = NULL;
-                        const char *what = NULL;
+                        PathWalk pw = {}, now = {};
                         Watch *w = NULL;
-                        int kind = root_base_kind(root, &what), r;
+                        int r;
 
-                        if (kind > 0) {
-                                r = root_attach(sd, root);
+                        /* What is there, judged without following a link at the root or one a
+                         * user controls (path_walk(); watch_add() never follows a link either). */
+                        r = path_walk(root->base, &pw);
+                        if (r < 0) {
+                                log_warning_errno(r, "Failed to look up state root '%s': %m", root->base);
+                                break;
+                        }
+                        if (pw.kind > 0) {
+                                free(pw.deepest);
+                                r = root_attach(sd, root, pw.dev, pw.ino);
                                 if (r >= 0)
                                         break;
                                 if (r != -ENOENT && r != -ENOTDIR) {
@@ -542,31 +515,33 @@ static void roots_resolve(StateDir *sd) {
                                 }
                                 continue; /* replaced meanwhile */
                         }
-                        if (kind == 0 && !root->warned_not_dir) {
-                                log_warning("State root '%s' is %s, waiting for a directory there.", root->base, what);
+                        if (pw.kind == 0 && !root->warned_not_dir) {
+                                log_warning("State root '%s' is %s, waiting for a directory there.", root->base,
+                                            pw.what);
                                 root->warned_not_dir = true;
                         }
 
-                        /* Watch the nearest existing ancestor (for a non-directory: its parent). */
-                        parent = nearest_existing_parent(root->base);
-                        if (!parent)
-                                break;
-                        r = watch_add(sd, parent, MASK_DIR, WATCH_PARENT, NULL, NULL, NULL, &w);
+                        /* Watch the deepest directory reached (for a non-directory: its parent). */
+                        r = watch_add(sd, pw.deepest, MASK_DIR, WATCH_PARENT, NULL, NULL, NULL, &w);
                         if (r < 0) {
+                                if (r != -ENOENT && r != -ENOTDIR)
+                                        watch_failed(sd, r, pw.deepest);
+                                free(pw.deepest);
                                 if (r == -ENOENT || r == -ENOTDIR)
                                         continue;
-                                watch_failed(sd, r, parent);
                                 break;
                         }
-                        /* Still the nearest? Then nothing was created in between. */
-                        {
-                                _cleanup_free_ char *now = nearest_existing_parent(root->base);
+                        /* Still the same? Then nothing was created in between. */
+                        if (path_walk(root->base, &now) >= 0) {
+                                bool same = now.kind <= 0 && streq(now.deepest, pw.deepest);
 
-                                if (now && streq(now, parent) && root_base_kind(root, NULL) <= 0) {
-                                        needed[n_needed++] = TAKE_PTR(parent);
+                                free(now.deepest);
+                                if (same) {
+                                        needed[n_needed++] = pw.deepest;
                                         break;
                                 }
                         }
+                        free(pw.deepest);
                 }
         }
 
@@ -688,17 +663,11 @@ int statedir_rescan(StateDir *sd) {
         sd->watch_failing = false;
         if (sd->ops->on_rescan_begin)
                 sd->ops->on_rescan_begin(sd->userdata);
-        for (size_t i = 0; i < sd->n_roots; i++) {
-                Root *root = sd->roots[i];
-
-                if (!root->watched)
-                        continue;
-                /* Re-attaching re-adds the (existing) watches and rescans; the root may also have
-                 * vanished meanwhile, which roots_resolve() below takes care of. */
-                root_detach(sd, root);
-                if (root_attach(sd, root) < 0)
-                        root->watched = false;
-        }
+        /* Re-attaching re-adds the watches and rescans; roots_resolve() looks at each root anew (it
+         * may have vanished or changed meanwhile) and attaches them in their configured order. */
+        for (size_t i = 0; i < sd->n_roots; i++)
+                if (sd->roots[i]->watched)
+                        root_detach(sd, sd->roots[i]);
         roots_resolve(sd);
         if (sd->ops->on_rescan_end)
                 sd->ops->on_rescan_end(sd->userdata);
