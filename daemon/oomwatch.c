@@ -7,6 +7,14 @@
  * (the next one comes only with the next OOM, or at the cgroup's removal). So after a wake-up that
  * shows no rise, the counter is read again a few times over about a second (backing off from 5 ms),
  * and never otherwise: there is no polling while nothing happens.
+ *
+ * Why a watch without notifications: inside the shipped unit (ProtectControlGroups=yes), a container
+ * image or a DaemonSet, the cgroup tree is read-only, so cgroup.event_control cannot be written
+ * (EROFS; EACCES/EPERM without the right capabilities). v2's memory.events needs no write (inotify
+ * only reads), but v1 has no other notification. The counter file and its baseline are then kept
+ * anyway and read at discovery and at every exit (oomwatch_refresh): an init killed by its own limit
+ * still gets OOM_KILLED=1; only the `oom` entries for a child's kill while the init lives need the
+ * notification and are missing there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "oomwatch.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -47,6 +56,7 @@ struct OomWatch {
         unsigned recheck_left;
         uint64_t recheck_next_usec;  /* the next re-check interval */
         bool gone;                   /* the cgroup was removed: nothing more to learn */
+        int notify_error;            /* v1: why there is no eventfd (-errno), else 0 */
         OomWatchHandler on_oom;
         void *userdata;
 };
@@ -266,21 +276,12 @@ static int oomwatch_on_timer(sd_event_source *s, uint64_t usec, void *userdata) 
         return 0;
 }
 
-/* v1: eventfd + cgroup.event_control (Documentation/admin-guide/cgroup-v1/memory.rst §9). */
-static int oomwatch_setup_v1(OomWatch *w, const char *dir) {
-        _cleanup_free_ char *ctl = path_join(dir, "memory.oom_control"), *evc = path_join(dir, "cgroup.event_control");
+/* v1: register the eventfd through cgroup.event_control. */
+static int oomwatch_register_v1(OomWatch *w, const char *evc) {
         _cleanup_close_ int evc_fd = -1;
         char line[64];
         int k, r;
 
-        if (!ctl || !evc)
-                return -ENOMEM;
-        w->counter_fd = open(ctl, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (w->counter_fd < 0)
-                return -errno;
-        r = counter_read(w->counter_fd, &w->baseline);
-        if (r < 0)
-                return r;
         evc_fd = open(evc, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
         if (evc_fd < 0)
                 return -errno;
@@ -296,7 +297,41 @@ static int oomwatch_setup_v1(OomWatch *w, const char *dir) {
         (void) sd_event_source_set_description(w->io_source, "oomwatch-v1");
         /* Before the pidfds: the counter must be read before the cgroup goes (FACTS.md 4.4). */
         (void) sd_event_source_set_priority(w->io_source, SD_EVENT_PRIORITY_IMPORTANT);
+        return 0;
+}
+
+/* v1: eventfd + cgroup.event_control (Documentation/admin-guide/cgroup-v1/memory.rst §9); when that
+ * cannot be written, the counter alone (see the top of this file). */
+static int oomwatch_setup_v1(OomWatch *w, const char *dir) {
+        _cleanup_free_ char *ctl = path_join(dir, "memory.oom_control"), *evc = path_join(dir, "cgroup.event_control");
+        int r;
+
+        if (!ctl || !evc)
+                return -ENOMEM;
+        w->counter_fd = open(ctl, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (w->counter_fd < 0)
+                return -errno;
+        r = counter_read(w->counter_fd, &w->baseline);
+        if (r < 0)
+                return r;
         w->kind = OOM_KIND_V1;
+        r = oomwatch_register_v1(w, evc);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                static bool logged = false;
+
+                oomwatch_stop_sources(w);
+                w->notify_error = r;
+                if (!logged) {
+                        /* once per daemon: the same holds for every container on this host */
+                        log_full_errno(LOG_INFO, r,
+                                       "Cannot register for cgroup v1 OOM notifications (%s: %m): OOM kills are "
+                                       "counted at discovery and at each exit only, so there are no oom entries "
+                                       "for processes other than a container's init.", evc);
+                        logged = true;
+                }
+        }
         return 0;
 }
 
@@ -347,6 +382,23 @@ int oomwatch_new(sd_event *e, const char *cgroup_v1_memory_dir, const char *cgro
                 oomwatch_stop_sources(w);
                 w->counter_fd = safe_close(w->counter_fd);
                 r = oomwatch_setup_v2(w, cgroup_unified_dir);
+        } else if (r >= 0 && w->notify_error < 0 && !isempty(cgroup_unified_dir)) {
+                /* v1 without notifications: v2's memory.events, if this layout has one, does better */
+                int v1_fd = w->counter_fd, v1_error = w->notify_error;
+                uint64_t v1_baseline = w->baseline;
+
+                w->counter_fd = -1;
+                w->notify_error = 0;
+                if (oomwatch_setup_v2(w, cgroup_unified_dir) >= 0)
+                        safe_close(v1_fd);
+                else {
+                        oomwatch_stop_sources(w);
+                        w->counter_fd = safe_close(w->counter_fd);
+                        w->counter_fd = v1_fd;
+                        w->baseline = v1_baseline;
+                        w->notify_error = v1_error;
+                        w->kind = OOM_KIND_V1;
+                }
         }
         if (r < 0)
                 return r;
@@ -393,6 +445,10 @@ uint64_t oomwatch_notifications(const OomWatch *w) {
 
 bool oomwatch_oom_seen(const OomWatch *w) {
         return w->count > w->baseline || w->notifications > 0;
+}
+
+int oomwatch_notify_error(const OomWatch *w) {
+        return w->notify_error;
 }
 
 const char *oomwatch_kind(const OomWatch *w) {

@@ -5,6 +5,9 @@
  *              sd-event loop; it fires when an OOM begins (and once more when the cgroup is removed),
  *              after which the oom_kill counter of memory.oom_control is read;
  *   cgroup v2: an IN_MODIFY watch (sd-event's inotify) on memory.events, whose oom_kill it reads.
+ *   cgroup v1 with a read-only cgroup tree (the shipped unit's ProtectControlGroups=yes): no
+ *              notification can be registered; the counter is kept and read at discovery and at
+ *              each oomwatch_refresh() (the caller's exit handling) only.
  * Owns the counter file's fd, the eventfd and their event sources. Knows nothing about containers,
  * PIDs or the journal: it reports "the oom_kill counter of this cgroup is now N" and leaves it to the
  * caller to decide whether that was the init's death or a child's.
@@ -94,6 +97,14 @@ bool oomwatch_oom_seen(const OomWatch *w);
 
 /* "v1" or "v2": which mechanism is in use. */
 const char *oomwatch_kind(const OomWatch *w);
+
+/*
+ * 0 when the watch is notified of OOMs as they happen; else (cgroup v1 only) the -errno for which
+ * cgroup.event_control could not be written, typically -EROFS (a read-only cgroup tree, as
+ * ProtectControlGroups=yes mounts it) or -EACCES/-EPERM. Such a watch still has its counter file and
+ * baseline: oomwatch_refresh() and oomwatch_oom_seen() work, but the handler is never called.
+ */
+int oomwatch_notify_error(const OomWatch *w);
 
 /* Stop watching, release everything; accepts NULL; returns NULL. A pending delivery is dropped. */
 OomWatch *oomwatch_free(OomWatch *w);

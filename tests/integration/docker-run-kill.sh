@@ -8,9 +8,12 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
 . "$top_srcdir/tests/lib/docker.sh" || exit 99
+. "$top_srcdir/tests/lib/sandbox.sh" || exit 99
 require_docker
 docker_image
 
+# As the shipped unit runs it (tests/lib/sandbox.sh).
+sandbox_daemon
 start_docker_daemon
 
 # The name must be unique on the host: tests may run in parallel, and a developer may have a "ws".

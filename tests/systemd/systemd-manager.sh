@@ -176,7 +176,11 @@ Environment=ASAN_OPTIONS=detect_leaks=0
 # ProtectKernelTunables=yes or ProtectKernelLogs=yes the daemon fails with 226/NAMESPACE; with
 # ProtectControlGroups=yes with 203/EXEC; with DynamicUser=yes the start never completes. Every
 # other setting of the shipped unit is applied as is. The full unit is judged offline by
-# tests/unit/test-unit-file.sh (systemd-analyze security and verify).
+# tests/unit/test-unit-file.sh (systemd-analyze security and verify). What ProtectControlGroups=
+# and DynamicUser= change for the daemon, a read-only cgroup tree (no cgroup v1 OOM notification)
+# and an unprivileged user with two capabilities, is tested without this manager: tests/lib/
+# unit-sandbox.sh applies both, and tests/integration/docker-oom.sh (cgroup v1) and
+# tests/vm/kernel-6.1.sh (cgroup v2) prove the OOM verdict through it.
 ProtectHome=no
 ProtectKernelTunables=no
 ProtectKernelLogs=no

@@ -5,7 +5,8 @@
  * the v2 mechanism (inotify IN_MODIFY on memory.events) driven through a plain file, including the
  * settle delay and oomwatch_refresh() cancelling a pending delivery; and, as root on a host with
  * the v1 memory controller, a real OOM kill of a child in a real cgroup while its parent lives on,
- * then the cgroup's removal.
+ * then the cgroup's removal, and the same kill seen through a read-only cgroup tree (as the shipped
+ * unit's ProtectControlGroups=yes mounts it) by a watch that cannot register for notifications.
  */
 #include <check.h>
 #include <errno.h>
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -364,6 +367,70 @@ START_TEST(test_v1_removal_is_not_oom) {
 }
 END_TEST
 
+/* A read-only cgroup tree (the shipped unit's ProtectControlGroups=yes; here a private mount
+ * namespace with the v1 memory hierarchy remounted read-only): cgroup.event_control cannot be
+ * written, and the watch keeps the counter and its baseline. No handler call for a child's kill,
+ * but the exit-time read (oomwatch_refresh) sees it. */
+START_TEST(test_v1_read_only_tree) {
+        char cg[128];
+        int cmd[2], res[2], st = -1;
+        sd_event *e = NULL;
+        OomWatch *w = NULL;
+        Seen s = {};
+        pid_t init;
+        uint64_t v = 0;
+        char c;
+
+        snprintf(cg, sizeof(cg), "%s/test-oomwatch-ro-%d", V1_MEMORY_ROOT, (int) getpid());
+        ck_assert_msg(mkdir(cg, 0755) == 0, "mkdir %s: %s", cg, strerror(errno));
+        write_path(cg, "memory.limit_in_bytes", "16777216");
+        ck_assert_int_eq(pipe(cmd), 0);
+        ck_assert_int_eq(pipe(res), 0);
+        init = fork();
+        ck_assert_int_ge(init, 0);
+        if (init == 0) {
+                close(cmd[1]);
+                close(res[0]);
+                init_main(cg, cmd[0], res[1]);
+        }
+        close(cmd[0]);
+        close(res[1]);
+        ck_assert_int_eq(read(res[0], &c, 1), 1);
+
+        ck_assert_msg(unshare(CLONE_NEWNS) == 0, "unshare: %s", strerror(errno));
+        ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+        ck_assert_msg(mount(NULL, V1_MEMORY_ROOT, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) == 0,
+                      "remount %s read-only: %s", V1_MEMORY_ROOT, strerror(errno));
+
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        ck_assert_int_eq(oomwatch_new(e, cg, NULL, 0, on_oom, &s, &w), 0);
+        ck_assert_str_eq(oomwatch_kind(w), "v1");
+        ck_assert_int_eq(oomwatch_notify_error(w), -EROFS);
+        ck_assert_uint_eq(oomwatch_n_fds(w), 1);
+        ck_assert_uint_eq(oomwatch_baseline(w), 0);
+        ck_assert(!oomwatch_oom_seen(w));
+
+        ck_assert_int_eq(write(cmd[1], "x", 1), 1);
+        ck_assert_int_eq(read(res[0], &st, sizeof(st)), (ssize_t) sizeof(st));
+        ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "child wait status 0x%x, not SIGKILL", st);
+        run_until(e, &s, 1, 300 * 1000);
+        ck_assert_uint_eq(s.calls, 0);
+        ck_assert_int_eq(oomwatch_refresh(w, &v), 0);
+        ck_assert_uint_eq(v, 1);
+        ck_assert(oomwatch_oom_seen(w));
+        ck_assert_uint_eq(oomwatch_notifications(w), 0);
+
+        w = oomwatch_free(w);
+        e = sd_event_unref(e);
+        /* writable again (in this namespace), so that the cgroup can go */
+        ck_assert_int_eq(mount(NULL, V1_MEMORY_ROOT, NULL, MS_REMOUNT | MS_BIND, NULL), 0);
+        close(cmd[1]);
+        ck_assert_int_eq(waitpid(init, &st, 0), init);
+        ck_assert_int_eq(rmdir(cg), 0);
+        close(res[0]);
+}
+END_TEST
+
 static Suite *oomwatch_suite(void) {
         Suite *s = suite_create("oomwatch");
         TCase *tc;
@@ -383,6 +450,7 @@ static Suite *oomwatch_suite(void) {
                 tcase_set_timeout(tc, 60);
                 tcase_add_test(tc, test_v1_real_oom);
                 tcase_add_test(tc, test_v1_removal_is_not_oom);
+                tcase_add_test(tc, test_v1_read_only_tree);
                 suite_add_tcase(s, tc);
         } else
                 fprintf(stderr, "test-oomwatch: not root or no cgroup v1 memory controller at "

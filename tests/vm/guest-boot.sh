@@ -10,6 +10,10 @@ mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
+ln -s /proc/self/fd /dev/fd
+ln -s /proc/self/fd/0 /dev/stdin
+ln -s /proc/self/fd/1 /dev/stdout
+ln -s /proc/self/fd/2 /dev/stderr
 # /tmp and /run stay on the initramfs root (itself a tmpfs): files a test put there remain visible.
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 echo '+memory +pids' >/sys/fs/cgroup/cgroup.subtree_control

@@ -19,9 +19,12 @@
 #   oom-child      a child OOM-killed while the init lives; then the init exits 0 on SIGUSR1
 #   late           restart catch-up: started in run 1, killed while the daemon is stopped,
 #                  reported by run 2 (same $STATE_DIRECTORY) as a late exit
+# With SCEN_SANDBOX=1 the daemon runs in the shipped unit's sandbox (tests/lib/sandbox.sh: read-only
+# cgroup tree and file system, dynamic user, two capabilities).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
 . "$top_srcdir/tests/lib/runc.sh" || exit 99
+. "$top_srcdir/tests/lib/sandbox.sh" || exit 99
 : "${VM_OUT:?VM_OUT must name the output directory}"
 VM_CRASH=${VM_CRASH:-$top_builddir/tests/vm/crash}
 require_runc
@@ -86,6 +89,7 @@ scen_started() {
         printf '%s\t%s\t%s\n' "$label" "$id" "${PID[$label]}" >>"$VM_OUT/containers.tsv"
 }
 
+[ "${SCEN_SANDBOX:-}" = 1 ] && sandbox_daemon
 WAIT_GO='while [ ! -e /ctl/go ]; do sleep 0.05; done'
 
 start_daemon -r "$RUNC_ROOT" --log-target=console --json

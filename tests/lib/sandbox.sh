@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# The daemon as the shipped unit runs it (issue 12, item 4). Source after common.sh, then call
+# `sandbox_daemon` before start_daemon (or start_docker_daemon): the daemon then runs through
+# tests/lib/unit-sandbox.sh, which applies what this host can apply of
+# systemd/container-watchd.service without systemd (read-only file system and cgroup tree in a
+# private mount namespace, the dynamic user, the two capabilities, no new privileges) and execs,
+# so the daemon keeps its PID. The test log gets one line naming what is not applied.
+
+SANDBOX_NOT_APPLIED="not applied here (they need systemd's executor): PrivateTmp (the state roots of the tests live in /tmp), PrivateDevices, PrivateNetwork, IPAddressDeny, RestrictAddressFamilies, SystemCallFilter, RestrictNamespaces, MemoryDenyWriteExecute, ProtectKernelModules/Logs, ProtectClock, ProtectHostname, LockPersonality, RestrictRealtime, RestrictSUIDSGID"
+
+# sandbox_daemon: wrap the daemon in the unit's sandbox from now on.
+sandbox_daemon() {
+        require_root
+        require_cmd unshare setpriv findmnt
+        DAEMON_WRAPPER="bash $top_srcdir/tests/lib/unit-sandbox.sh${DAEMON_WRAPPER:+ $DAEMON_WRAPPER}"
+        note "daemon in the unit's sandbox: ProtectSystem=strict, ProtectControlGroups, ProtectKernelTunables, ProtectHome, DynamicUser (UID ${SANDBOX_UID:-61184}), 2 capabilities, NoNewPrivileges; $SANDBOX_NOT_APPLIED"
+}
