@@ -68,7 +68,7 @@ static void help(void) {
                "      --pod=GLOB           only Kubernetes pods that match (POD or NAMESPACE/POD)\n"
                "      --manager=LIST       only these managers (docker,kubernetes,podman,...)\n"
                "      --reason=LIST        only these ends: exited, killed, dumped, unknown, oom, SIGNAL\n"
-               "      --event=LIST         events: only these kinds (started, exited, oom)\n"
+               "      --event=LIST         events: only these kinds (started, exited, oom, crashloop)\n"
                "  -n, --count=N            info: show the last N deaths in full (default 1)\n"
                "  -o, --output=MODE        short (default) or json\n"
                "      --json               the same as -o json: one JSON object per line\n"
@@ -244,8 +244,8 @@ static int parse_argv(int argc, char *argv[]) {
                         fprintf(stderr, "Invalid --reason='%s': expected a comma-separated list of exited, killed, "
                                 "dumped, unknown, oom or signal names.\n", arg_filter.reason);
                 else if (streq(what, "--event"))
-                        fprintf(stderr, "Invalid --event='%s': expected a comma-separated list of started, exited "
-                                "and oom.\n", arg_filter.event);
+                        fprintf(stderr, "Invalid --event='%s': expected a comma-separated list of started, exited, "
+                                "oom and crashloop.\n", arg_filter.event);
                 else
                         fprintf(stderr, "--since= is later than --until=.\n");
                 return -EINVAL;
@@ -281,6 +281,8 @@ static int add_matches(sd_journal *j, bool deaths_only) {
                 r = sd_journal_add_match(j, "MESSAGE_ID=" MESSAGE_ID_CONTAINER_STARTED, 0);
         if (r >= 0 && !deaths_only)
                 r = sd_journal_add_match(j, "MESSAGE_ID=" MESSAGE_ID_CONTAINER_OOM, 0);
+        if (r >= 0 && !deaths_only)
+                r = sd_journal_add_match(j, "MESSAGE_ID=" MESSAGE_ID_CONTAINER_CRASHLOOP, 0);
         if (r >= 0)
                 r = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=" LOG_IDENTIFIER, 0);
         if (r >= 0 && arg_filter.name && !strpbrk(arg_filter.name, "*?[\\")) {

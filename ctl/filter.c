@@ -14,7 +14,7 @@
 #include "util/strutil.h"
 
 static const char *const reason_words[] = { "exited", "killed", "dumped", "unknown", "oom" };
-static const char *const event_words[] = { "started", "exited", "oom" };
+static const char *const event_words[] = { "started", "exited", "oom", "crashloop" };
 
 /* Calls f(word, len, userdata) for each comma-separated word of list until one returns true. */
 static bool list_any(const char *list, bool (*f)(const char *w, size_t l, const void *u), const void *u) {

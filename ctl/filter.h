@@ -19,7 +19,7 @@ typedef struct Filter {
         const char *pod;         /* glob over K8S_POD_NAME, or NAMESPACE/POD */
         const char *manager;     /* CONTAINER_MANAGER, comma-separated alternatives */
         const char *reason;      /* comma-separated: exited killed dumped unknown oom, or a signal */
-        const char *event;       /* comma-separated CONTAINER_EVENT values: started exited oom */
+        const char *event;       /* comma-separated CONTAINER_EVENT values: started exited oom crashloop */
 } Filter;
 
 #define FILTER_INIT ((Filter) { .since_usec = 0, .until_usec = UINT64_MAX })

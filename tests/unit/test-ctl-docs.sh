@@ -87,7 +87,7 @@ check_completion "json " -o j
 check_completion "json short " --output = ""
 check_completion "killed " list --reason = ki
 check_completion "started " events --event = st
-check_completion "exited oom started " events --event = ""
+check_completion "crashloop exited oom started " events --event = ""
 check_completion "cri-o " --manager = cr
 check_completion "today tomorrow " --since = to
 check_completion "web worker " info ""

@@ -198,7 +198,7 @@ START_TEST(test_validate) {
                 ck_assert_str_eq(what, "--reason");
         }
         f = FILTER_INIT;
-        f.event = "started,exited,oom";
+        f.event = "started,exited,oom,crashloop";
         ck_assert_int_eq(filter_validate(&f, &what), 0);
         f.event = "died";
         ck_assert_int_eq(filter_validate(&f, &what), -EINVAL);
