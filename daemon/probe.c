@@ -40,18 +40,17 @@ struct Probe {
         bool oom_scope;
 };
 
-/* libbpf's own messages (and the verifier's log on a refusal) at debug level, one line each. */
+/* libbpf's own messages (and the verifier's log on a refusal: one message of many lines) at
+ * debug level, one log line per line. */
 static int probe_libbpf_print(enum libbpf_print_level level, const char *format, va_list ap) {
-        char buf[512];
-        size_t n;
+        _cleanup_free_ char *buf = NULL;
+        char *line, *save = NULL;
 
         (void) level;   /* all of it at debug: only a load failure makes it interesting */
-        (void) vsnprintf(buf, sizeof(buf), format, ap);
-        n = strlen(buf);
-        while (n > 0 && buf[n - 1] == '\n')
-                buf[--n] = 0;
-        if (n > 0)
-                (void) log_debug("libbpf: %s", buf);
+        if (vasprintf(&buf, format, ap) < 0)
+                return 0;
+        for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+                (void) log_debug("libbpf: %s", line);
         return 0;
 }
 

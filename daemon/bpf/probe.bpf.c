@@ -58,13 +58,26 @@ struct ns_facts {
         __u32 inum;             /* that namespace's inode */
 };
 
+/* The fast path, taken for every signal and exit on the machine: direct (CO-RE relocated) loads
+ * through the BTF-typed pointers, no helper call, and out at level 0 (a host process). */
+static __always_inline unsigned int task_ns_level(struct task_struct *t, struct pid **ret_pid) {
+        struct task_struct *leader = t->group_leader;
+        struct pid *pid = leader ? leader->thread_pid : NULL;
+
+        *ret_pid = pid;
+        return pid ? pid->level : 0;
+}
+
 static __always_inline bool task_ns_facts(struct task_struct *t, struct ns_facts *ret) {
-        struct pid *pid = BPF_CORE_READ(t, group_leader, thread_pid);
         struct pid_namespace *ns = NULL;
         const char *upid;
         unsigned int level;
+        struct pid *pid;
         int nr = 0;
 
+        /* Read through probe_read here, not the direct loads of task_ns_level(): the address
+         * arithmetic below is refused on a trusted BTF pointer (6.1's verifier). */
+        pid = BPF_CORE_READ(t, group_leader, thread_pid);
         if (!pid)
                 return false;
         level = BPF_CORE_READ(pid, level);
@@ -85,6 +98,10 @@ static __always_inline bool task_ns_facts(struct task_struct *t, struct ns_facts
 
 /* The target is the init of a non-initial PID namespace: a container's init. */
 static __always_inline bool task_is_ns_init(struct task_struct *t, struct ns_facts *f) {
+        struct pid *pid;
+
+        if (task_ns_level(t, &pid) == 0)
+                return false;
         return task_ns_facts(t, f) && f->level > 0 && f->nr == 1;
 }
 
@@ -185,6 +202,7 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct ta
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_sched_process_exit, struct task_struct *p) {
+        struct signal_struct *sig = p->signal;
         struct task_struct *leader;
         struct probe_ev_exit *e;
         struct ns_facts f;
@@ -192,7 +210,7 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *p) {
 
         /* The group is dead when signal->live reached 0: do_exit() decrements it before this
          * tracepoint, so only the last thread of the group sees 0. */
-        if (BPF_CORE_READ(p, signal, live.counter) != 0 || !task_is_ns_init(p, &f))
+        if (!sig || sig->live.counter != 0 || !task_is_ns_init(p, &f))
                 return 0;
 
         e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);

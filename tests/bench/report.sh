@@ -387,3 +387,8 @@ pidfd-ref TARGETS; poll-watch TARGETS 100; docker events --filter event=die | st
 valgrind --tool=callgrind container-watchd ...   # 0 and N containers
 ```
 EOT
+# The kernel probe's own section (tests/bench/probe-cost.sh), when run-all.sh measured it.
+if [ -s "$W/probe.md" ]; then
+        echo
+        cat "$W/probe.md"
+fi

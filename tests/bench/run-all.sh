@@ -52,7 +52,7 @@ if [ -z "${_BENCH_IN_NS:-}" ]; then
         if [ -z "$BIN" ]; then
                 BIN=$WORK/bin
                 mkdir -p "$BIN"
-                for p in spawn-inits pidfd-ref poll-watch stamp-lines kill-stamp notify-stamp; do
+                for p in spawn-inits pidfd-ref poll-watch stamp-lines kill-stamp notify-stamp probe-storm; do
                         ${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -o "$BIN/$p" "$SRCDIR/tests/bench/$p.c" ||
                                 fail "cannot compile $p"
                 done
@@ -614,6 +614,19 @@ result CG_PER "$(( (CG_IR[1] - CG_IR[0]) / N_CG ))"
 "$(dirname "$(command -v "$VG")")/callgrind_annotate" --inclusive=yes "$W/callgrind.$N_CG.out" 2>/dev/null |
         grep -E '^ *[0-9,]+ \(' | head -40 >"$W/callgrind.incl"
 fi
+fi
+
+# ================================================================== P: the kernel probe's cost (issue 13)
+# Side by side in this run, probe attached and detached: tests/bench/probe-cost.sh writes its own
+# section, which report.sh appends. Only when built with the probe (PROBE_LISTEN from make bench).
+if [ -n "${PROBE_LISTEN:-}" ] && [ -x "$PROBE_LISTEN" ] && [ -x "$BIN/probe-storm" ]; then
+        log "P: the kernel probe's cost"
+        qflag=
+        [ "$QUICK" = 1 ] && qflag=--quick
+        BENCH_BIN=$BIN PROBE_LISTEN=$PROBE_LISTEN bash "$SRCDIR/tests/bench/probe-cost.sh" $qflag >"$W/probe.md" ||
+                { log "P: probe-cost.sh failed"; rm -f "$W/probe.md"; }
+else
+        log "P: no probe-listen or probe-storm (built without the probe?): skipping the probe's cost"
 fi
 
 # ================================================================== report

@@ -19,6 +19,7 @@ vm_kernel
 # The guest's busybox has kill and setpriv applets, but a copy of busybox named cw-killer is no
 # applet, and busybox's setpriv has no --bounding-set: bring the host's real ones.
 vm_add "$listen" "$top_srcdir/tests/probe" "$kill_bin" "$(type -P setpriv)"
+vm_env PROBE_LISTEN_DEBUG
 out=$TEST_TMP/out
 _show_guest_log() {
         [ -s "$out/guest.log" ] && { printf -- '----- guest.log (last 60 lines)\n'; tail -n 60 "$out/guest.log"; }

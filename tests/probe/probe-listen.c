@@ -4,6 +4,7 @@
  * as one line of key=value words on stdout, for tests/probe/probe-records.sh. With
  * --drop-privileges it becomes nobody (uid and gid 65534, every capability gone) once attached,
  * which shows that the ring buffer is read without CAP_BPF/CAP_PERFMON (FACTS.md §8).
+ * PROBE_LISTEN_DEBUG=1 puts libbpf's messages (the verifier's log on a refusal) on stderr.
  * Prints "ready oom_victims=0|1" once attached; runs until SIGTERM or SIGINT.
  * Exit status: 0 after a signal, 77 when built without the probe, 1 when it cannot load (the reason
  * on stderr).
@@ -17,6 +18,7 @@
 #include <unistd.h>
 #include <systemd/sd-event.h>
 
+#include "log.h"
 #include "probe.h"
 
 static void on_signal(Probe *p, const ProbeSignal *s, void *userdata) {
@@ -69,6 +71,9 @@ int main(int argc, char **argv) {
         int r;
 
         setvbuf(stdout, NULL, _IOLBF, 0);
+        /* PROBE_LISTEN_DEBUG=1: libbpf's messages and the verifier's log on stderr. */
+        if (getenv("PROBE_LISTEN_DEBUG"))
+                log_setup(/* journal= */ false, LOG_DEBUG);
         r = sd_event_default(&e);
         if (r < 0) {
                 fprintf(stderr, "sd_event_default: %s\n", strerror(-r));

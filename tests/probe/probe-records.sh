@@ -37,7 +37,7 @@ if ! grep -q '^ready ' "$OUT"; then
         wait "$listen_pid"
         rc=$?
         [ "$rc" = 77 ] && skip_or_fail "built without the probe: $(cat "$ERR")"
-        fail "the probe did not load (exit $rc): $(cat "$ERR")"
+        fail "the probe did not load (exit $rc): $(tail -n 40 "$ERR")"
 fi
 assert_file_contains "$OUT" '^ready .* uid=65534$' "probe-listen dropped its privileges"
 note "$(uname -r): $(head -n 1 "$OUT")"
