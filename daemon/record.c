@@ -16,12 +16,15 @@
 
 #include "record.h"
 #include "util/cleanup.h"
-#include "util/fileio.h"
 #include "util/strutil.h"
 
 #define RECORD_FILE "reported"
 #define RECORD_TMP  "reported.tmp"
-#define RECORD_SIZE_MAX ((size_t) 256 * 1024 * 1024)
+/* The longest line read back: our lines are a few hundred bytes (identity fields are bounded by
+ * the parsers); anything longer is not one of ours and is skipped. The file itself has no cap: it
+ * is read one line at a time, and rewritten (compacted) at start-up whatever its size. */
+#define RECORD_LINE_MAX ((size_t) 1024 * 1024)
+#define RECORD_CHUNK ((size_t) 64 * 1024)
 
 struct Record {
         int dirfd;
@@ -30,6 +33,9 @@ struct Record {
         void *pending;          /* tsearch tree of RecordEntry* */
         unsigned n_lines;
         json_t *states;         /* kind -> { key -> value }: record_put_state() */
+        off_t size;             /* where the last whole line ends: the file's size, unless... */
+        bool torn;              /* ...a short write left bytes after it that could not be cut off:
+                                 * the next line starts with a newline, which ends the fragment */
 };
 
 static int entry_cmp(const void *a, const void *b) {
@@ -57,6 +63,7 @@ void record_entry_free(RecordEntry *e) {
         free(e->pod_namespace);
         free(e->pod_uid);
         free(e->k8s_container_name);
+        free(e->k8s_container_type);
         free(e);
 }
 
@@ -69,7 +76,7 @@ static void entry_free_action(void *p) {
         { "id", &(e)->id }, { "ns", &(e)->ns }, { "name", &(e)->name }, { "image", &(e)->image },     \
         { "manager", &(e)->manager }, { "runtime", &(e)->runtime }, { "pod_name", &(e)->pod_name }, \
         { "pod_namespace", &(e)->pod_namespace }, { "pod_uid", &(e)->pod_uid },                      \
-        { "k8s_container_name", &(e)->k8s_container_name }
+        { "k8s_container_name", &(e)->k8s_container_name }, { "k8s_container_type", &(e)->k8s_container_type }
 
 typedef struct StringField {
         const char *key;
@@ -146,6 +153,43 @@ static int write_line(int fd, json_t *o) {
         return (size_t) k == l + 1 ? 0 : -EIO;
 }
 
+/*
+ * Append one line to the record. A short write (ENOSPC, EFBIG, EIO) leaves a fragment at the end:
+ * it is cut off again (ftruncate to the end of the last whole line) so that the next line is not
+ * glued to it and lost with it; when even that fails, the next line starts with a newline (a
+ * reader skips the fragment as a line that does not parse).
+ */
+static int record_write(Record *r, json_t *o) {
+        _cleanup_free_ char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER), *buf = NULL;
+        size_t l, skip;
+        ssize_t k;
+
+        if (!s)
+                return -ENOMEM;
+        l = strlen(s);
+        buf = malloc(l + 2);
+        if (!buf)
+                return -ENOMEM;
+        buf[0] = '\n';
+        memcpy(buf + 1, s, l);
+        buf[l + 1] = '\n';
+        skip = r->torn ? 0 : 1;
+        /* one write() per line; a short one is continued once, which says why it stopped */
+        for (size_t done = 0, want = l + 2 - skip; done < want; done += (size_t) k) {
+                k = write(r->fd, buf + skip + done, want - done);
+                if (k <= 0) {
+                        int error = k < 0 ? errno : EIO;
+
+                        if (done > 0 && ftruncate(r->fd, r->size) < 0)
+                                r->torn = true;
+                        return -error;
+                }
+        }
+        r->size += (off_t) (l + 2 - skip);
+        r->torn = false;
+        return 0;
+}
+
 static void record_apply(Record *r, json_t *o) {
         const char *op = json_string_value(json_object_get(o, "op"));
         RecordEntry *e = entry_from_json(o);
@@ -205,45 +249,83 @@ static void count_action(const void *nodep, VISIT which, void *closure) {
                 count_unfinished++;
 }
 
-static int record_load(Record *r, unsigned *ret_other_boot) {
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0;
-        char *line, *next;
-        bool header = false, same_boot = false;
-        int k;
+/* One line of the record (without its newline). */
+static void record_load_line(Record *r, char *line, bool *header, bool *same_boot) {
+        json_t *o = json_loads(line, 0, NULL);
 
-        k = read_file_at(r->dirfd, RECORD_FILE, RECORD_SIZE_MAX, &buf, &len);
-        if (k == -ENOENT)
-                return 0;
-        if (k < 0)
-                return k;
-        for (line = buf; line && *line; line = next) {
-                json_t *o;
-
-                next = strchr(line, '\n');
-                if (!next)
-                        break; /* a torn last line (crash mid-write): ignore it */
-                *next++ = 0;
-                o = json_loads(line, 0, NULL);
-                if (!json_is_object(o)) {
-                        json_decref(o);
-                        continue;
-                }
-                if (!header) {
-                        const char *boot = json_string_value(json_object_get(o, "boot"));
-
-                        header = true;
-                        same_boot = boot && streq(boot, r->boot);
-                        if (!json_object_get(o, "op")) {
-                                json_decref(o);
-                                continue;
-                        }
-                }
-                if (streq_ptr(json_string_value(json_object_get(o, "op")), "state"))
-                        record_apply_state(r, o);
-                else
-                        record_apply(r, o);
+        if (!json_is_object(o)) {
                 json_decref(o);
+                return;
+        }
+        if (!*header) {
+                const char *boot = json_string_value(json_object_get(o, "boot"));
+
+                *header = true;
+                *same_boot = boot && streq(boot, r->boot);
+                if (!json_object_get(o, "op")) {
+                        json_decref(o);
+                        return;
+                }
+        }
+        if (streq_ptr(json_string_value(json_object_get(o, "op")), "state"))
+                record_apply_state(r, o);
+        else
+                record_apply(r, o);
+        json_decref(o);
+}
+
+/*
+ * Read the record one line at a time (no cap on the file: memory goes with what it describes).
+ * *ret_end is where the last whole line ends: a torn last line (the daemon died mid-write, or a
+ * short write) lies beyond it and is ignored.
+ */
+static int record_load(Record *r, unsigned *ret_other_boot, off_t *ret_end) {
+        _cleanup_free_ char *line = NULL, *chunk = NULL;
+        _cleanup_close_ int fd = -1;
+        bool header = false, same_boot = false, too_long = false;
+        size_t fill = 0;
+        off_t pos = 0, end = 0;
+
+        *ret_end = 0;
+        fd = openat(r->dirfd, RECORD_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        line = malloc(RECORD_LINE_MAX + 1);
+        chunk = malloc(RECORD_CHUNK);
+        if (!line || !chunk)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n = read(fd, chunk, RECORD_CHUNK);
+                const char *p, *nl;
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                for (p = chunk; p < chunk + n; p = nl + 1) {
+                        size_t l;
+
+                        nl = memchr(p, '\n', (size_t) (chunk + n - p));
+                        l = (size_t) ((nl ?: chunk + n) - p);
+                        if (fill + l > RECORD_LINE_MAX)
+                                too_long = true; /* not one of ours: skipped at its newline */
+                        else {
+                                memcpy(line + fill, p, l);
+                                fill += l;
+                        }
+                        if (!nl)
+                                break;
+                        end = pos + (off_t) (nl + 1 - chunk);
+                        line[fill] = 0;
+                        if (!too_long && fill > 0 && !memchr(line, 0, fill))
+                                record_load_line(r, line, &header, &same_boot);
+                        fill = 0;
+                        too_long = false;
+                }
+                pos += n;
         }
         if (!same_boot)
                 json_object_clear(r->states); /* crash loops and counters are of that boot */
@@ -255,18 +337,29 @@ static int record_load(Record *r, unsigned *ret_other_boot) {
                 tdestroy(r->pending, entry_free_action);
                 r->pending = NULL;
         }
+        *ret_end = end;
         return 0;
 }
 
 static int record_open_append(Record *r) {
+        off_t size;
+
         r->fd = safe_close(r->fd);
         r->fd = openat(r->dirfd, RECORD_FILE, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        return r->fd < 0 ? -errno : 0;
+        if (r->fd < 0)
+                return -errno;
+        size = lseek(r->fd, 0, SEEK_END);
+        if (size < 0)
+                return -errno;
+        r->size = size;
+        r->torn = false;
+        return 0;
 }
 
 int record_open(const char *dir, Record **ret, unsigned *ret_other_boot) {
         Record *r;
         sd_id128_t boot;
+        off_t end = 0;
         int k;
 
         if (ret_other_boot)
@@ -294,9 +387,16 @@ int record_open(const char *dir, Record **ret, unsigned *ret_other_boot) {
                 return k;
         }
         sd_id128_to_string(boot, r->boot);
-        k = record_load(r, ret_other_boot);
+        k = record_load(r, ret_other_boot, &end);
         if (k >= 0)
                 k = record_open_append(r);
+        if (k >= 0 && r->size > end) {
+                /* a torn last line: cut it off, so that the next line does not continue it */
+                if (ftruncate(r->fd, end) < 0)
+                        r->torn = true;
+                else
+                        r->size = end;
+        }
         if (k < 0) {
                 record_free(r);
                 return k;
@@ -347,7 +447,7 @@ int record_append(Record *r, const char *op, const RecordEntry *e) {
 
         if (!o)
                 return -ENOMEM;
-        k = write_line(r->fd, o);
+        k = record_write(r, o);
         json_decref(o);
         if (k >= 0)
                 r->n_lines++;
@@ -431,7 +531,7 @@ int record_put_state(Record *r, const char *kind, const char *key, json_t *value
         if (!o)
                 return -ENOMEM;
         record_apply_state(r, o);
-        q = write_line(r->fd, o);
+        q = record_write(r, o);
         json_decref(o);
         if (q >= 0)
                 r->n_lines++;

@@ -35,6 +35,7 @@ typedef struct RecordEntry {
         bool exited;             /* its exit has been reported */
         char *id, *ns, *name, *image, *manager, *runtime;
         char *pod_name, *pod_namespace, *pod_uid, *k8s_container_name;
+        char *k8s_container_type;  /* "sandbox" / "container"; absent in lines of older daemons */
         uint64_t created_usec;
 } RecordEntry;
 

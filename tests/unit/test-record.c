@@ -9,9 +9,11 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -419,6 +421,119 @@ START_TEST(test_unusable_dir) {
 }
 END_TEST
 
+/* Issue 14, item 9: a short write (ENOSPC, or here RLIMIT_FSIZE, which needs no root) leaves no
+ * fragment for the next line to be glued to: the next line and everything after it is read back. */
+START_TEST(test_short_write_cut_off) {
+        _cleanup_(record_freep) Record *r = open_ok(NULL);
+        RecordEntry *a = entry_new("/run/runc/a", 100, 5000, "a", NULL),
+                    *b = entry_new("/run/runc/b", 200, 6000, "b", NULL),
+                    *c = entry_new("/run/runc/c", 300, 7000, "c", NULL);
+        struct rlimit old, lim;
+        struct stat st;
+        void (*old_handler)(int);
+        _cleanup_free_ char *text = NULL;
+
+        ck_assert_int_eq(record_compact(r, next_none, NULL), 0);
+        ck_assert_int_eq(record_append(r, "started", a), 0);
+        ck_assert_int_eq(stat(file, &st), 0);
+
+        /* room for 10 more bytes: the line for b is written in part */
+        ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+        old_handler = signal(SIGXFSZ, SIG_IGN);
+        lim = (struct rlimit) { .rlim_cur = (rlim_t) st.st_size + 10, .rlim_max = old.rlim_max };
+        ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+        ck_assert_int_lt(record_append(r, "started", b), 0);
+        ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+        (void) signal(SIGXFSZ, old_handler);
+
+        /* the fragment is gone, and the next line is whole */
+        text = slurp();
+        ck_assert_int_eq((long) strlen(text), (long) st.st_size);
+        ck_assert_int_eq(record_append(r, "started", c), 0);
+        r = record_free(r);
+        r = open_ok(NULL);
+        assert_pending(r, "/run/runc/a", 100, 5000, false, "a", NULL);
+        assert_pending(r, "/run/runc/c", 300, 7000, false, "c", NULL);
+        ck_assert_ptr_null(record_take_any(r));
+        record_entry_free(a);
+        record_entry_free(b);
+        record_entry_free(c);
+}
+END_TEST
+
+/* A torn last line found at start is cut off at once: the next append does not continue it, even
+ * when the start-up compaction does not happen (or fails). */
+START_TEST(test_torn_line_cut_at_open) {
+        _cleanup_(record_freep) Record *r = open_ok(NULL);
+        RecordEntry *a = entry_new("/run/runc/a", 100, 5000, "a", NULL),
+                    *d = entry_new("/run/runc/d", 400, 8000, "d", NULL);
+
+        ck_assert_int_eq(record_compact(r, next_none, NULL), 0);
+        ck_assert_int_eq(record_append(r, "started", a), 0);
+        r = record_free(r);
+        append_raw("{\"op\":\"started\",\"path\":\"/run/runc/c\",\"pid\":300,\"sta");
+        r = open_ok(NULL);
+        ck_assert_int_eq(record_append(r, "started", d), 0);
+        r = record_free(r);
+        r = open_ok(NULL);
+        assert_pending(r, "/run/runc/a", 100, 5000, false, "a", NULL);
+        assert_pending(r, "/run/runc/d", 400, 8000, false, "d", NULL);
+        ck_assert_ptr_null(record_take_any(r));
+        record_entry_free(a);
+        record_entry_free(d);
+}
+END_TEST
+
+/* A record larger than any cap (here a 300 MiB hole, sparse: no disk, no memory) is read, not
+ * refused: the lines before and after it count, the hole is skipped as a line too long to be ours. */
+START_TEST(test_oversized_record_read) {
+        _cleanup_(record_freep) Record *r = open_ok(NULL);
+        RecordEntry *a = entry_new("/run/runc/a", 100, 5000, "a", NULL);
+        struct stat st;
+        int fd;
+
+        ck_assert_int_eq(record_compact(r, next_none, NULL), 0);
+        ck_assert_int_eq(record_append(r, "started", a), 0);
+        r = record_free(r);
+        ck_assert_int_eq(stat(file, &st), 0);
+        fd = open(file, O_WRONLY | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(ftruncate(fd, st.st_size + (off_t) 300 * 1024 * 1024), 0);
+        close(fd);
+        append_raw("\n{\"op\":\"started\",\"path\":\"/run/runc/b\",\"pid\":200,\"start\":6000,\"id\":\"b\"}\n");
+        r = open_ok(NULL);
+        assert_pending(r, "/run/runc/a", 100, 5000, false, "a", NULL);
+        assert_pending(r, "/run/runc/b", 200, 6000, false, "b", NULL);
+        ck_assert_ptr_null(record_take_any(r));
+        record_entry_free(a);
+}
+END_TEST
+
+/* K8S_CONTAINER_TYPE survives a restart; a line of an older daemon without it still reads. */
+START_TEST(test_k8s_container_type) {
+        _cleanup_(record_freep) Record *r = open_ok(NULL);
+        RecordEntry *a = entry_new("/run/runc/a", 100, 5000, "a", NULL), *e;
+
+        a->k8s_container_type = strdup("sandbox");
+        ck_assert_ptr_nonnull(a->k8s_container_type);
+        ck_assert_int_eq(record_compact(r, next_none, NULL), 0);
+        ck_assert_int_eq(record_append(r, "started", a), 0);
+        r = record_free(r);
+        append_raw("{\"op\":\"started\",\"path\":\"/run/runc/old\",\"pid\":200,\"start\":6000,\"id\":\"old\"}\n");
+        r = open_ok(NULL);
+        e = record_take(r, "/run/runc/a", 100, 5000);
+        ck_assert_ptr_nonnull(e);
+        ck_assert_pstr_eq(e->k8s_container_type, "sandbox");
+        record_entry_free(e);
+        e = record_take(r, "/run/runc/old", 200, 6000);
+        ck_assert_ptr_nonnull(e);
+        ck_assert_ptr_null(e->k8s_container_type);
+        ck_assert_pstr_eq(e->id, "old");
+        record_entry_free(e);
+        record_entry_free(a);
+}
+END_TEST
+
 static Suite *record_suite(void) {
         Suite *s = suite_create("record");
         TCase *tc = tcase_create("record");
@@ -432,6 +547,10 @@ static Suite *record_suite(void) {
         tcase_add_test(tc, test_other_boot);
         tcase_add_test(tc, test_compaction);
         tcase_add_test(tc, test_unusable_dir);
+        tcase_add_test(tc, test_short_write_cut_off);
+        tcase_add_test(tc, test_torn_line_cut_at_open);
+        tcase_add_test(tc, test_oversized_record_read);
+        tcase_add_test(tc, test_k8s_container_type);
         suite_add_tcase(s, tc);
         return s;
 }
