@@ -14,11 +14,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "pidwatch.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/time.h"
 #include "util/proc-stat.h"
+#include "util/strutil.h"
 
 /* Debian 12's kernel headers (6.1) lack PIDFD_GET_INFO: the VER0 layout (FACTS.md 1.7). The kernel
  * matches only the ioctl number and copies min(user, kernel) bytes. */
@@ -47,6 +49,8 @@ struct PidWatch {
 };
 
 static KernelCaps caps;
+/* CW_TEST_NO_KERNEL_STATUS=1 (see pidwatch.h): behave as a kernel before 6.15 whose reaper won. */
+static bool no_kernel_status;
 
 static int cw_pidfd_open(pid_t pid) {
         int fd = (int) syscall(SYS_pidfd_open, pid, 0);
@@ -82,6 +86,7 @@ int pidwatch_probe(KernelCaps *ret) {
         int ws;
 
         caps = (KernelCaps) {};
+        no_kernel_status = streq_ptr(getenv("CW_TEST_NO_KERNEL_STATUS"), "1");
         pid = fork();
         if (pid < 0)
                 return -errno;
@@ -99,6 +104,10 @@ int pidwatch_probe(KernelCaps *ret) {
                         caps.hup_at_reap = true;
                 if (pidfd_get_exit(pidfd, &ws) >= 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 7)
                         caps.info_exit = true;
+        }
+        if (no_kernel_status) {
+                caps.info_exit = false;
+                log_notice("CW_TEST_NO_KERNEL_STATUS=1: ignoring the exit statuses the kernel gives (a test knob).");
         }
         if (ret)
                 *ret = caps;
@@ -177,7 +186,8 @@ static int pidwatch_on_io(sd_event_source *s, int fd, uint32_t revents, void *us
 
         /* 1. The zombie's own record: no waiting for a reaper that may be slow or absent. */
         r = proc_stat_read_fd(w->statfd, &ps);
-        if (r >= 0 && (ps.state == 'Z' || ps.state == 'X') && ps.has_exit_code && w->proc_exit_code) {
+        if (r >= 0 && (ps.state == 'Z' || ps.state == 'X') && ps.has_exit_code && w->proc_exit_code &&
+            !no_kernel_status) {
                 pidwatch_finish(w, exit_status_from_wait(ps.exit_code, EXIT_SOURCE_PROC));
                 return 0;
         }
@@ -256,7 +266,7 @@ int pidwatch_new(sd_event *e, pid_t pid, uint64_t start_ticks, uint64_t reap_tim
          * read as "exited 0". The same check guards the /proc/<pid>/ns links: probe one. */
         w->proc_exit_code = proc_may_read(pid);
         if (ps.state == 'Z' || ps.state == 'X') {
-                *ret_gone = ps.has_exit_code && w->proc_exit_code
+                *ret_gone = ps.has_exit_code && w->proc_exit_code && !no_kernel_status
                                     ? exit_status_from_wait(ps.exit_code, EXIT_SOURCE_PROC)
                                     : EXIT_STATUS_UNKNOWN;
                 return -ESRCH;

@@ -37,6 +37,10 @@ typedef void (*PidWatchExitHandler)(PidWatch *w, const ExitStatus *st, uint64_t 
  * Probe the kernel by forking a child that exits with 7, reaping it, and looking at its pidfd.
  * Stores the result for pidwatch_new() and returns it in *ret. Returns 0 or -errno (fork failed);
  * caps.pidfd=false means containers cannot be watched at all.
+ * A test knob: with CW_TEST_NO_KERNEL_STATUS=1 in the environment the kernel's exit statuses
+ * (PIDFD_INFO_EXIT and /proc/<pid>/stat field 52) are ignored, as on a kernel before 6.15 whose
+ * reaper always wins the race: what the runtime-record fallback then gives is measurable on any
+ * kernel (tests/bench/runtime-status.sh). Logged at start-up.
  */
 int pidwatch_probe(KernelCaps *ret);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * conmon's exit files (see runtime-exit.h).
+ * conmon's exit files and Docker's record (see runtime-exit.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <sys/inotify.h>
 #include <time.h>
 
+#include "docker.h"
 #include "runtime-exit.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -25,6 +26,8 @@ struct RuntimeExitWait {
         sd_event_source *inotify;
         sd_event_source *timer;
         char *dir, *id;
+        char *name;                  /* the file in dir that brings the status */
+        char *docker_data_root;      /* set: Docker's config.v2.json; else conmon's exit file */
         RuntimeExitHandler handler;
         void *userdata;
 };
@@ -80,6 +83,13 @@ int runtime_exit_read(const char *dir, const char *id, ExitStatus *ret) {
         return runtime_exit_parse(buf, len, ret);
 }
 
+/* What the wait is for, read now. */
+static int wait_read(RuntimeExitWait *w, ExitStatus *ret) {
+        if (w->docker_data_root)
+                return docker_exit_read(w->docker_data_root, w->id, ret);
+        return runtime_exit_read(w->dir, w->id, ret);
+}
+
 static void wait_finish(RuntimeExitWait *w, const ExitStatus *st) {
         w->inotify = sd_event_source_disable_unref(w->inotify);
         w->timer = sd_event_source_disable_unref(w->timer);
@@ -95,9 +105,9 @@ static int wait_on_inotify(sd_event_source *s, const struct inotify_event *ev, v
                 wait_finish(w, NULL); /* the directory went away */
                 return 0;
         }
-        if (ev->len == 0 || !streq(ev->name, w->id))
+        if (ev->len == 0 || !streq(ev->name, w->name))
                 return 0;
-        if (runtime_exit_read(w->dir, w->id, &st) >= 0)
+        if (wait_read(w, &st) >= 0)
                 wait_finish(w, &st);
         return 0;
 }
@@ -109,12 +119,14 @@ static int wait_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         (void) s;
         (void) usec;
         /* one last look: an event may be queued behind this timer */
-        wait_finish(w, runtime_exit_read(w->dir, w->id, &st) >= 0 ? &st : NULL);
+        wait_finish(w, wait_read(w, &st) >= 0 ? &st : NULL);
         return 0;
 }
 
-int runtime_exit_wait(sd_event *e, const char *dir, const char *id, uint64_t timeout_usec,
-                      RuntimeExitHandler handler, void *userdata, RuntimeExitWait **ret, ExitStatus *ret_now) {
+/* The wait for dir/name, read by wait_read(); as runtime_exit_wait() returns. */
+static int wait_start(sd_event *e, const char *dir, const char *name, const char *id, const char *docker_data_root,
+                      uint64_t timeout_usec, RuntimeExitHandler handler, void *userdata,
+                      RuntimeExitWait **ret, ExitStatus *ret_now) {
         _cleanup_(runtime_exit_wait_freep) RuntimeExitWait *w = NULL;
         int r;
 
@@ -130,15 +142,21 @@ int runtime_exit_wait(sd_event *e, const char *dir, const char *id, uint64_t tim
         w->userdata = userdata;
         w->dir = strdup(dir);
         w->id = strdup(id);
-        if (!w->dir || !w->id)
+        w->name = strdup(name);
+        if (!w->dir || !w->id || !w->name)
                 return -ENOMEM;
+        if (docker_data_root) {
+                w->docker_data_root = strdup(docker_data_root);
+                if (!w->docker_data_root)
+                        return -ENOMEM;
+        }
 
         /* The watch first, then the look: a file renamed in between is seen by one or the other. */
         r = sd_event_add_inotify(e, &w->inotify, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR, wait_on_inotify, w);
         if (r < 0)
                 return r;
         (void) sd_event_source_set_description(w->inotify, "runtime-exit");
-        if (runtime_exit_read(dir, id, ret_now) >= 0)
+        if (wait_read(w, ret_now) >= 0)
                 return 1;
 
         r = sd_event_add_time(e, &w->timer, CLOCK_MONOTONIC, now_monotonic_usec() + timeout_usec,
@@ -150,6 +168,22 @@ int runtime_exit_wait(sd_event *e, const char *dir, const char *id, uint64_t tim
         return 0;
 }
 
+int runtime_exit_wait(sd_event *e, const char *dir, const char *id, uint64_t timeout_usec,
+                      RuntimeExitHandler handler, void *userdata, RuntimeExitWait **ret, ExitStatus *ret_now) {
+        return wait_start(e, dir, id, id, NULL, timeout_usec, handler, userdata, ret, ret_now);
+}
+
+int runtime_exit_wait_docker(sd_event *e, const char *data_root, const char *id, uint64_t timeout_usec,
+                             RuntimeExitHandler handler, void *userdata, RuntimeExitWait **ret, ExitStatus *ret_now) {
+        _cleanup_free_ char *dir = NULL;
+
+        if (!data_root || !container_id_is_valid(id))
+                return -EINVAL;
+        if (asprintf(&dir, "%s/containers/%s", data_root, id) < 0)
+                return -ENOMEM;
+        return wait_start(e, dir, "config.v2.json", id, data_root, timeout_usec, handler, userdata, ret, ret_now);
+}
+
 RuntimeExitWait *runtime_exit_wait_free(RuntimeExitWait *w) {
         if (!w)
                 return NULL;
@@ -157,6 +191,8 @@ RuntimeExitWait *runtime_exit_wait_free(RuntimeExitWait *w) {
         sd_event_source_disable_unref(w->timer);
         free(w->dir);
         free(w->id);
+        free(w->name);
+        free(w->docker_data_root);
         free(w);
         return NULL;
 }

@@ -5,6 +5,8 @@
  * parent of Podman's and CRI-O's container inits, writes the status of the init it reaped to
  * <exits dir>/<id> (tmp file + rename) within milliseconds (Podman: /run/libpod/exits, CRI-O:
  * /run/crio/exits); Podman's cleanup deletes it about 70 ms later.
+ * dockerd records the status in <data root>/containers/<id>/config.v2.json (State.ExitCode, written
+ * with a tmp file + rename) once containerd has told it of the exit: tens of milliseconds later.
  * Owns the inotify source and the timer of a wait (sd-event's own inotify, not libinotifytools:
  * one short-lived watch on one directory, see runtime_exit_wait). Knows nothing about containers.
  */
@@ -45,6 +47,14 @@ typedef void (*RuntimeExitHandler)(RuntimeExitWait *w, const ExitStatus *st, voi
  */
 int runtime_exit_wait(sd_event *e, const char *dir, const char *id, uint64_t timeout_usec,
                       RuntimeExitHandler handler, void *userdata, RuntimeExitWait **ret, ExitStatus *ret_now);
+
+/*
+ * The same wait for Docker's record: <data_root>/containers/<id>/config.v2.json renamed into place
+ * and describing a stopped container (docker_exit_read). Returns as runtime_exit_wait(); -ENOENT
+ * when the container has no directory there (not Docker's, or removed already: --rm).
+ */
+int runtime_exit_wait_docker(sd_event *e, const char *data_root, const char *id, uint64_t timeout_usec,
+                             RuntimeExitHandler handler, void *userdata, RuntimeExitWait **ret, ExitStatus *ret_now);
 
 /* Cancel and release; accepts NULL; returns NULL. */
 RuntimeExitWait *runtime_exit_wait_free(RuntimeExitWait *w);

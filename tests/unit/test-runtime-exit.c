@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "runtime-exit.h"
+#include "util/fileio.h"
 #include "util/cleanup.h"
 
 static int parse(const char *s, ExitStatus *st) {
@@ -208,6 +210,82 @@ START_TEST(test_wait) {
 }
 END_TEST
 
+/* Docker's record: config.v2.json of a running container first (ignored), then the stopped one,
+ * both renamed into place as dockerd writes them (real files, tests/fixtures/docker). */
+typedef struct DockerLater {
+        const char *dir;
+        char *running, *exited;
+} DockerLater;
+
+static int on_docker_later(sd_event_source *s, uint64_t usec, void *userdata) {
+        DockerLater *l = userdata;
+
+        (void) usec;
+        conmon_write(l->dir, "config.v2.json", l->running);
+        conmon_write(l->dir, "config.v2.json", l->exited);
+        sd_event_source_unref(s);
+        return 0;
+}
+
+static char *fixture_text(const char *name) {
+        char path[512];
+        char *buf = NULL;
+        size_t len;
+
+        snprintf(path, sizeof(path), "%s/docker/%s", FIXTURES_DIR, name);
+        ck_assert_int_eq(read_file_path(path, 1 << 20, &buf, &len), 0);
+        return buf;
+}
+
+START_TEST(test_wait_docker) {
+        char root[] = "/tmp/test-runtime-exit-docker.XXXXXX", dir[256], path[300];
+        const char *id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        RuntimeExitWait *w = NULL;
+        sd_event *e = NULL;
+        ExitStatus now;
+        DockerLater later;
+        Got g = {};
+
+        ck_assert_ptr_nonnull(mkdtemp(root));
+        snprintf(dir, sizeof(dir), "%s/containers", root);
+        ck_assert_int_eq(mkdir(dir, 0700), 0);
+        snprintf(dir, sizeof(dir), "%s/containers/%s", root, id);
+        ck_assert_int_eq(mkdir(dir, 0700), 0);
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        later = (DockerLater) { dir, fixture_text("config.v2.json"), fixture_text("config.v2.exited.json") };
+
+        /* a running record is there already: that is no status, so the wait begins */
+        conmon_write(dir, "config.v2.json", later.running);
+        ck_assert_int_ge(sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, 100 * 1000, 0, on_docker_later, &later), 0);
+        ck_assert_int_eq(runtime_exit_wait_docker(e, root, id, 5 * 1000 * 1000, on_exit_file, &g, &w, &now), 0);
+        run_until(e, &g, 5 * 1000 * 1000);
+        ck_assert_uint_eq(g.calls, 1);
+        ck_assert(g.has_status);
+        assert_status(&g.st, EXIT_CODE_KILLED, SIGKILL); /* ExitCode 137 */
+        ck_assert_int_eq(g.st.source, EXIT_SOURCE_RUNTIME);
+
+        /* the stopped record is there: at once */
+        w = NULL;
+        ck_assert_int_eq(runtime_exit_wait_docker(e, root, id, 5 * 1000 * 1000, on_exit_file, &g, &w, &now), 1);
+        ck_assert_ptr_null(w);
+        assert_status(&now, EXIT_CODE_KILLED, SIGKILL);
+
+        /* no such container (or --rm removed it) */
+        ck_assert_int_eq(runtime_exit_wait_docker(e, root, "fedcba9876543210", 1000, on_exit_file, &g, &w, &now), -ENOENT);
+        ck_assert_int_eq(runtime_exit_wait_docker(e, root, "../x", 1000, on_exit_file, &g, &w, &now), -EINVAL);
+
+        e = sd_event_unref(e);
+        free(later.running);
+        free(later.exited);
+        snprintf(path, sizeof(path), "%s/config.v2.json", dir);
+        ck_assert_int_eq(unlink(path), 0);
+        ck_assert_int_eq(rmdir(dir), 0);
+        snprintf(path, sizeof(path), "%s/containers", root);
+        ck_assert_int_eq(rmdir(path), 0);
+        ck_assert_int_eq(rmdir(root), 0);
+}
+END_TEST
+
 static Suite *runtime_exit_suite(void) {
         Suite *s = suite_create("runtime-exit");
         TCase *tc = tcase_create("files");
@@ -216,6 +294,7 @@ static Suite *runtime_exit_suite(void) {
         tcase_add_test(tc, test_fixtures);
         tcase_add_test(tc, test_dirs);
         tcase_add_test(tc, test_wait);
+        tcase_add_test(tc, test_wait_docker);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Benchmark (reports, asserts nothing): of BENCH_N (default 100) plain `runc run -d` containers
+# killed with SIGKILL on Debian 12's 6.1 kernel (the tests/vm guest, cgroup v2 only, PID 1 reaping
+# at once as containerd-shim does), how many exits does the daemon know the status of? Before 6.15
+# only /proc/PID/stat field 52, read before the reaper wins, can tell, and plain runc records
+# nothing. Prints one line: "plain runc on KERNEL: K of N known (P %), U unknown".
+#
+#   top_srcdir=SRC top_builddir=BUILD DAEMON=BUILD/daemon/container-watchd bash tests/bench/runc-status-6.1.sh
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
+. "$top_srcdir/tests/vm/lib.sh" || exit 99
+export BENCH_N=${BENCH_N:-100} BENCH_BATCH=${BENCH_BATCH:-10}
+VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-1200}
+vm_require
+vm_kernel
+vm_add "$top_srcdir/tests/bench/runc-status-guest.sh"
+vm_env BENCH_N BENCH_BATCH
+out=$TEST_TMP/out
+vm_run "$top_srcdir/tests/bench/runc-status-guest.sh" "$out" || { tail -n 30 "$out/guest.log"; fail "the guest part failed"; }
+total=$(jq -r 'select(.CONTAINER_EVENT == "exited") | .EXIT_CODE' "$out"/daemon.*.out | wc -l)
+known=$(jq -r 'select(.CONTAINER_EVENT == "exited" and .EXIT_CODE == "killed" and .EXIT_STATUS == "9") | .EXIT_CODE' "$out"/daemon.*.out | wc -l)
+unknown=$(jq -r 'select(.CONTAINER_EVENT == "exited" and .EXIT_CODE == "unknown") | .EXIT_CODE' "$out"/daemon.*.out | wc -l)
+[ "$total" = "$BENCH_N" ] || fail "$total exits reported, $BENCH_N expected"
+printf 'plain runc on %s: %d of %d known (%d %%), %d unknown, %d other\n' "$(cat "$out/kernel")" \
+        "$known" "$total" $((known * 100 / total)) "$unknown" $((total - known - unknown))
