@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "docker.h"
+#include "ownership.h"
 #include "runtime-exit.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -19,12 +20,13 @@
 #define DOCKER_CONFIG_SIZE_MAX ((size_t) 4 * 1024 * 1024)
 
 /*
- * Read and parse Docker's record of container id, <data_root>/containers/<id>/config.v2.json.
+ * Read and parse Docker's record of container id, <data_root>/containers/<id>/config.v2.json; with
+ * owner not 0 (a rootless dockerd's record), with no more than that user's access (ownership.h).
  * Returns 0 and *ret (a JSON object; json_decref() it), -EINVAL for an invalid id or no data root,
  * -ENOENT (or another -errno) when there is no readable record, -EBADMSG when it is not a JSON object
  * or is too large.
  */
-static int docker_config_read(const char *data_root, const char *id, json_t **ret) {
+static int docker_config_read(const char *data_root, const char *id, uid_t owner, json_t **ret) {
         _cleanup_free_ char *path = NULL, *buf = NULL;
         size_t len;
         json_t *j;
@@ -34,7 +36,8 @@ static int docker_config_read(const char *data_root, const char *id, json_t **re
                 return -EINVAL;
         if (asprintf(&path, "%s/containers/%s/config.v2.json", data_root, id) < 0)
                 return -ENOMEM;
-        r = read_file_path(path, DOCKER_CONFIG_SIZE_MAX, &buf, &len);
+        r = owner != 0 ? read_file_as_owner(path, owner, DOCKER_CONFIG_SIZE_MAX, &buf, &len)
+                       : read_file_path(path, DOCKER_CONFIG_SIZE_MAX, &buf, &len);
         if (r < 0)
                 return r == -EFBIG ? -EBADMSG : r;
         j = json_loadb(buf, len, 0, NULL);
@@ -46,12 +49,12 @@ static int docker_config_read(const char *data_root, const char *id, json_t **re
         return 0;
 }
 
-int docker_identity_read(const char *data_root, const char *id, char **ret_name, char **ret_image) {
+int docker_identity_read(const char *data_root, const char *id, uid_t owner, char **ret_name, char **ret_image) {
         json_t *j, *cfg;
         const char *name, *image;
         int r = 0;
 
-        if (docker_config_read(data_root, id, &j) < 0)
+        if (docker_config_read(data_root, id, owner, &j) < 0)
                 return 0; /* no record (not Docker's, or already removed): nothing known */
         name = json_string_value(json_object_get(j, "Name"));
         if (name && *name && !*ret_name) {
@@ -75,7 +78,7 @@ int docker_exit_read(const char *data_root, const char *id, ExitStatus *ret) {
         const char *finished;
         int r;
 
-        r = docker_config_read(data_root, id, &j);
+        r = docker_config_read(data_root, id, 0, &j);
         if (r < 0)
                 return r;
         state = json_object_get(j, "State");

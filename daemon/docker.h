@@ -7,14 +7,18 @@
  */
 #pragma once
 
+#include <sys/types.h>
+
 #include "util/exit-status.h"
 
 /*
  * The container's name (without Docker's leading '/') and image (Config.Image), each stored into
  * *ret_name / *ret_image only when that is still NULL and the record has a non-empty one. No record
- * (not Docker's, or already removed) is not an error: nothing is stored. Returns 0 or -ENOMEM.
+ * (not Docker's, or already removed) is not an error: nothing is stored. With owner not 0 (a
+ * rootless dockerd's data root), the record is read with no more than that user's access and is
+ * ignored unless it is that user's own file (read_file_as_owner()). Returns 0 or -ENOMEM.
  */
-int docker_identity_read(const char *data_root, const char *id, char **ret_name, char **ret_image);
+int docker_identity_read(const char *data_root, const char *id, uid_t owner, char **ret_name, char **ret_image);
 
 /*
  * Docker's record of a container that has stopped: State.ExitCode of

@@ -4,6 +4,7 @@
  * containers-storage containers.json, and the OCI annotations of CRI (containerd), CRI-O and Podman.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "docker.h"
 #include "metadata.h"
+#include "ownership.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/strutil.h"
@@ -70,7 +72,7 @@ static int dup_json_string(json_t *o, const char *key, char **ret) {
  *   bundle = <graphroot>/overlay-containers/<id>/userdata
  *   [{"id": "<id>", "names": ["web"], "metadata": "{\"image-name\":\"localhost/bbox:latest\",...}"}, ...]
  */
-static int podman_collect(const char *id, const RuncState *s, Meta *m) {
+static int podman_collect(const char *id, const RuncState *s, uid_t owner, Meta *m) {
         _cleanup_free_ char *path = NULL, *buf = NULL;
         const char *b = s->bundle, *tail;
         size_t len, il = id ? strlen(id) : 0, i;
@@ -88,7 +90,9 @@ static int podman_collect(const char *id, const RuncState *s, Meta *m) {
                 return 0;
         if (asprintf(&path, "%.*scontainers.json", (int) (tail - il - b), b) < 0)
                 return -ENOMEM;
-        if (read_file_path(path, PODMAN_CONTAINERS_SIZE_MAX, &buf, &len) < 0)
+        /* the bundle path is the state file's word: in a user's root, read only that user's file */
+        if ((owner != 0 ? read_file_as_owner(path, owner, PODMAN_CONTAINERS_SIZE_MAX, &buf, &len)
+                        : read_file_path(path, PODMAN_CONTAINERS_SIZE_MAX, &buf, &len)) < 0)
                 return 0;
         j = json_loadb(buf, len, 0, NULL);
         json_array_foreach(j, i, c) {
@@ -141,9 +145,34 @@ static int crio_labels_collect(const RuncState *s, Meta *m) {
         return r;
 }
 
+/* The user who controls a state root (ownership.h: the first owner other than root on its path),
+ * 0 when it is root's. */
+static uid_t root_owner(const char *root) {
+        PathWalk w = {};
+
+        if (!root || path_walk(root, &w) < 0)
+                return 0;
+        free(w.deepest);
+        return w.owner;
+}
+
+/* A rootless dockerd's data root: $XDG_DATA_HOME/docker of its user, by default
+ * ~/.local/share/docker (what dockerd-rootless.sh uses). NULL when the user is unknown. */
+static char *user_docker_data_root(uid_t uid) {
+        struct passwd pw, *res = NULL;
+        char buf[4096], *p = NULL;
+
+        if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res || !res->pw_dir || res->pw_dir[0] != '/')
+                return NULL;
+        if (asprintf(&p, "%s/.local/share/docker", res->pw_dir) < 0)
+                return NULL;
+        return p;
+}
+
 int metadata_collect(const char *id, const char *ns, const char *root, const RuncState *s,
                      const char *docker_data_root, Meta *ret) {
         Meta m = {};
+        uid_t owner = root_owner(root);
         const char *v;
         int r = 0;
 
@@ -187,10 +216,19 @@ int metadata_collect(const char *id, const char *ns, const char *root, const Run
                         r = dup_label(s, "io.kubernetes.cri-o.ContainerName", &m.name);
         } else if ((v = runc_state_label(s, "io.container.manager")) && streq(v, "libpod")) {
                 m.manager = manager_name[MANAGER_PODMAN];
-                r = podman_collect(id, s, &m);
+                r = podman_collect(id, s, owner, &m);
         } else if (ns && streq(ns, "moby")) {
                 m.manager = manager_name[MANAGER_DOCKER];
-                r = docker_identity_read(docker_data_root, id, &m.name, &m.image);
+                if (owner == 0)
+                        r = docker_identity_read(docker_data_root, id, 0, &m.name, &m.image);
+                else {
+                        /* a rootless dockerd: its user's own store, never the system's (the id is
+                         * the user's word) */
+                        _cleanup_free_ char *user_root = user_docker_data_root(owner);
+
+                        if (user_root)
+                                r = docker_identity_read(user_root, id, owner, &m.name, &m.image);
+                }
         } else if (root && strncmp(root, "/run/containerd/", strlen("/run/containerd/")) == 0) {
                 m.manager = manager_name[MANAGER_CONTAINERD];
                 r = dup_label(s, "nerdctl/name", &m.name);

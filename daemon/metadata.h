@@ -31,7 +31,10 @@ typedef struct Meta {
  * dockerd's data root (/var/lib/docker). The manager is decided by, in order: CRI annotations
  * (kubernetes), CRI-O annotations (cri-o), io.container.manager=libpod (podman), namespace "moby"
  * (docker), a containerd root (containerd), else runc. Never fails for missing records: whatever
- * is unknown stays NULL. Returns 0 or -ENOMEM; *ret is to be released with meta_done().
+ * is unknown stays NULL. A root an ordinary user controls (ownership.h, path_walk()) is that user's
+ * word: its Docker records come from the user's own data root (~/.local/share/docker), never from
+ * docker_data_root, and every file read for it must be the user's own (read_file_as_owner()).
+ * Returns 0 or -ENOMEM; *ret is to be released with meta_done().
  */
 int metadata_collect(const char *id, const char *ns, const char *root, const RuncState *s,
                      const char *docker_data_root, Meta *ret);

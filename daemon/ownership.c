@@ -178,3 +178,51 @@ int pid_belongs_to(pid_t pid, uid_t uid) {
         }
         return 0;
 }
+
+int read_file_as_owner(const char *path, uid_t uid, size_t max, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *copy = NULL;
+        char *save = NULL, *c, *next;
+        bool seen = false;
+        struct stat st;
+
+        if (!path || path[0] != '/' || uid == 0)
+                return -EINVAL;
+        copy = strdup(path);
+        if (!copy)
+                return -ENOMEM;
+        fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        for (c = strtok_r(copy, "/", &save); c; c = next) {
+                int nfd;
+
+                next = strtok_r(NULL, "/", &save);
+                if (fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return -errno;
+                if (!next) {
+                        /* the file: uid's own, a regular file its owner may read */
+                        if (!S_ISREG(st.st_mode))
+                                return -EPERM;
+                        if (st.st_uid != uid || !(st.st_mode & S_IRUSR))
+                                return -EPERM;
+                        return read_file_at(fd, c, max, ret, ret_len);
+                }
+                if (S_ISLNK(st.st_mode) && (seen || st.st_uid != 0))
+                        return -EPERM;
+                nfd = openat(fd, c, O_PATH | O_DIRECTORY | O_CLOEXEC | (S_ISLNK(st.st_mode) ? 0 : O_NOFOLLOW));
+                if (nfd < 0)
+                        return -errno;
+                safe_close(fd);
+                fd = nfd;
+                if (fstat(fd, &st) < 0)
+                        return -errno;
+                if (st.st_uid != 0 && st.st_uid != uid)
+                        return -EPERM;
+                if (st.st_uid == uid)
+                        seen = true;
+                if (seen && st.st_uid == uid && !(st.st_mode & S_IXUSR))
+                        return -EACCES;
+        }
+        return -EISDIR;
+}

@@ -44,3 +44,13 @@ int state_dir_owner(const char *dir, int dirfd, uid_t *ret);
  * created by uid; 0 when not; -errno (-ESRCH: gone).
  */
 int pid_belongs_to(pid_t pid, uid_t uid);
+
+/*
+ * Read the regular file at path (absolute) with no more than uid's access, for a state root uid
+ * controls: walked one component at a time with O_NOFOLLOW (a link only root can change is followed
+ * while no directory of uid's has been passed), every directory on the way owned by root or uid,
+ * and the file itself owned by uid and readable by its owner. Hard links to other users' files are
+ * the kernel's to refuse (fs.protected_hardlinks). Returns 0 and *ret (NUL-terminated, *ret_len
+ * bytes), -EPERM when something on the way belongs to someone else, or another -errno.
+ */
+int read_file_as_owner(const char *path, uid_t uid, size_t max, char **ret, size_t *ret_len);
