@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,13 +22,16 @@
 
 /* "255\n" at most; anything longer is not an exit file. */
 #define EXIT_FILE_SIZE_MAX 64
+/* The CRI plugin's status checkpoint: a small JSON object (with the container's resources). */
+#define CRI_STATUS_SIZE_MAX ((size_t) 64 * 1024)
 
 struct RuntimeExitWait {
         sd_event_source *inotify;
         sd_event_source *timer;
         char *dir, *id;
         char *name;                  /* the file in dir that brings the status */
-        char *docker_data_root;      /* set: Docker's config.v2.json; else conmon's exit file */
+        char *docker_data_root;      /* set: Docker's config.v2.json */
+        char *cri_root;              /* set: the CRI plugin's status checkpoint; neither: conmon's exit file */
         RuntimeExitHandler handler;
         void *userdata;
 };
@@ -83,10 +87,46 @@ int runtime_exit_read(const char *dir, const char *id, ExitStatus *ret) {
         return runtime_exit_parse(buf, len, ret);
 }
 
+int runtime_exit_read_cri(const char *cri_root, const char *id, ExitStatus *ret) {
+        _cleanup_free_ char *path = NULL, *buf = NULL;
+        json_t *j, *code, *finished;
+        char num[32];
+        size_t len;
+        int r;
+
+        if (!cri_root || !container_id_is_valid(id))
+                return -EINVAL;
+        if (asprintf(&path, "%s/containers/%s/status", cri_root, id) < 0)
+                return -ENOMEM;
+        r = read_file_path(path, CRI_STATUS_SIZE_MAX, &buf, &len);
+        if (r < 0)
+                return r == -EFBIG ? -EBADMSG : r;
+        j = json_loadb(buf, len, 0, NULL);
+        if (!json_is_object(j) || !streq_ptr(json_string_value(json_object_get(j, "Version")), "v1")) {
+                json_decref(j);
+                return -EBADMSG;
+        }
+        code = json_object_get(j, "ExitCode");
+        finished = json_object_get(j, "FinishedAt");
+        if (!json_is_integer(code) || !json_is_integer(finished)) {
+                json_decref(j);
+                return -EBADMSG;
+        }
+        if (json_integer_value(finished) == 0) {
+                json_decref(j);
+                return -ENOENT; /* not exited (yet) */
+        }
+        snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(code));
+        json_decref(j);
+        return runtime_exit_parse(num, strlen(num), ret);
+}
+
 /* What the wait is for, read now. */
 static int wait_read(RuntimeExitWait *w, ExitStatus *ret) {
         if (w->docker_data_root)
                 return docker_exit_read(w->docker_data_root, w->id, ret);
+        if (w->cri_root)
+                return runtime_exit_read_cri(w->cri_root, w->id, ret);
         return runtime_exit_read(w->dir, w->id, ret);
 }
 
@@ -125,7 +165,7 @@ static int wait_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* The wait for dir/name, read by wait_read(); as runtime_exit_wait() returns. */
 static int wait_start(sd_event *e, const char *dir, const char *name, const char *id, const char *docker_data_root,
-                      uint64_t timeout_usec, RuntimeExitHandler handler, void *userdata,
+                      const char *cri_root, uint64_t timeout_usec, RuntimeExitHandler handler, void *userdata,
                       RuntimeExitWait **ret, ExitStatus *ret_now) {
         _cleanup_(runtime_exit_wait_freep) RuntimeExitWait *w = NULL;
         int r;
@@ -150,6 +190,11 @@ static int wait_start(sd_event *e, const char *dir, const char *name, const char
                 if (!w->docker_data_root)
                         return -ENOMEM;
         }
+        if (cri_root) {
+                w->cri_root = strdup(cri_root);
+                if (!w->cri_root)
+                        return -ENOMEM;
+        }
 
         /* The watch first, then the look: a file renamed in between is seen by one or the other. */
         r = sd_event_add_inotify(e, &w->inotify, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR, wait_on_inotify, w);
@@ -170,7 +215,7 @@ static int wait_start(sd_event *e, const char *dir, const char *name, const char
 
 int runtime_exit_wait(sd_event *e, const char *dir, const char *id, uint64_t timeout_usec,
                       RuntimeExitHandler handler, void *userdata, RuntimeExitWait **ret, ExitStatus *ret_now) {
-        return wait_start(e, dir, id, id, NULL, timeout_usec, handler, userdata, ret, ret_now);
+        return wait_start(e, dir, id, id, NULL, NULL, timeout_usec, handler, userdata, ret, ret_now);
 }
 
 int runtime_exit_wait_docker(sd_event *e, const char *data_root, const char *id, uint64_t timeout_usec,
@@ -181,7 +226,18 @@ int runtime_exit_wait_docker(sd_event *e, const char *data_root, const char *id,
                 return -EINVAL;
         if (asprintf(&dir, "%s/containers/%s", data_root, id) < 0)
                 return -ENOMEM;
-        return wait_start(e, dir, "config.v2.json", id, data_root, timeout_usec, handler, userdata, ret, ret_now);
+        return wait_start(e, dir, "config.v2.json", id, data_root, NULL, timeout_usec, handler, userdata, ret, ret_now);
+}
+
+int runtime_exit_wait_cri(sd_event *e, const char *cri_root, const char *id, uint64_t timeout_usec,
+                          RuntimeExitHandler handler, void *userdata, RuntimeExitWait **ret, ExitStatus *ret_now) {
+        _cleanup_free_ char *dir = NULL;
+
+        if (!cri_root || !container_id_is_valid(id))
+                return -EINVAL;
+        if (asprintf(&dir, "%s/containers/%s", cri_root, id) < 0)
+                return -ENOMEM;
+        return wait_start(e, dir, "status", id, NULL, cri_root, timeout_usec, handler, userdata, ret, ret_now);
 }
 
 RuntimeExitWait *runtime_exit_wait_free(RuntimeExitWait *w) {
@@ -193,6 +249,7 @@ RuntimeExitWait *runtime_exit_wait_free(RuntimeExitWait *w) {
         free(w->id);
         free(w->name);
         free(w->docker_data_root);
+        free(w->cri_root);
         free(w);
         return NULL;
 }

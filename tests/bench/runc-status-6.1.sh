@@ -9,9 +9,9 @@
 #   top_srcdir=SRC top_builddir=BUILD DAEMON=BUILD/daemon/container-watchd bash tests/bench/runc-status-6.1.sh
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
+VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-1800}     # about 2-3 s of TCG time per container
 . "$top_srcdir/tests/vm/lib.sh" || exit 99
 export BENCH_N=${BENCH_N:-100} BENCH_BATCH=${BENCH_BATCH:-10}
-VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-1200}
 vm_require
 vm_kernel
 vm_add "$top_srcdir/tests/bench/runc-status-guest.sh"

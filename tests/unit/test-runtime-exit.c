@@ -286,6 +286,66 @@ START_TEST(test_wait_docker) {
 }
 END_TEST
 
+/* The CRI plugin's status checkpoint. The texts follow containerd's encoder (versionedStatus with
+ * Status embedded: flat keys; pkg/cri/store/container/status.go); no CRI containerd runs here. */
+START_TEST(test_cri) {
+        char root[] = "/tmp/test-runtime-exit-cri.XXXXXX", dir[256], path[300];
+        const char *id = "4f2a9c1e8b7d6a5c4f2a9c1e8b7d6a5c4f2a9c1e8b7d6a5c4f2a9c1e8b7d6a5c";
+        const char *running = "{\"Version\":\"v1\",\"Pid\":4242,\"CreatedAt\":1764629000000000000,"
+                              "\"StartedAt\":1764629000100000000,\"FinishedAt\":0,\"ExitCode\":0,"
+                              "\"Reason\":\"\",\"Message\":\"\",\"Resources\":{\"linux\":{\"memory_limit_in_bytes\":16777216}}}";
+        const char *oom = "{\"Version\":\"v1\",\"Pid\":4242,\"CreatedAt\":1764629000000000000,"
+                          "\"StartedAt\":1764629000100000000,\"FinishedAt\":1764629003000000000,\"ExitCode\":137,"
+                          "\"Reason\":\"OOMKilled\",\"Message\":\"\",\"Resources\":null}";
+        const char *exit3 = "{\"Version\":\"v1\",\"Pid\":7,\"CreatedAt\":1,\"StartedAt\":2,\"FinishedAt\":3,"
+                            "\"ExitCode\":3,\"Reason\":\"Error\",\"Message\":\"\"}";
+        RuntimeExitWait *w = NULL;
+        sd_event *e = NULL;
+        ExitStatus st, now;
+        Got g = {};
+
+        ck_assert_ptr_nonnull(mkdtemp(root));
+        snprintf(dir, sizeof(dir), "%s/containers", root);
+        ck_assert_int_eq(mkdir(dir, 0700), 0);
+        snprintf(dir, sizeof(dir), "%s/containers/%s", root, id);
+        ck_assert_int_eq(mkdir(dir, 0700), 0);
+
+        ck_assert_int_eq(runtime_exit_read_cri(root, id, &st), -ENOENT); /* no checkpoint */
+        conmon_write(dir, "status", running);
+        ck_assert_int_eq(runtime_exit_read_cri(root, id, &st), -ENOENT); /* not exited */
+        conmon_write(dir, "status", exit3);
+        ck_assert_int_eq(runtime_exit_read_cri(root, id, &st), 0);
+        assert_status(&st, EXIT_CODE_EXITED, 3);
+        conmon_write(dir, "status", "{\"Version\":\"v2\",\"FinishedAt\":3,\"ExitCode\":3}");
+        ck_assert_int_eq(runtime_exit_read_cri(root, id, &st), -EBADMSG);
+        conmon_write(dir, "status", "{\"Version\":\"v1\",\"FinishedAt\":\"3\",\"ExitCode\":3}");
+        ck_assert_int_eq(runtime_exit_read_cri(root, id, &st), -EBADMSG);
+        conmon_write(dir, "status", "not json");
+        ck_assert_int_eq(runtime_exit_read_cri(root, id, &st), -EBADMSG);
+        ck_assert_int_eq(runtime_exit_read_cri(root, "../x", &st), -EINVAL);
+
+        /* the wait: running first, the exit a moment later */
+        conmon_write(dir, "status", running);
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        ck_assert_int_eq(runtime_exit_wait_cri(e, root, id, 5 * 1000 * 1000, on_exit_file, &g, &w, &now), 0);
+        conmon_write(dir, "status", oom);
+        run_until(e, &g, 5 * 1000 * 1000);
+        ck_assert_uint_eq(g.calls, 1);
+        ck_assert(g.has_status);
+        assert_status(&g.st, EXIT_CODE_KILLED, SIGKILL);
+        ck_assert_int_eq(g.st.source, EXIT_SOURCE_RUNTIME);
+        ck_assert_int_eq(runtime_exit_wait_cri(e, root, "0badc0de", 1000, on_exit_file, &g, &w, &now), -ENOENT);
+
+        e = sd_event_unref(e);
+        snprintf(path, sizeof(path), "%s/status", dir);
+        ck_assert_int_eq(unlink(path), 0);
+        ck_assert_int_eq(rmdir(dir), 0);
+        snprintf(path, sizeof(path), "%s/containers", root);
+        ck_assert_int_eq(rmdir(path), 0);
+        ck_assert_int_eq(rmdir(root), 0);
+}
+END_TEST
+
 static Suite *runtime_exit_suite(void) {
         Suite *s = suite_create("runtime-exit");
         TCase *tc = tcase_create("files");
@@ -295,6 +355,7 @@ static Suite *runtime_exit_suite(void) {
         tcase_add_test(tc, test_dirs);
         tcase_add_test(tc, test_wait);
         tcase_add_test(tc, test_wait_docker);
+        tcase_add_test(tc, test_cri);
         suite_add_tcase(s, tc);
         return s;
 }
