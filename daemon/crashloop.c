@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "crashloop.h"
+#include "death.h"
 #include "util/cleanup.h"
 #include "util/exit-status.h"
 #include "util/strutil.h"
@@ -179,6 +180,8 @@ static Reason reason_and_detail(const Event *ev, int32_t *ret_detail) {
                 return st == 0 ? REASON_EXITED : REASON_FAILED;
         if (streq(code, "dumped") || (streq(code, "killed") && signal_is_fault((int) st)))
                 return REASON_CRASHED;
+        if (streq(code, "killed") && signal_is_stop((int) st))
+                return REASON_STOPPED; /* as death_judge() says without the probe */
         if (streq(code, "killed"))
                 return REASON_KILLED;
         return REASON_UNKNOWN;

@@ -66,7 +66,9 @@ int crashloop_name_from_event(const Event *ev, const char **ret_manager, char **
  * The one-word verdict on an "exited" event: its DEATH_REASON when it has one (issue 13), else
  * derived from EXIT_CODE/EXIT_STATUS/EXIT_SIGNAL/OOM_KILLED: "exited" (status 0), "failed"
  * (another status), "oom-killed" (OOM_KILLED=1), "crashed" (a core dump, or SIGSEGV, SIGBUS,
- * SIGILL, SIGFPE, SIGABRT, SIGSYS, SIGTRAP), "killed" (another signal), "unknown". A static string.
+ * SIGILL, SIGFPE, SIGABRT, SIGSYS, SIGTRAP), "stopped" (a stop signal: SIGTERM, SIGINT, SIGQUIT,
+ * SIGHUP, SIGPWR, as death.c judges without the probe), "killed" (another signal), "unknown".
+ * A static string.
  */
 const char *crashloop_reason_of(const Event *ev);
 
