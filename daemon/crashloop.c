@@ -17,6 +17,7 @@
 #include "util/cleanup.h"
 #include "util/exit-status.h"
 #include "util/strutil.h"
+#include "util/time.h"
 
 /* The DEATH_REASON words (issue 13, DESIGN.md §3). */
 typedef enum Reason {
@@ -480,4 +481,48 @@ int crashloop_restore_json(CrashLoop *c, json_t *o, uint64_t now) {
                 return 0;
         }
         return 1;
+}
+
+int crashloop_event(const Event *exited, const CrashLoopVerdict *v, uint64_t window_usec, uint64_t now_boottime,
+                    uint64_t now_realtime, const char *message_id, Event *ret) {
+        /* what says who the container is, never how this incarnation died */
+        static const char *const identity[] = {
+                "CONTAINER_ID", "CONTAINER_ID_FULL", "CONTAINER_NAME", "IMAGE_NAME", "CONTAINER_MANAGER",
+                "CONTAINER_RUNTIME", "CONTAINER_NAMESPACE", "CONTAINER_STATE_DIR", "CONTAINER_PID",
+                "CONTAINER_STARTED_USEC", "K8S_POD_NAME", "K8S_POD_NAMESPACE", "K8S_POD_UID",
+                "K8S_CONTAINER_NAME", "K8S_CONTAINER_TYPE",
+        };
+        _cleanup_free_ char *name = NULL;
+        const char *manager, *id = event_get(exited, "CONTAINER_ID");
+        char window[64];
+        uint64_t age = now_boottime > v->first_usec ? now_boottime - v->first_usec : 0;
+        int r;
+
+        event_init(ret, message_id, 3 /* LOG_ERR */);
+        r = crashloop_name_from_event(exited, &manager, &name);
+        if (r < 0)
+                return r;
+        format_timespan_short(window, sizeof(window), window_usec);
+        r = event_addf(ret, "MESSAGE", "Container %s%s%s%s is crash-looping: %u unexpected deaths within %s (%s).",
+                       id ?: name, id && !streq(id, name) ? " (" : "", id && !streq(id, name) ? name : "",
+                       id && !streq(id, name) ? ")" : "", v->count, window, v->reasons);
+        if (r >= 0)
+                r = event_add(ret, "CONTAINER_EVENT", "crashloop");
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(identity); i++)
+                r = event_add(ret, identity[i], event_get(exited, identity[i]));
+        if (r >= 0)
+                r = event_addf(ret, "RESTART_COUNT", "%u", v->count);
+        if (r >= 0)
+                r = event_addf(ret, "CRASHLOOP_THRESHOLD", "%u", v->threshold);
+        if (r >= 0)
+                r = event_addf(ret, "CRASHLOOP_WINDOW_USEC", "%" PRIu64, window_usec);
+        if (r >= 0 && now_realtime > age)
+                r = event_addf(ret, "CRASHLOOP_FIRST_USEC", "%" PRIu64, now_realtime - age);
+        if (r >= 0)
+                r = event_add(ret, "CRASHLOOP_REASONS", v->reasons);
+        if (r < 0) {
+                event_clear(ret);
+                return r;
+        }
+        return 0;
 }

@@ -88,6 +88,16 @@ int crashloop_record_death(CrashLoop *c, const Event *ev, uint64_t now, CrashLoo
                            char **ret_key, char **ret_evicted);
 
 /*
+ * Build the crashloop entry for verdict v on the exited event it follows: the identity fields of
+ * that incarnation, MESSAGE, CONTAINER_EVENT=crashloop, RESTART_COUNT, CRASHLOOP_THRESHOLD,
+ * CRASHLOOP_WINDOW_USEC, CRASHLOOP_FIRST_USEC (CLOCK_REALTIME: now_realtime minus the age of the
+ * first death, now_boottime - v->first_usec) and CRASHLOOP_REASONS, with message_id and priority
+ * err. *ret is initialised here; free it with event_clear(). Returns 0 or -ENOMEM.
+ */
+int crashloop_event(const Event *exited, const CrashLoopVerdict *v, uint64_t window_usec, uint64_t now_boottime,
+                    uint64_t now_realtime, const char *message_id, Event *ret);
+
+/*
  * RESTART_COUNT for a "started" event at time now: the deaths (expected or not) of the same
  * logical container within the window. 0 for a container the table does not know.
  */

@@ -32,7 +32,7 @@
 #include "util/time.h"
 
 #define METRICS_INTERVAL_USEC (1 * USEC_PER_SEC)     /* at most one write per second */
-#define METRICS_RETRY_USEC    (10 * USEC_PER_SEC)    /* after a failed write */
+#define METRICS_RETRY_USEC    (5 * USEC_PER_SEC)     /* after a failed write */
 #define METRICS_NAMES_MAX_DEFAULT 100
 
 typedef struct Metrics Metrics;

@@ -355,6 +355,40 @@ START_TEST(test_persist_through_record) {
 }
 END_TEST
 
+START_TEST(test_event) {
+        _cleanup_(crashloop_freep) CrashLoop *c = NULL;
+        CrashLoopVerdict v;
+        Event ev, cl;
+
+        ck_assert_int_eq(crashloop_new(2, WINDOW, 0, &c), 0);
+        ck_assert_int_eq(die(c, 1, 100 * SEC, &v), 0);
+        make_event(&ev, "exited", "CONTAINER_ID", "a1b2c3", "CONTAINER_ID_FULL", "a1b2c3", "CONTAINER_NAME", "web",
+                   "CONTAINER_MANAGER", "docker", "IMAGE_NAME", "bbox", "EXIT_CODE", "killed", "EXIT_STATUS", "9",
+                   "EXIT_SIGNAL", "SIGKILL", "MESSAGE", "Container a1b2c3 (web) exited: killed by SIGKILL.", NULL);
+        ck_assert_int_eq(crashloop_record_death(c, &ev, 130 * SEC, &v, NULL, NULL), 1);
+        ck_assert_int_eq(crashloop_event(&ev, &v, WINDOW, 130 * SEC, 1000000 * SEC, "0123", &cl), 0);
+        ck_assert_str_eq(cl.message_id, "0123");
+        ck_assert_int_eq(cl.priority, 3);
+        ck_assert_str_eq(event_get(&cl, "CONTAINER_EVENT"), "crashloop");
+        ck_assert_str_eq(event_get(&cl, "CONTAINER_NAME"), "web");
+        ck_assert_str_eq(event_get(&cl, "IMAGE_NAME"), "bbox");
+        ck_assert_str_eq(event_get(&cl, "CONTAINER_ID_FULL"), "a1b2c3");
+        ck_assert_str_eq(event_get(&cl, "RESTART_COUNT"), "2");
+        ck_assert_str_eq(event_get(&cl, "CRASHLOOP_THRESHOLD"), "2");
+        ck_assert_str_eq(event_get(&cl, "CRASHLOOP_WINDOW_USEC"), "600000000");
+        /* the first death was 30 s before now */
+        ck_assert_str_eq(event_get(&cl, "CRASHLOOP_FIRST_USEC"), "999970000000");
+        ck_assert_str_eq(event_get(&cl, "CRASHLOOP_REASONS"), "failed(1) killed(SIGKILL)");
+        ck_assert_str_eq(event_get(&cl, "MESSAGE"),
+                         "Container a1b2c3 (web) is crash-looping: 2 unexpected deaths within 10min (failed(1) killed(SIGKILL)).");
+        /* how this incarnation died is the exited entry's business */
+        ck_assert_ptr_null(event_get(&cl, "EXIT_CODE"));
+        ck_assert_ptr_null(event_get(&cl, "EXIT_SIGNAL"));
+        event_clear(&cl);
+        event_clear(&ev);
+}
+END_TEST
+
 static Suite *crashloop_suite(void) {
         Suite *s = suite_create("crashloop");
         TCase *tc = tcase_create("core");
@@ -367,6 +401,7 @@ static Suite *crashloop_suite(void) {
         tcase_add_test(tc, test_logical_name);
         tcase_add_test(tc, test_table_cap);
         tcase_add_test(tc, test_persist_through_record);
+        tcase_add_test(tc, test_event);
         suite_add_tcase(s, tc);
         return s;
 }
