@@ -3,78 +3,18 @@
  * Container events to the journal, the console and stdout (see journal.h).
  */
 #include <errno.h>
-#include <stdarg.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <inttypes.h>
-#include <unistd.h>
 
 #include "catalog-ids.h"
 #include "journal.h"
 #include "log.h"
 #include "util/cleanup.h"
 #include "util/strutil.h"
-
-static bool sink_journal = false, sink_console = true, sink_json = false;
-
-void journal_setup(bool to_journal, bool to_console, bool json) {
-        sink_journal = to_journal;
-        sink_console = to_console;
-        sink_json = json;
-}
-
-void event_init(Event *ev, const char *message_id, int priority) {
-        *ev = (Event) { .message_id = message_id, .priority = priority };
-}
-
-int event_add(Event *ev, const char *key, const char *value) {
-        size_t kl, vl;
-        char *kv;
-
-        if (isempty(value))
-                return 0;
-        if (ev->n_fields >= EVENT_FIELDS_MAX)
-                return -E2BIG;
-        /* Stored the way the journal takes it, so that sending needs no copy. */
-        kl = strlen(key);
-        vl = strlen(value);
-        kv = malloc(kl + 1 + vl + 1);
-        if (!kv)
-                return -ENOMEM;
-        memcpy(kv, key, kl);
-        kv[kl] = '=';
-        memcpy(kv + kl + 1, value, vl + 1);
-        ev->fields[ev->n_fields++] = (EventField) { .key = key, .kv = kv, .key_len = kl };
-        return 0;
-}
-
-int event_addf(Event *ev, const char *key, const char *format, ...) {
-        _cleanup_free_ char *v = NULL;
-        va_list ap;
-        int r;
-
-        va_start(ap, format);
-        r = vasprintf(&v, format, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        return event_add(ev, key, v);
-}
-
-const char *event_get(const Event *ev, const char *key) {
-        for (size_t i = 0; i < ev->n_fields; i++)
-                if (streq(ev->fields[i].key, key))
-                        return event_field_value(&ev->fields[i]);
-        return NULL;
-}
-
-void event_clear(Event *ev) {
-        for (size_t i = 0; i < ev->n_fields; i++)
-                free(ev->fields[i].kv);
-        ev->n_fields = 0;
-}
+#include "util/time.h"
 
 /* An event the journal could not take yet: its fields copied. */
 typedef struct Entry {
@@ -84,6 +24,20 @@ typedef struct Entry {
         size_t n;
         EventField fields[];
 } Entry;
+
+struct Journal {
+        sd_event *event;
+        sd_event_source *retry;      /* armed only while events wait */
+        JournalDeliveredHandler on_delivered;
+        void *userdata;
+        char *socket;                /* NULL: JOURNAL_SOCKET */
+        bool sink_journal, sink_console, sink_json;
+        /* Events the journal could not take yet, oldest first (DESIGN: nothing lost while journald
+         * is restarted or down), and how many were dropped past the bound. */
+        Entry *head, *tail;
+        size_t len, max;
+        uint64_t dropped, dropped_total;
+};
 
 static Entry *entry_free(Entry *e) {
         if (!e)
@@ -112,100 +66,154 @@ static Entry *entry_new(const Event *ev) {
 }
 
 /* Send one entry to the journal (log.c adds the header). */
-static int fields_send(const char *message_id, int priority, const EventField *fields, size_t n) {
+static int fields_send(Journal *j, const char *message_id, int priority, const EventField *fields, size_t n) {
         struct iovec iov[EVENT_FIELDS_MAX];
         LogHeader h;
 
         for (size_t i = 0; i < n; i++)
                 iov[i] = (struct iovec) { .iov_base = fields[i].kv, .iov_len = strlen(fields[i].kv) };
         log_header_init(&h, priority, message_id);
-        return log_journal_sendv(&h, iov, n);
+        return log_journal_sendv(j->socket, &h, iov, n);
 }
 
-static int entry_send(const Entry *e) {
-        return fields_send(e->message_id, e->priority, e->fields, e->n);
+int journal_new(sd_event *e, JournalDeliveredHandler on_delivered, void *userdata, Journal **ret) {
+        Journal *j = calloc(1, sizeof(*j));
+
+        if (!j)
+                return -ENOMEM;
+        *j = (Journal) { .event = e ? sd_event_ref(e) : NULL, .on_delivered = on_delivered,
+                         .userdata = userdata, .sink_console = true, .max = 8192 };
+        *ret = j;
+        return 0;
 }
 
-/* Events the journal could not take yet, oldest first (DESIGN: nothing lost while journald is
- * restarted or down), and how many were dropped past the bound. */
-static Entry *queue_head = NULL, *queue_tail = NULL;
-static size_t queue_len = 0;
-static size_t queue_max = 8192;
-
-void journal_set_queue_size(unsigned n) {
-        queue_max = n > 0 ? n : 1;
+void journal_setup(Journal *j, bool to_journal, bool to_console, bool json) {
+        j->sink_journal = to_journal;
+        j->sink_console = to_console;
+        j->sink_json = json;
 }
-static uint64_t queue_dropped = 0, queue_dropped_total = 0;
 
-static void queue_push(Entry *e) {
-        while (queue_head && queue_len >= queue_max) {
+void journal_set_queue_size(Journal *j, unsigned n) {
+        j->max = n > 0 ? n : 1;
+}
+
+int journal_set_socket(Journal *j, const char *path) {
+        char *p = path ? strdup(path) : NULL;
+
+        if (path && !p)
+                return -ENOMEM;
+        free(j->socket);
+        j->socket = p;
+        return 0;
+}
+
+static void queue_push(Journal *j, Entry *e) {
+        while (j->head && j->len >= j->max) {
                 /* Past the bound the oldest go: the newest say the most about the host now. */
-                Entry *old = queue_head;
+                Entry *old = j->head;
 
-                queue_head = old->next;
-                if (!queue_head)
-                        queue_tail = NULL;
+                j->head = old->next;
+                if (!j->head)
+                        j->tail = NULL;
                 entry_free(old);
-                queue_len--;
-                queue_dropped++;
-                queue_dropped_total++;
+                j->len--;
+                j->dropped++;
+                j->dropped_total++;
         }
         e->next = NULL;
-        if (queue_tail)
-                queue_tail->next = e;
+        if (j->tail)
+                j->tail->next = e;
         else
-                queue_head = e;
-        queue_tail = e;
-        queue_len++;
+                j->head = e;
+        j->tail = e;
+        j->len++;
 }
 
-size_t journal_queue_length(void) {
-        return queue_len;
+size_t journal_queue_length(const Journal *j) {
+        return j->len;
 }
 
-uint64_t journal_events_dropped(void) {
-        return queue_dropped_total;
+uint64_t journal_events_dropped(const Journal *j) {
+        return j->dropped_total;
 }
 
-int journal_flush(void) {
+int journal_flush(Journal *j) {
         int r;
 
-        if (queue_dropped > 0) {
+        if (j->dropped > 0) {
                 char kv[300];
                 EventField f[1] = { { .key = "MESSAGE", .kv = kv, .key_len = strlen("MESSAGE") } };
 
                 snprintf(kv, sizeof(kv),
                          "MESSAGE=%" PRIu64 " container events were lost while the journal was unavailable "
                          "(at most %u are kept); they were printed on the console.",
-                         queue_dropped, (unsigned) queue_max);
-                r = fields_send(MESSAGE_ID_EVENTS_LOST, LOG_WARNING, f, 1);
+                         j->dropped, (unsigned) j->max);
+                r = fields_send(j, MESSAGE_ID_EVENTS_LOST, LOG_WARNING, f, 1);
                 if (r < 0)
                         return r;
-                queue_dropped = 0;
+                j->dropped = 0;
         }
-        while (queue_head) {
-                r = entry_send(queue_head);
+        while (j->head) {
+                Entry *e = j->head;
+
+                r = fields_send(j, e->message_id, e->priority, e->fields, e->n);
                 if (r < 0)
                         return r;
-                Entry *e = queue_head;
-
-                queue_head = e->next;
-                if (!queue_head)
-                        queue_tail = NULL;
+                j->head = e->next;
+                if (!j->head)
+                        j->tail = NULL;
                 entry_free(e);
-                queue_len--;
+                j->len--;
         }
         return 0;
 }
 
-static int emit_journal(const Event *ev) {
-        bool was_empty = queue_len == 0;
+static int journal_on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Journal *j = userdata;
+        size_t n = j->len;
+        int r;
+
+        (void) usec;
+        r = journal_flush(j);
+        if (r < 0)
+                return sd_event_source_set_time_relative(s, JOURNAL_RETRY_USEC) < 0 ? 0 :
+                       sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        log_info("The journal is back, %zu queued events delivered.", n);
+        if (j->on_delivered)
+                j->on_delivered(j, n, j->userdata);
+        return 0;
+}
+
+/* Retry delivery in JOURNAL_RETRY_USEC, unless a retry is pending already. */
+static void journal_retry_arm(Journal *j) {
+        int r;
+
+        if (!j->event || j->len == 0)
+                return;
+        if (j->retry) {
+                if (sd_event_source_get_enabled(j->retry, NULL) > 0)
+                        return;
+                r = sd_event_source_set_time_relative(j->retry, JOURNAL_RETRY_USEC);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(j->retry, SD_EVENT_ONESHOT);
+        } else {
+                r = sd_event_add_time_relative(j->event, &j->retry, CLOCK_MONOTONIC, JOURNAL_RETRY_USEC,
+                                               10 * USEC_PER_MSEC, journal_on_retry, j);
+                if (r >= 0)
+                        (void) sd_event_source_set_description(j->retry, "journal-retry");
+        }
+        if (r < 0)
+                log_error_errno(r, "Failed to arm the journal retry timer: %m");
+}
+
+static int emit_journal(Journal *j, const Event *ev) {
+        bool was_empty = j->len == 0;
         Entry *e;
         int r;
 
         /* In order: while anything waits, new events wait behind it. */
-        if (queue_len == 0) {
-                r = fields_send(ev->message_id, ev->priority, ev->fields, ev->n_fields);
+        if (j->len == 0) {
+                r = fields_send(j, ev->message_id, ev->priority, ev->fields, ev->n_fields);
                 if (r >= 0)
                         return 0;
         } else
@@ -214,11 +222,11 @@ static int emit_journal(const Event *ev) {
         e = entry_new(ev);
         if (!e)
                 return -ENOMEM;
-        queue_push(e);
+        queue_push(j, e);
         if (was_empty)
                 log_full_errno(LOG_WARNING, r,
                                "The journal is unavailable (%m), keeping events (up to %u) until it is back.",
-                               (unsigned) queue_max);
+                               (unsigned) j->max);
         return r;
 }
 
@@ -273,18 +281,42 @@ void event_print_json(const Event *ev, bool header) {
         (void) fflush(stdout);
 }
 
-int journal_emit(const Event *ev) {
+int journal_emit(Journal *j, const Event *ev) {
         int r = 0;
 
-        if (sink_json)
+        if (j->sink_json)
                 event_print_json(ev, /* header= */ true);
-        if (sink_journal)
-                r = emit_journal(ev);
+        if (j->sink_journal)
+                r = emit_journal(j, ev);
         /* queued events are shown on the console meanwhile, so that they are not invisible */
-        if (sink_console || r < 0) {
+        if (j->sink_console || r < 0) {
                 _cleanup_free_ char *esc = cescape(event_get(ev, "MESSAGE") ?: "");
 
                 fprintf(stderr, "%s\n", esc ?: "");
         }
+        if (r < 0)
+                journal_retry_arm(j);
         return r;
+}
+
+Journal *journal_free(Journal *j) {
+        if (!j)
+                return NULL;
+        j->retry = sd_event_source_disable_unref(j->retry);
+        if (j->len > 0 && journal_flush(j) < 0)
+                log_warning("%zu events could not be delivered to the journal before the stop.", j->len);
+        while (j->head) {
+                Entry *e = j->head;
+
+                j->head = e->next;
+                entry_free(e);
+        }
+        sd_event_unref(j->event);
+        free(j->socket);
+        free(j);
+        return NULL;
+}
+
+void journal_freep(Journal **j) {
+        journal_free(*j);
 }

@@ -7,12 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <endian.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#define SD_JOURNAL_SUPPRESS_LOCATION
-#include <systemd/sd-journal.h>
 
 #include "log.h"
 #include "util/cleanup.h"
@@ -52,16 +55,95 @@ void log_header_init(LogHeader *h, int priority, const char *message_id) {
         }
 }
 
-int log_journal_sendv(const LogHeader *h, const struct iovec *fields, size_t n) {
-        struct iovec iov[ELEMENTSOF(h->iov) + LOG_JOURNAL_FIELDS_MAX];
+/*
+ * The journal's native protocol (what sd_journal_sendv() speaks, written here so that the socket can
+ * be another for a test; libsystemd 252 has the path built in): each field "KEY=value\n", or, for a
+ * value holding a newline, "KEY\n" + its length as 64-bit little endian + value + "\n". One
+ * datagram per entry; one too large for a datagram goes as a sealed memfd instead.
+ */
+static int journal_fd = -1;
+
+static int journal_send_memfd(const struct sockaddr_un *sa, socklen_t sa_len, const struct iovec *iov,
+                              size_t n) {
+        union {
+                struct cmsghdr cmsg;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct msghdr mh = {
+                .msg_name = (void *) sa, .msg_namelen = sa_len,
+                .msg_control = &control, .msg_controllen = sizeof(control),
+        };
+        _cleanup_close_ int fd = -1;
+        struct cmsghdr *cmsg;
+
+        fd = memfd_create("journal-data", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0)
+                return -errno;
+        if (writev(fd, iov, (int) n) < 0)
+                return -errno;
+        if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+                return -errno;
+        cmsg = CMSG_FIRSTHDR(&mh);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+        if (sendmsg(journal_fd, &mh, MSG_NOSIGNAL) < 0)
+                return -errno;
+        return 0;
+}
+
+int log_journal_sendv(const char *socket_path, const LogHeader *h, const struct iovec *fields, size_t n) {
+        /* per field at most: name, "\n", length, value, "\n" */
+        struct iovec iov[(ELEMENTSOF(h->iov) + LOG_JOURNAL_FIELDS_MAX) * 5];
+        uint64_t lengths[ELEMENTSOF(h->iov) + LOG_JOURNAL_FIELDS_MAX];
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct msghdr mh = { .msg_name = &sa, .msg_iov = iov };
+        size_t k = 0, path_len;
 
         if (n > LOG_JOURNAL_FIELDS_MAX)
                 return -E2BIG;
-        if (access(JOURNAL_SOCKET, F_OK) < 0)
+        socket_path = socket_path ?: JOURNAL_SOCKET;
+        path_len = strlen(socket_path);
+        if (path_len >= sizeof(sa.sun_path))
+                return -EINVAL;
+        memcpy(sa.sun_path, socket_path, path_len + 1);
+        mh.msg_namelen = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + path_len + 1);
+
+        for (size_t i = 0; i < h->n + n; i++) {
+                const struct iovec *f = i < h->n ? &h->iov[i] : &fields[i - h->n];
+                const char *eq = memchr(f->iov_base, '=', f->iov_len);
+                size_t name_len;
+
+                if (!eq || eq == f->iov_base)
+                        return -EINVAL;
+                name_len = (size_t) (eq - (const char *) f->iov_base);
+                if (memchr(eq, '\n', f->iov_len - name_len)) {
+                        lengths[i] = htole64((uint64_t) (f->iov_len - name_len - 1));
+                        iov[k++] = (struct iovec) { f->iov_base, name_len };
+                        iov[k++] = (struct iovec) { (char *) "\n", 1 };
+                        iov[k++] = (struct iovec) { &lengths[i], sizeof(uint64_t) };
+                        iov[k++] = (struct iovec) { (char *) eq + 1, f->iov_len - name_len - 1 };
+                } else
+                        iov[k++] = *f;
+                iov[k++] = (struct iovec) { (char *) "\n", 1 };
+        }
+        mh.msg_iovlen = k;
+
+        if (journal_fd < 0) {
+                int size = 8 * 1024 * 1024;
+
+                journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                if (journal_fd < 0)
+                        return -errno;
+                /* as sd-journal does: room for large entries in one datagram */
+                (void) setsockopt(journal_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+        }
+        if (sendmsg(journal_fd, &mh, MSG_NOSIGNAL) >= 0)
+                return 0;
+        if (errno != EMSGSIZE && errno != ENOBUFS && errno != EAGAIN)
                 return -errno;
-        memcpy(iov, h->iov, h->n * sizeof(struct iovec));
-        memcpy(iov + h->n, fields, n * sizeof(struct iovec));
-        return sd_journal_sendv(iov, (int) (h->n + n));
+        return journal_send_memfd(&sa, mh.msg_namelen, iov, k);
 }
 
 int log_internal(int level, int error, const char *message_id, const char *format, ...) {
@@ -96,7 +178,7 @@ int log_internal(int level, int error, const char *message_id, const char *forma
                                 iov[n++] = (struct iovec) { err, strlen(err) };
                         }
                         log_header_init(&h, level, message_id);
-                        if (log_journal_sendv(&h, iov, n) >= 0)
+                        if (log_journal_sendv(NULL, &h, iov, n) >= 0)
                                 return -error;
                 }
                 /* fall through to stderr when the journal refuses */

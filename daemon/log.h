@@ -12,7 +12,7 @@
 #include <syslog.h>
 
 #define LOG_IDENTIFIER "container-watchd"
-/* Where journald listens; sd_journal_send() has it built in (no override in libsystemd 252). */
+/* Where journald listens (log_journal_sendv can be given another, for tests). */
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 /* Where diagnostics go. journal=false means stderr. max_level is a syslog LOG_* value. */
@@ -56,9 +56,9 @@ typedef struct LogHeader {
 void log_header_init(LogHeader *h, int priority, const char *message_id);
 
 /*
- * Send one journal entry: h's fields, then the n "KEY=value" strings of fields. sd_journal_sendv()
- * reports success when the socket does not exist at all (FACTS.md 5.1: it hides ENOENT), so the
- * socket is looked for first. Returns 0, -ENOENT (no socket), -ECONNREFUSED (nobody listens),
+ * Send one journal entry to socket_path (NULL: JOURNAL_SOCKET): h's fields, then the n "KEY=value"
+ * strings of fields, in journald's native protocol. Returns 0, -ENOENT (no socket), -ECONNREFUSED
+ * (nobody listens), -EINVAL (a field without "KEY="), -E2BIG (more than LOG_JOURNAL_FIELDS_MAX),
  * other -errno.
  */
-int log_journal_sendv(const LogHeader *h, const struct iovec *fields, size_t n);
+int log_journal_sendv(const char *socket_path, const LogHeader *h, const struct iovec *fields, size_t n);

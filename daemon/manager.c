@@ -77,10 +77,10 @@ struct Container {
 struct Manager {
         sd_event *event;
         sd_event_source *sig_term, *sig_int, *sig_hup, *status_defer, *compact_defer;
-        sd_event_source *journal_retry;   /* armed only while events wait for the journal */
         sd_event_source *status_timer;    /* armed only while a STATUS= change waits */
         uint64_t status_sent_usec;        /* CLOCK_MONOTONIC of the last STATUS= */
         StateDir *statedir;
+        Journal *journal;
         Config *config;
         ManagerOptions opts;
         void *containers;            /* tsearch tree of Container* by path */
@@ -110,9 +110,6 @@ struct Manager {
 
 /* STATUS= at most this often. */
 #define STATUS_INTERVAL_USEC (1 * USEC_PER_SEC)
-
-/* How often delivery to an unavailable journal is retried (only while events wait). */
-#define JOURNAL_RETRY_USEC (250 * USEC_PER_MSEC)
 
 static int container_cmp(const void *a, const void *b) {
         return strcmp(((const Container *) a)->path, ((const Container *) b)->path);
@@ -216,6 +213,12 @@ static void manager_status_dirty(Manager *m) {
                                      m->status_sent_usec + STATUS_INTERVAL_USEC, 10 * USEC_PER_MSEC,
                                      manager_on_status_timer, m) >= 0)
                 (void) sd_event_source_set_description(m->status_timer, "status-interval");
+}
+
+static void manager_on_journal_delivered(Journal *j, size_t n, void *userdata) {
+        (void) j;
+        (void) n;
+        manager_status_dirty(userdata);
 }
 
 static void container_record(Manager *m, const Container *c, const char *op);
@@ -327,49 +330,8 @@ static const char *const ns_field[_NS_MAX] = {
         [NS_CGROUP] = "CONTAINER_NS_CGROUP",
 };
 
-static Manager *the_manager; /* for emit(): events are written from deep inside callbacks */
-
-static int manager_on_journal_retry(sd_event_source *s, uint64_t usec, void *userdata) {
-        Manager *m = userdata;
-        size_t n = journal_queue_length();
-        int r;
-
-        (void) usec;
-        r = journal_flush();
-        if (r < 0)
-                return sd_event_source_set_time_relative(s, JOURNAL_RETRY_USEC) < 0 ? 0 :
-                       sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-        log_info("The journal is back, %zu queued events delivered.", n);
-        manager_status_dirty(m);
-        return 0;
-}
-
-static void manager_journal_retry_arm(Manager *m) {
-        int r;
-
-        if (!m || journal_queue_length() == 0)
-                return;
-        if (m->journal_retry) {
-                if (sd_event_source_get_enabled(m->journal_retry, NULL) > 0)
-                        return;
-                r = sd_event_source_set_time_relative(m->journal_retry, JOURNAL_RETRY_USEC);
-                if (r >= 0)
-                        r = sd_event_source_set_enabled(m->journal_retry, SD_EVENT_ONESHOT);
-        } else {
-                r = sd_event_add_time_relative(m->event, &m->journal_retry, CLOCK_MONOTONIC, JOURNAL_RETRY_USEC,
-                                               10 * USEC_PER_MSEC, manager_on_journal_retry, m);
-                if (r >= 0)
-                        (void) sd_event_source_set_description(m->journal_retry, "journal-retry");
-        }
-        if (r < 0)
-                log_error_errno(r, "Failed to arm the journal retry timer: %m");
-}
-
-static void emit(Event *ev) {
-        int r = journal_emit(ev);
-
-        if (r < 0)
-                manager_journal_retry_arm(the_manager);
+static void emit(Manager *m, Event *ev) {
+        (void) journal_emit(m->journal, ev);
         event_clear(ev);
 }
 
@@ -385,7 +347,7 @@ static void container_emit_started(Container *c) {
         for (NsKind k = 0; k < _NS_MAX; k++)
                 if (c->ns_ino[k] > 0)
                         (void) event_addf(&ev, ns_field[k], "%" PRIu64, c->ns_ino[k]);
-        emit(&ev);
+        emit(c->manager, &ev);
 }
 
 static void container_emit_exited(Container *c, const ExitStatus *st, uint64_t exit_usec, bool late) {
@@ -431,7 +393,7 @@ static void container_emit_exited(Container *c, const ExitStatus *st, uint64_t e
         if (lifetime > 0)
                 (void) event_addf(&ev, "CONTAINER_LIFETIME_USEC", "%" PRIu64, lifetime);
         (void) event_add(&ev, "OOM_KILLED", oom ? "1" : "0");
-        emit(&ev);
+        emit(c->manager, &ev);
 }
 
 /* ---------------------------------------------------------------- OOM counters */
@@ -448,7 +410,7 @@ static void container_emit_oom(Container *c, uint64_t kills) {
                           kills == 1 ? "" : "s");
         (void) event_add(&ev, "CONTAINER_EVENT", "oom");
         event_add_identity(&ev, c);
-        emit(&ev);
+        emit(c->manager, &ev);
 }
 
 /* The OOM kill counter rose OOM_SETTLE_USEC ago and the init's death has not been seen since. */
@@ -942,8 +904,8 @@ static void manager_apply_logging(Manager *m) {
         bool journal = log_target_resolve(t) == LOG_TARGET_JOURNAL;
 
         log_setup(journal, m->config->log_level);
-        journal_setup(journal, !journal, m->opts.json);
-        journal_set_queue_size(m->config->journal_queue_size);
+        journal_setup(m->journal, journal, !journal, m->opts.json);
+        journal_set_queue_size(m->journal, m->config->journal_queue_size);
 }
 
 /* Watch what the configuration names: its roots and its rootless users' roots. */
@@ -1129,12 +1091,14 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret) {
         }
         m->opts = *opts;
         m->config = config;
-        the_manager = m;
-        manager_apply_logging(m);
 
         r = sd_event_default(&m->event);
         if (r < 0)
                 return r;
+        r = journal_new(m->event, manager_on_journal_delivered, m, &m->journal);
+        if (r < 0)
+                return r;
+        manager_apply_logging(m);
 
         /* The inotify instance first, while descriptor numbers are small (FACTS.md 2.3). */
         r = statedir_new(m->event, &statedir_ops, m, &m->statedir);
@@ -1251,13 +1215,8 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sig_hup);
         sd_event_source_disable_unref(m->status_defer);
         sd_event_source_disable_unref(m->compact_defer);
-        sd_event_source_disable_unref(m->journal_retry);
         sd_event_source_disable_unref(m->status_timer);
-        if (journal_queue_length() > 0 && journal_flush() < 0)
-                log_warning("%zu events could not be delivered to the journal before the stop.",
-                            journal_queue_length());
-        if (the_manager == m)
-                the_manager = NULL;
+        m->journal = journal_free(m->journal);
         m->record = record_free(m->record);
         sd_event_unref(m->event);
         config_free(m->config);

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for daemon/journal.c: the queue of events that wait while the journal is away, its
+ * bound, the retry timer that delivers them once it is back, and what reaches the socket (journald's
+ * native protocol, read back from a datagram socket of the test's own in a mkdtemp directory).
+ * Runs without root: the journal's socket path is overridden.
+ */
+#include <check.h>
+#include <endian.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "catalog-ids.h"
+#include "journal.h"
+#include "util/cleanup.h"
+#include "util/time.h"
+
+typedef struct Fixture {
+        char dir[64];
+        char path[96];
+        sd_event *event;
+        Journal *journal;
+        unsigned delivered_calls;
+        size_t delivered;
+        int listener;            /* our "journald", or -1 */
+} Fixture;
+
+static void on_delivered(Journal *j, size_t n, void *userdata) {
+        Fixture *f = userdata;
+
+        (void) j;
+        f->delivered_calls++;
+        f->delivered = n;
+}
+
+static void fixture_init(Fixture *f, unsigned queue_size) {
+        *f = (Fixture) { .listener = -1 };
+        snprintf(f->dir, sizeof(f->dir), "/tmp/test-journal-queue.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(f->dir));
+        snprintf(f->path, sizeof(f->path), "%s/socket", f->dir);
+        ck_assert_int_ge(sd_event_new(&f->event), 0);
+        ck_assert_int_eq(journal_new(f->event, on_delivered, f, &f->journal), 0);
+        ck_assert_int_eq(journal_set_socket(f->journal, f->path), 0);
+        journal_setup(f->journal, /* to_journal= */ true, /* to_console= */ false, /* json= */ false);
+        journal_set_queue_size(f->journal, queue_size);
+}
+
+/* journald comes (back): a datagram socket bound at the path. */
+static void listener_start(Fixture *f) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        f->listener = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        ck_assert_int_ge(f->listener, 0);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->path);
+        ck_assert_int_eq(bind(f->listener, (struct sockaddr *) &sa, sizeof(sa)), 0);
+}
+
+/* journald goes away, leaving its socket file behind (ECONNREFUSED from then on). */
+static void listener_stop(Fixture *f) {
+        f->listener = safe_close(f->listener);
+}
+
+static void fixture_done(Fixture *f) {
+        listener_stop(f);
+        f->journal = journal_free(f->journal);
+        f->event = sd_event_unref(f->event);
+        (void) unlink(f->path);
+        ck_assert_int_eq(rmdir(f->dir), 0);
+}
+
+static void emit(Fixture *f, const char *id, const char *message, int expect) {
+        Event ev;
+
+        event_init(&ev, MESSAGE_ID_CONTAINER_STARTED, LOG_INFO);
+        ck_assert_int_eq(event_add(&ev, "MESSAGE", message), 0);
+        ck_assert_int_eq(event_add(&ev, "CONTAINER_ID", id), 0);
+        if (expect == 0)
+                ck_assert_int_eq(journal_emit(f->journal, &ev), 0);
+        else
+                ck_assert_int_eq(journal_emit(f->journal, &ev), expect);
+        event_clear(&ev);
+}
+
+/* One datagram, decoded: the value of key (text or binary form), or NULL. */
+static bool datagram_field(const char *buf, size_t len, const char *key, char *value, size_t value_size) {
+        size_t kl = strlen(key);
+        const char *p = buf, *end = buf + len;
+
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                const char *eq = memchr(p, '=', (size_t) ((nl ? nl : end) - p));
+
+                ck_assert_ptr_nonnull(nl);
+                if (eq) {
+                        /* KEY=value\n */
+                        if ((size_t) (eq - p) == kl && memcmp(p, key, kl) == 0) {
+                                snprintf(value, value_size, "%.*s", (int) (nl - eq - 1), eq + 1);
+                                return true;
+                        }
+                        p = nl + 1;
+                } else {
+                        /* KEY\n, 64-bit little-endian length, value, \n */
+                        uint64_t l;
+
+                        ck_assert_uint_ge((size_t) (end - nl - 1), sizeof(l));
+                        memcpy(&l, nl + 1, sizeof(l));
+                        l = le64toh(l);
+                        ck_assert_uint_ge((size_t) (end - nl - 1 - sizeof(l)), l + 1);
+                        if ((size_t) (nl - p) == kl && memcmp(p, key, kl) == 0) {
+                                snprintf(value, value_size, "%.*s", (int) l, nl + 1 + sizeof(l));
+                                return true;
+                        }
+                        p = nl + 1 + sizeof(l) + l;
+                        ck_assert_int_eq(*p, '\n');
+                        p++;
+                }
+        }
+        return false;
+}
+
+/* The next datagram the daemon sent; the value of key in it ("" when absent). */
+static bool receive(Fixture *f, char *buf, size_t size, size_t *ret_len) {
+        ssize_t n = recv(f->listener, buf, size, 0);
+
+        if (n < 0) {
+                ck_assert_int_eq(errno, EAGAIN);
+                return false;
+        }
+        *ret_len = (size_t) n;
+        return true;
+}
+
+static void expect_datagram(Fixture *f, const char *key, const char *value) {
+        char buf[65536], v[4096];
+        size_t len;
+
+        ck_assert_msg(receive(f, buf, sizeof(buf), &len), "no datagram where %s=%s was expected", key, value);
+        ck_assert_msg(datagram_field(buf, len, key, v, sizeof(v)), "no %s= in the datagram", key);
+        ck_assert_str_eq(v, value);
+        /* the header every entry carries */
+        ck_assert(datagram_field(buf, len, "SYSLOG_IDENTIFIER", v, sizeof(v)));
+        ck_assert_str_eq(v, "container-watchd");
+        ck_assert(datagram_field(buf, len, "PRIORITY", v, sizeof(v)));
+        ck_assert(datagram_field(buf, len, "MESSAGE_ID", v, sizeof(v)));
+}
+
+static void run_until_delivered(Fixture *f) {
+        uint64_t deadline = now_monotonic_usec() + 10 * USEC_PER_SEC;
+
+        while (f->delivered_calls == 0 && now_monotonic_usec() < deadline)
+                ck_assert_int_ge(sd_event_run(f->event, 50 * USEC_PER_MSEC), 0);
+        ck_assert_uint_eq(f->delivered_calls, 1);
+}
+
+START_TEST(test_direct) {
+        Fixture f;
+        char buf[65536], v[256];
+        size_t len;
+
+        fixture_init(&f, 8);
+        listener_start(&f);
+        emit(&f, "aaaaaaaaaaaa", "first", 0);
+        ck_assert_uint_eq(journal_queue_length(f.journal), 0);
+        ck_assert(receive(&f, buf, sizeof(buf), &len));
+        ck_assert(datagram_field(buf, len, "MESSAGE", v, sizeof(v)));
+        ck_assert_str_eq(v, "first");
+        ck_assert(datagram_field(buf, len, "MESSAGE_ID", v, sizeof(v)));
+        ck_assert_str_eq(v, MESSAGE_ID_CONTAINER_STARTED);
+        ck_assert(datagram_field(buf, len, "PRIORITY", v, sizeof(v)));
+        ck_assert_str_eq(v, "6");
+        ck_assert(datagram_field(buf, len, "CONTAINER_ID", v, sizeof(v)));
+        ck_assert_str_eq(v, "aaaaaaaaaaaa");
+
+        /* a value with a newline goes in the binary form, whole */
+        emit(&f, "bbbbbbbbbbbb", "two\nlines", 0);
+        ck_assert(receive(&f, buf, sizeof(buf), &len));
+        ck_assert(datagram_field(buf, len, "MESSAGE", v, sizeof(v)));
+        ck_assert_str_eq(v, "two\nlines");
+        ck_assert(datagram_field(buf, len, "CONTAINER_ID", v, sizeof(v)));
+        ck_assert_str_eq(v, "bbbbbbbbbbbb");
+        fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_outage_in_order) {
+        Fixture f;
+        char buf[16];
+        size_t len;
+
+        fixture_init(&f, 8);
+        /* no socket at all */
+        emit(&f, "c1", "one", -ENOENT);
+        /* behind a waiting event a new one waits too, whatever the socket says */
+        emit(&f, "c2", "two", -EAGAIN);
+        ck_assert_uint_eq(journal_queue_length(f.journal), 2);
+        ck_assert_int_eq(journal_flush(f.journal), -ENOENT);
+        ck_assert_uint_eq(journal_queue_length(f.journal), 2);
+
+        /* journald is back: the retry timer delivers, in order, and says so */
+        listener_start(&f);
+        run_until_delivered(&f);
+        ck_assert_uint_eq(f.delivered, 2);
+        ck_assert_uint_eq(journal_queue_length(f.journal), 0);
+        expect_datagram(&f, "MESSAGE", "one");
+        expect_datagram(&f, "MESSAGE", "two");
+        ck_assert(!receive(&f, buf, sizeof(buf), &len));
+
+        /* away again, its socket file left behind: refused, queued, delivered later */
+        listener_stop(&f);
+        emit(&f, "c3", "three", -ECONNREFUSED);
+        ck_assert_uint_eq(journal_queue_length(f.journal), 1);
+        f.delivered_calls = 0;
+        ck_assert_int_eq(unlink(f.path), 0);
+        listener_start(&f);
+        run_until_delivered(&f);
+        expect_datagram(&f, "MESSAGE", "three");
+        fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_bound) {
+        Fixture f;
+        char buf[16];
+        size_t len;
+
+        fixture_init(&f, 3);
+        emit(&f, "c1", "e1", -ENOENT);
+        for (int i = 2; i <= 5; i++) {
+                char m[8];
+
+                snprintf(m, sizeof(m), "e%d", i);
+                emit(&f, "c1", m, -EAGAIN);
+        }
+        /* past the bound the oldest went */
+        ck_assert_uint_eq(journal_queue_length(f.journal), 3);
+        listener_start(&f);
+        ck_assert_int_eq(journal_flush(f.journal), 0);
+        /* first the gap, said once, then the newest three */
+        expect_datagram(&f, "MESSAGE_ID", MESSAGE_ID_EVENTS_LOST);
+        expect_datagram(&f, "MESSAGE", "e3");
+        expect_datagram(&f, "MESSAGE", "e4");
+        expect_datagram(&f, "MESSAGE", "e5");
+        ck_assert(!receive(&f, buf, sizeof(buf), &len));
+        ck_assert_int_eq(journal_flush(f.journal), 0);
+        ck_assert(!receive(&f, buf, sizeof(buf), &len));
+        fixture_done(&f);
+}
+END_TEST
+
+START_TEST(test_free_flushes) {
+        Fixture f;
+
+        fixture_init(&f, 8);
+        emit(&f, "c1", "last words", -ENOENT);
+        listener_start(&f);
+        /* the stop delivers what waits */
+        f.journal = journal_free(f.journal);
+        expect_datagram(&f, "MESSAGE", "last words");
+        fixture_done(&f);
+}
+END_TEST
+
+static Suite *journal_queue_suite(void) {
+        Suite *s = suite_create("journal-queue");
+        TCase *tc = tcase_create("queue");
+
+        tcase_add_test(tc, test_direct);
+        tcase_add_test(tc, test_outage_in_order);
+        tcase_add_test(tc, test_bound);
+        tcase_add_test(tc, test_free_flushes);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void) {
+        SRunner *sr = srunner_create(journal_queue_suite());
+        int failed;
+
+        srunner_run_all(sr, CK_ENV);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
