@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Events and their fields (see events.h).
+ * Events and their fields, and the field contract of DESIGN.md §3 (see events.h).
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog-ids.h"
 #include "events.h"
 #include "util/cleanup.h"
 #include "util/strutil.h"
+#include "util/time.h"
 
 void event_init(Event *ev, const char *message_id, int priority) {
         *ev = (Event) { .message_id = message_id, .priority = priority };
@@ -61,4 +65,129 @@ void event_clear(Event *ev) {
         for (size_t i = 0; i < ev->n_fields; i++)
                 free(ev->fields[i].kv);
         ev->n_fields = 0;
+}
+
+/* ---------------------------------------------------------------- the field contract */
+
+const char *event_short_id(const char *id, char buf[static 13]) {
+        snprintf(buf, 13, "%.12s", id);
+        return buf;
+}
+
+/* "2bcbf0957fbd (ws)" or "2bcbf0957fbd", for MESSAGE= */
+static void event_label(const ContainerIdentity *c, char *buf, size_t l) {
+        char sid[13];
+        _cleanup_free_ char *name = c->meta->name ? cescape(c->meta->name) : NULL;
+
+        if (name)
+                snprintf(buf, l, "%s (%s)", event_short_id(c->id, sid), name);
+        else
+                snprintf(buf, l, "%s", event_short_id(c->id, sid));
+}
+
+void event_add_identity(Event *ev, const ContainerIdentity *c) {
+        char sid[13];
+
+        (void) event_add(ev, "CONTAINER_ID", event_short_id(c->id, sid));
+        (void) event_add(ev, "CONTAINER_ID_FULL", c->id);
+        (void) event_add(ev, "CONTAINER_NAME", c->meta->name);
+        (void) event_add(ev, "IMAGE_NAME", c->meta->image);
+        (void) event_add(ev, "CONTAINER_MANAGER", c->meta->manager);
+        (void) event_add(ev, "CONTAINER_RUNTIME", runtime_to_string(c->runtime));
+        (void) event_add(ev, "CONTAINER_NAMESPACE", c->ns);
+        (void) event_add(ev, "CONTAINER_STATE_DIR", c->state_dir);
+        (void) event_addf(ev, "CONTAINER_PID", "%d", (int) c->pid);
+        if (c->created_usec > 0)
+                (void) event_addf(ev, "CONTAINER_STARTED_USEC", "%" PRIu64, c->created_usec);
+        (void) event_add(ev, "K8S_POD_NAME", c->meta->pod_name);
+        (void) event_add(ev, "K8S_POD_NAMESPACE", c->meta->pod_namespace);
+        (void) event_add(ev, "K8S_POD_UID", c->meta->pod_uid);
+        (void) event_add(ev, "K8S_CONTAINER_NAME", c->meta->k8s_container_name);
+        (void) event_add(ev, "K8S_CONTAINER_TYPE", c->meta->k8s_container_type);
+}
+
+static const char *const ns_field[_NS_MAX] = {
+        [NS_PID] = "CONTAINER_NS_PID",
+        [NS_NET] = "CONTAINER_NS_NET",
+        [NS_MNT] = "CONTAINER_NS_MNT",
+        [NS_IPC] = "CONTAINER_NS_IPC",
+        [NS_UTS] = "CONTAINER_NS_UTS",
+        [NS_USER] = "CONTAINER_NS_USER",
+        [NS_CGROUP] = "CONTAINER_NS_CGROUP",
+};
+
+void event_build_started(Event *ev, const ContainerIdentity *c, const uint64_t ns_ino[_NS_MAX]) {
+        char label[128 + 1024];
+
+        event_label(c, label, sizeof(label));
+        event_init(ev, MESSAGE_ID_CONTAINER_STARTED, LOG_INFO);
+        (void) event_addf(ev, "MESSAGE", "Container %s started as pid %d.", label, (int) c->pid);
+        (void) event_add(ev, "CONTAINER_EVENT", "started");
+        event_add_identity(ev, c);
+        for (NsKind k = 0; k < _NS_MAX; k++)
+                if (ns_ino[k] > 0)
+                        (void) event_addf(ev, ns_field[k], "%" PRIu64, ns_ino[k]);
+}
+
+void event_build_exited(Event *ev, const ContainerIdentity *c, const ExitStatus *st, bool oom_seen,
+                        uint64_t exit_usec, bool late) {
+        char label[128 + 1024], clause[128], span[64], sig[32] = "";
+        bool oom = oom_seen && st->code == EXIT_CODE_KILLED && st->status == SIGKILL;
+        uint64_t lifetime = 0;
+        int priority;
+
+        event_label(c, label, sizeof(label));
+        if (st->code == EXIT_CODE_UNKNOWN)
+                snprintf(clause, sizeof(clause), "status unknown");
+        else
+                exit_status_describe(clause, sizeof(clause), st);
+        if (!late && exit_usec > 0 && c->created_usec > 0 && exit_usec >= c->created_usec)
+                lifetime = exit_usec - c->created_usec;
+        if (lifetime > 0) {
+                snprintf(span, sizeof(span), " after ");
+                format_timespan_short(span + 7, sizeof(span) - 7, lifetime);
+        } else
+                span[0] = 0;
+
+        if (oom)
+                priority = LOG_ERR;
+        else if (st->code == EXIT_CODE_EXITED && st->status == 0)
+                priority = LOG_NOTICE;
+        else
+                priority = LOG_WARNING;
+
+        event_init(ev, MESSAGE_ID_CONTAINER_EXITED, priority);
+        (void) event_addf(ev, "MESSAGE", "Container %s exited: %s%s%s%s.", label, clause,
+                          oom ? " (out of memory)" : "", span, late ? " (noticed late)" : "");
+        (void) event_add(ev, "CONTAINER_EVENT", "exited");
+        event_add_identity(ev, c);
+        (void) event_add(ev, "EXIT_CODE", exit_code_to_string(st->code));
+        if (st->code != EXIT_CODE_UNKNOWN)
+                (void) event_addf(ev, "EXIT_STATUS", "%d", st->status);
+        if ((st->code == EXIT_CODE_KILLED || st->code == EXIT_CODE_DUMPED) && signal_to_name(st->status))
+                snprintf(sig, sizeof(sig), "%s", signal_to_name(st->status));
+        (void) event_add(ev, "EXIT_SIGNAL", sig);
+        (void) event_add(ev, "EXIT_STATUS_SOURCE", exit_source_to_string(st->source));
+        (void) event_add(ev, "EXIT_OBSERVED", late ? "late" : "live");
+        if (lifetime > 0)
+                (void) event_addf(ev, "CONTAINER_LIFETIME_USEC", "%" PRIu64, lifetime);
+        (void) event_add(ev, "OOM_KILLED", oom ? "1" : "0");
+}
+
+void event_build_oom(Event *ev, const ContainerIdentity *c, uint64_t kills) {
+        char label[128 + 1024];
+
+        event_label(c, label, sizeof(label));
+        event_init(ev, MESSAGE_ID_CONTAINER_OOM, LOG_ERR);
+        (void) event_addf(ev, "MESSAGE", "Container %s: a process was killed for lack of memory (%" PRIu64
+                          " OOM kill%s in its cgroup so far), the container keeps running.", label, kills,
+                          kills == 1 ? "" : "s");
+        (void) event_add(ev, "CONTAINER_EVENT", "oom");
+        event_add_identity(ev, c);
+}
+
+void event_build_listed(Event *ev, const ContainerIdentity *c, bool alive) {
+        event_init(ev, MESSAGE_ID_CONTAINER_STARTED, LOG_INFO);
+        event_add_identity(ev, c);
+        (void) event_add(ev, "CONTAINER_ALIVE", alive ? "1" : "0");
 }

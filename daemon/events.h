@@ -10,8 +10,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "log.h"
+#include "metadata.h"
+#include "runc-state.h"
+#include "util/exit-status.h"
 
 #define EVENT_FIELDS_MAX LOG_JOURNAL_FIELDS_MAX
 
@@ -26,7 +31,7 @@ static inline const char *event_field_value(const EventField *f) {
 }
 
 typedef struct Event {
-        const char *message_id;
+        const char *message_id;      /* static: from catalog-ids.h */
         int priority;
         EventField fields[EVENT_FIELDS_MAX];
         size_t n_fields;
@@ -41,3 +46,46 @@ int event_addf(Event *ev, const char *key, const char *format, ...) __attribute_
 const char *event_get(const Event *ev, const char *key);
 /* Free the values. */
 void event_clear(Event *ev);
+
+/* ---------------------------------------------------------------- the field contract (DESIGN.md §3) */
+
+/* Who a container is: what every entry about it carries, whoever builds it. */
+typedef struct ContainerIdentity {
+        const char *id;              /* the full id */
+        const char *ns;              /* runtime namespace, or NULL */
+        const char *state_dir;
+        Runtime runtime;
+        pid_t pid;
+        uint64_t created_usec;       /* 0: unknown */
+        const Meta *meta;
+} ContainerIdentity;
+
+/* The first 12 characters of an id, as CONTAINER_ID carries it. Returns buf. */
+const char *event_short_id(const char *id, char buf[static 13]);
+
+/*
+ * The identity fields, the one list of them: CONTAINER_ID, CONTAINER_ID_FULL, CONTAINER_NAME,
+ * IMAGE_NAME, CONTAINER_MANAGER, CONTAINER_RUNTIME, CONTAINER_NAMESPACE, CONTAINER_STATE_DIR,
+ * CONTAINER_PID, CONTAINER_STARTED_USEC, K8S_POD_NAME, K8S_POD_NAMESPACE, K8S_POD_UID,
+ * K8S_CONTAINER_NAME, K8S_CONTAINER_TYPE (those without a value are left out). Every builder below
+ * calls it; a new identity field is added here.
+ */
+void event_add_identity(Event *ev, const ContainerIdentity *c);
+
+/* "started": the identity and the namespaces' inodes (0: unknown). Initialises ev. */
+void event_build_started(Event *ev, const ContainerIdentity *c, const uint64_t ns_ino[_NS_MAX]);
+
+/*
+ * "exited" with status st (EXIT_CODE_UNKNOWN: unknown). oom_seen: an OOM happened in its cgroup
+ * (OOM_KILLED=1 when the init died of SIGKILL). exit_usec: CLOCK_REALTIME of the death, for the
+ * lifetime (0: unknown). late: noticed only after the fact (no lifetime then). Initialises ev.
+ */
+void event_build_exited(Event *ev, const ContainerIdentity *c, const ExitStatus *st, bool oom_seen,
+                        uint64_t exit_usec, bool late);
+
+/* "oom": a process of the container was killed for lack of memory, the init lives on; kills is the
+ * cgroup's oom_kill counter. Initialises ev. */
+void event_build_oom(Event *ev, const ContainerIdentity *c, uint64_t kills);
+
+/* One row of --list --json: the identity and CONTAINER_ALIVE. Initialises ev. */
+void event_build_listed(Event *ev, const ContainerIdentity *c, bool alive);

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "list.h"
 #include "manager.h"
 #include "notify.h"
 #include "privileges.h"
@@ -172,7 +173,7 @@ int main(int argc, char *argv[]) {
                 return EXIT_SUCCESS;
         }
         if (arg_list) {
-                r = manager_list(config, arg_json);
+                r = list_run(config, arg_json);
                 free(arg_roots);
                 return r < 0 ? EXIT_RUNTIME : EXIT_SUCCESS;
         }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The daemon: owns the sd_event loop, every event source, the StateDir, the container table and the
- * active Config. The only module that knows all the others.
+ * The daemon: owns the sd_event loop, every event source, the StateDir, the Journal, the container
+ * table and the active Config; decides what is fatal. The only module that knows all the others.
+ * Every event passes its single emission point (manager_emit in manager.c).
  */
 #pragma once
 
@@ -33,9 +34,3 @@ int manager_start(Manager *m);
 
 /* Run until SIGTERM/SIGINT. Returns 0 on a clean stop, < 0 on a fatal error. */
 int manager_run(Manager *m);
-
-/* --list: scan the roots once and print what is there (a table, or JSON lines). */
-int manager_list(const Config *config, bool json);
-
-/* Resolve LOG_TARGET_AUTO: the journal when its socket accepts, else the console. */
-LogTarget log_target_resolve(LogTarget t);

@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One container incarnation, its state and its descriptors (see container.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog-ids.h"
+#include "container.h"
+#include "docker.h"
+#include "log.h"
+#include "util/cleanup.h"
+#include "util/strutil.h"
+#include "util/time.h"
+
+/* Descriptors a container holds: its pidwatch (the pidfd and /proc/<pid>/stat) and its OOM watch
+ * (the counter file and, on cgroup v1, an eventfd; at most OOMWATCH_FDS_MAX). */
+#define PIDWATCH_FDS 2
+#define OOMWATCH_FDS_MAX 2
+/* kept free for state files, config.v2.json, the record, the journal, a reload */
+#define FD_RESERVE 64
+
+/* How long an OOM kill may precede the init's own death for the two to be taken as one: the
+ * pidfd of an OOM-killed init turns readable within milliseconds of the kill. */
+#define OOM_SETTLE_USEC (250 * USEC_PER_MSEC)
+
+/* How long an exit with no status from the kernel waits for the monitor's exit file (conmon
+ * writes it within milliseconds of the reap, FACTS.md 1.10). */
+#define RUNTIME_EXIT_WAIT_USEC (500 * USEC_PER_MSEC)
+
+static const char *const container_state_table[_CONTAINER_STATE_MAX] = {
+        [CONTAINER_NEW] = "new",
+        [CONTAINER_TRACKED] = "tracked",
+        [CONTAINER_UNTRACKED] = "untracked",
+        [CONTAINER_EXITING] = "exiting",
+        [CONTAINER_EXITED] = "exited",
+        [CONTAINER_REFUSED] = "refused",
+};
+
+const char *container_state_to_string(ContainerState s) {
+        if (s < 0 || s >= _CONTAINER_STATE_MAX)
+                return NULL;
+        return container_state_table[s];
+}
+
+/* ---------------------------------------------------------------- state and descriptors */
+
+/* The one place where the state changes: keeps the list of untracked containers in step. */
+static void container_set_state(Container *c, ContainerState state) {
+        ContainerContext *x = c->ctx;
+
+        if (c->state == state)
+                return;
+        if (c->state == CONTAINER_UNTRACKED) {
+                if (c->untracked_prev)
+                        c->untracked_prev->untracked_next = c->untracked_next;
+                else
+                        x->untracked = c->untracked_next;
+                if (c->untracked_next)
+                        c->untracked_next->untracked_prev = c->untracked_prev;
+                c->untracked_prev = c->untracked_next = NULL;
+                x->n_untracked--;
+        }
+        if (state == CONTAINER_UNTRACKED) {
+                c->untracked_prev = NULL;
+                c->untracked_next = x->untracked;
+                if (x->untracked)
+                        x->untracked->untracked_prev = c;
+                x->untracked = c;
+                x->n_untracked++;
+        }
+        c->state = state;
+}
+
+/* The one place where descriptors are charged to the budget and given back: after the pidwatch or
+ * the OOM watch came or went, charge what the container holds now. */
+static void container_account(Container *c) {
+        ContainerContext *x = c->ctx;
+        unsigned n = (c->watch ? PIDWATCH_FDS : 0) + (c->oom ? c->oom_fds : 0);
+
+        x->fds_in_use = x->fds_in_use - c->n_fds + n;
+        c->n_fds = n;
+}
+
+static void container_release_watch(Container *c) {
+        if (!c->watch)
+                return;
+        c->watch = pidwatch_free(c->watch);
+        c->ctx->n_tracked--;
+        container_account(c);
+}
+
+static void container_release_oom(Container *c) {
+        c->oom = oomwatch_free(c->oom);
+        c->oom_fds = 0;
+        container_account(c);
+}
+
+bool container_fds_available(const ContainerContext *x) {
+        return x->fds_in_use + PIDWATCH_FDS + OOMWATCH_FDS_MAX + FD_RESERVE <= x->nofile_limit;
+}
+
+/* ---------------------------------------------------------------- building and freeing */
+
+int container_new(ContainerContext *ctx, const StateDirEntry *e, const RuncState *s, Container **ret) {
+        Container *c = calloc(1, sizeof(*c));
+
+        if (!c)
+                return -ENOMEM;
+        *c = (Container) {
+                .ctx = ctx,
+                .runtime = e->runtime,
+                .pid = s->pid,
+                .start_ticks = s->start_ticks,
+                .created_usec = s->created_usec,
+        };
+        c->path = strdup(e->path);
+        c->id = strdup(e->id);
+        c->ns = e->ns ? strdup(e->ns) : NULL;
+        if (!c->path || !c->id || (e->ns && !c->ns) ||
+            metadata_collect(e->id, e->ns, e->dir, s, ctx->config->docker_data_root, &c->meta) < 0) {
+                container_free(c);
+                return -ENOMEM;
+        }
+        *ret = c;
+        return 0;
+}
+
+int container_new_from_record(ContainerContext *ctx, RecordEntry *e, Container **ret) {
+        Container *c = calloc(1, sizeof(*c));
+
+        if (!c)
+                return -ENOMEM;
+        *c = (Container) {
+                .ctx = ctx, .pid = e->pid, .start_ticks = e->start_ticks, .created_usec = e->created_usec,
+                .runtime = streq_ptr(e->runtime, "crun") ? RUNTIME_CRUN : RUNTIME_RUNC,
+                .meta.manager = meta_manager_static(e->manager),
+        };
+        /* take the strings over from the entry */
+        c->path = TAKE_PTR(e->path);
+        c->id = TAKE_PTR(e->id);
+        c->ns = TAKE_PTR(e->ns);
+        c->meta.name = TAKE_PTR(e->name);
+        c->meta.image = TAKE_PTR(e->image);
+        c->meta.pod_name = TAKE_PTR(e->pod_name);
+        c->meta.pod_namespace = TAKE_PTR(e->pod_namespace);
+        c->meta.pod_uid = TAKE_PTR(e->pod_uid);
+        c->meta.k8s_container_name = TAKE_PTR(e->k8s_container_name);
+        if (!c->path || !c->id) {
+                container_free(c);
+                return -ENOMEM;
+        }
+        *ret = c;
+        return 0;
+}
+
+RecordEntry container_to_record(const Container *c) {
+        return (RecordEntry) {
+                .path = c->path, .pid = c->pid, .start_ticks = c->start_ticks, .exited = container_is_over(c),
+                .id = c->id, .ns = c->ns, .name = c->meta.name, .image = c->meta.image,
+                .manager = (char *) c->meta.manager, .runtime = (char *) runtime_to_string(c->runtime),
+                .pod_name = c->meta.pod_name, .pod_namespace = c->meta.pod_namespace,
+                .pod_uid = c->meta.pod_uid, .k8s_container_name = c->meta.k8s_container_name,
+                .created_usec = c->created_usec,
+        };
+}
+
+Container *container_free(Container *c) {
+        if (!c)
+                return NULL;
+        container_release_oom(c);
+        container_release_watch(c);
+        if (c->state == CONTAINER_UNTRACKED)
+                container_set_state(c, CONTAINER_NEW); /* off the untracked list */
+        c->runtime_wait = runtime_exit_wait_free(c->runtime_wait);
+        meta_done(&c->meta);
+        free(c->path);
+        free(c->id);
+        free(c->ns);
+        free(c);
+        return NULL;
+}
+
+ContainerIdentity container_identity(const Container *c) {
+        return (ContainerIdentity) {
+                .id = c->id, .ns = c->ns, .state_dir = c->path, .runtime = c->runtime, .pid = c->pid,
+                .created_usec = c->created_usec, .meta = &c->meta,
+        };
+}
+
+/* ---------------------------------------------------------------- what it says */
+
+static void container_emit(Container *c, Event *ev) {
+        c->ctx->hooks->emit(c, ev, c->ctx->userdata);
+        event_clear(ev);
+}
+
+static void container_record(Container *c, const char *op) {
+        c->ctx->hooks->record(c, op, c->ctx->userdata);
+}
+
+void container_report_started(Container *c) {
+        ContainerIdentity id = container_identity(c);
+        Event ev;
+
+        event_build_started(&ev, &id, c->ns_ino);
+        container_emit(c, &ev);
+}
+
+static void container_report_exit(Container *c, const ExitStatus *st, uint64_t exit_usec, bool late) {
+        ContainerIdentity id = container_identity(c);
+        Event ev;
+
+        event_build_exited(&ev, &id, st, c->oom_seen, exit_usec, late);
+        container_emit(c, &ev);
+}
+
+/* For an exit found late with nothing from the kernel: what the manager wrote down, if anything. */
+static ExitStatus container_late_status(const Container *c, const ExitStatus *st) {
+        const char *dir = runtime_exit_dir(c->meta.manager);
+        ExitStatus r;
+
+        if (st->code != EXIT_CODE_UNKNOWN)
+                return *st;
+        if (dir && runtime_exit_read(dir, c->id, &r) >= 0)
+                return r;
+        if (streq_ptr(c->meta.manager, "docker") &&
+            docker_exit_read(c->ctx->config->docker_data_root, c->id, &r) >= 0)
+                return r;
+        return *st;
+}
+
+void container_report_late_exit(Container *c, const ExitStatus *gone) {
+        ExitStatus st = container_late_status(c, gone);
+
+        container_set_state(c, CONTAINER_EXITED);
+        container_report_exit(c, &st, 0, /* late= */ true);
+        container_record(c, "exited");
+}
+
+void container_refuse(Container *c) {
+        container_release_watch(c);
+        container_set_state(c, CONTAINER_REFUSED);
+}
+
+void container_mark_reported(Container *c) {
+        container_set_state(c, CONTAINER_EXITED);
+}
+
+/* ---------------------------------------------------------------- OOM kills */
+
+/* The OOM kill counter rose OOM_SETTLE_USEC ago and the init's death has not been seen since: an
+ * OOM kill while the init lives on, its child was the victim (DESIGN.md §3, "oom"). */
+static void container_on_oom(OomWatch *w, uint64_t oom_kill, void *userdata) {
+        Container *c = userdata;
+        ContainerIdentity id;
+        Event ev;
+
+        (void) w;
+        if (container_is_over(c) || !c->watch)
+                return;
+        if (pid_is_alive(c->pid, c->start_ticks) <= 0)
+                return; /* the init itself is going: its exit entry says OOM_KILLED=1 */
+        id = container_identity(c);
+        event_build_oom(&ev, &id, oom_kill);
+        container_emit(c, &ev);
+}
+
+/* Watch the cgroup's OOM kills and take the baseline now (FACTS.md §4: the cgroup vanishes right
+ * after the exit, so its counter is followed from discovery on). */
+static void container_oom_open(Container *c, const RuncState *s) {
+        int r;
+
+        r = oomwatch_new(c->ctx->event, s->cgroup_v1_memory, s->cgroup_unified, OOM_SETTLE_USEC,
+                         container_on_oom, c, &c->oom);
+        if (r < 0)
+                return (void) log_debug_errno(r, "No OOM watch for container '%s': %m", c->path);
+        c->oom_fds = oomwatch_n_fds(c->oom);
+        container_account(c);
+}
+
+/* At the init's death: one more read, before the cgroup goes. */
+static void container_oom_check(Container *c) {
+        if (!c->oom)
+                return;
+        (void) oomwatch_refresh(c->oom, NULL);
+        if (oomwatch_oom_seen(c->oom))
+                c->oom_seen = true;
+}
+
+/* ---------------------------------------------------------------- the init's death */
+
+static void container_on_dead(PidWatch *w, void *userdata) {
+        (void) w;
+        container_oom_check(userdata);
+}
+
+/* The end of an exit: report it, give back the descriptors, a tombstone now. */
+static void container_finish_exit(Container *c, const ExitStatus *st, uint64_t exit_usec) {
+        container_oom_check(c);
+        container_report_exit(c, st, exit_usec, /* late= */ false);
+        c->runtime_wait = runtime_exit_wait_free(c->runtime_wait);
+        container_release_watch(c);
+        container_set_state(c, CONTAINER_EXITED);
+        container_record(c, "exited");
+        container_release_oom(c);
+        c->ctx->hooks->on_exited(c, c->ctx->userdata); /* may free c */
+}
+
+static void container_on_runtime_exit(RuntimeExitWait *w, const ExitStatus *st, void *userdata) {
+        Container *c = userdata;
+
+        (void) w;
+        container_finish_exit(c, st ?: &EXIT_STATUS_UNKNOWN, c->exit_usec);
+}
+
+static void container_on_exit(PidWatch *w, const ExitStatus *st, uint64_t exit_usec, void *userdata) {
+        Container *c = userdata;
+        const char *dir = runtime_exit_dir(c->meta.manager);
+
+        (void) w;
+        /* The kernel had nothing (before 6.15): the container's monitor may have written it down. */
+        if (st->code == EXIT_CODE_UNKNOWN && dir) {
+                ExitStatus now;
+                int r = runtime_exit_wait(c->ctx->event, dir, c->id, RUNTIME_EXIT_WAIT_USEC,
+                                          container_on_runtime_exit, c, &c->runtime_wait, &now);
+
+                if (r == 1)
+                        return container_finish_exit(c, &now, exit_usec);
+                if (r == 0) {
+                        c->exit_usec = exit_usec;
+                        container_set_state(c, CONTAINER_EXITING);
+                        return;
+                }
+        }
+        container_finish_exit(c, st, exit_usec);
+}
+
+/* ---------------------------------------------------------------- tracking */
+
+int container_track(Container *c, ExitStatus *ret_gone) {
+        ContainerContext *x = c->ctx;
+        int r;
+
+        if (!container_fds_available(x))
+                r = -EMFILE;
+        else
+                r = pidwatch_new(x->event, c->pid, c->start_ticks, x->config->reap_timeout_usec,
+                                 container_on_dead, container_on_exit, c, &c->watch, ret_gone);
+        if (r == -EMFILE || r == -ENFILE) {
+                /* Past the RLIMIT_NOFILE soft limit less a reserve, or the kernel says so: its exit is
+                 * then noticed when its state directory goes away or at a rescan. */
+                if (!x->warned_fd_limit) {
+                        log_id(LOG_ERR, MESSAGE_ID_RESOURCE_LIMIT,
+                               "Out of file descriptors (limit %" PRIu64 ") at %u tracked containers: '%s' and "
+                               "further ones are followed through their state directories until descriptors free up.",
+                               x->nofile_limit, x->n_tracked, c->path);
+                        x->warned_fd_limit = true;
+                }
+                container_set_state(c, CONTAINER_UNTRACKED);
+                return -EMFILE;
+        }
+        if (r < 0)
+                return r;
+        x->n_tracked++;
+        container_account(c);
+        container_set_state(c, CONTAINER_TRACKED);
+        return 0;
+}
+
+/*
+ * The inode numbers of the container's namespaces, as lsns shows them. For a /proc/PID/ns/KIND link
+ * (runc's usual namespace_paths) readlink() gives "net:[4026531840]" without the nsfs dentry and
+ * inode that stat() through the link sets up: stat() of seven such paths was a quarter of the
+ * start-up time with 10,000 containers. Other paths (bind-mounted namespaces) are stat()ed.
+ */
+static void container_read_ns_inodes(Container *c, const RuncState *s) {
+        for (NsKind k = 0; k < _NS_MAX; k++) {
+                const char *p = s->ns_path[k];
+                char target[64];
+                struct stat st;
+                ssize_t l;
+
+                if (!p)
+                        continue;
+                if (strncmp(p, "/proc/", 6) == 0 && strstr(p, "/ns/") &&
+                    (l = readlink(p, target, sizeof(target) - 1)) > 0) {
+                        const char *b;
+                        char *end;
+                        unsigned long long ino;
+
+                        target[l] = 0;
+                        b = strstr(target, ":[");
+                        if (b) {
+                                errno = 0;
+                                ino = strtoull(b + 2, &end, 10);
+                                if (errno == 0 && end != b + 2 && *end == ']') {
+                                        c->ns_ino[k] = ino;
+                                        continue;
+                                }
+                        }
+                }
+                if (stat(p, &st) >= 0)
+                        c->ns_ino[k] = (uint64_t) st.st_ino;
+        }
+}
+
+void container_observe(Container *c, const RuncState *s) {
+        container_read_ns_inodes(c, s);
+        container_oom_open(c, s);
+}
