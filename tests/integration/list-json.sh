@@ -53,4 +53,15 @@ key=$(jq -r 'keys[] | select(test("alive"; "i"))' <<<"$oa" | head -n 1)
 [ -n "$key" ] || fail "the listed objects have no alive field: $oa"
 jq -e --arg k "$key" ".[\$k] | $truthy" <<<"$oa" >/dev/null || fail "$key of the live container is not true: $oa"
 jq -e --arg k "$key" ".[\$k] | $falsy" <<<"$od" >/dev/null || fail "$key of the dead container is not false: $od"
+
+# The field contract (DESIGN.md §2, §3): a row carries the identity fields of a started entry,
+# nothing an event alone says; tests/unit/test-events.c compares the two for a CRI container.
+identity='["CONTAINER_ID","CONTAINER_ID_FULL","CONTAINER_NAME","IMAGE_NAME","CONTAINER_MANAGER",
+  "CONTAINER_RUNTIME","CONTAINER_NAMESPACE","CONTAINER_STATE_DIR","CONTAINER_PID","CONTAINER_STARTED_USEC",
+  "K8S_POD_NAME","K8S_POD_NAMESPACE","K8S_POD_UID","K8S_CONTAINER_NAME","K8S_CONTAINER_TYPE","CONTAINER_ALIVE"]'
+extra=$(jq -r --argjson ok "$identity" 'keys - $ok | .[]' <<<"$oa")
+assert_eq "$extra" "" "fields of a --list --json row that are not identity fields"
+for k in CONTAINER_STATE_DIR CONTAINER_MANAGER CONTAINER_STARTED_USEC; do
+        jq -e --arg k "$k" 'has($k)' <<<"$oa" >/dev/null || fail "the row of $a lacks $k: $oa"
+done
 note "ok"
