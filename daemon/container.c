@@ -32,21 +32,6 @@
  * writes it within milliseconds of the reap, FACTS.md 1.10). */
 #define RUNTIME_EXIT_WAIT_USEC (500 * USEC_PER_MSEC)
 
-static const char *const container_state_table[_CONTAINER_STATE_MAX] = {
-        [CONTAINER_NEW] = "new",
-        [CONTAINER_TRACKED] = "tracked",
-        [CONTAINER_UNTRACKED] = "untracked",
-        [CONTAINER_EXITING] = "exiting",
-        [CONTAINER_EXITED] = "exited",
-        [CONTAINER_REFUSED] = "refused",
-};
-
-const char *container_state_to_string(ContainerState s) {
-        if (s < 0 || s >= _CONTAINER_STATE_MAX)
-                return NULL;
-        return container_state_table[s];
-}
-
 /* ---------------------------------------------------------------- state and descriptors */
 
 /* The one place where the state changes: keeps the list of untracked containers in step. */
@@ -150,6 +135,7 @@ int container_new_from_record(ContainerContext *ctx, RecordEntry *e, Container *
         c->meta.pod_namespace = TAKE_PTR(e->pod_namespace);
         c->meta.pod_uid = TAKE_PTR(e->pod_uid);
         c->meta.k8s_container_name = TAKE_PTR(e->k8s_container_name);
+        c->meta.k8s_container_type = TAKE_PTR(e->k8s_container_type);
         if (!c->path || !c->id) {
                 container_free(c);
                 return -ENOMEM;
@@ -165,7 +151,7 @@ RecordEntry container_to_record(const Container *c) {
                 .manager = (char *) c->meta.manager, .runtime = (char *) runtime_to_string(c->runtime),
                 .pod_name = c->meta.pod_name, .pod_namespace = c->meta.pod_namespace,
                 .pod_uid = c->meta.pod_uid, .k8s_container_name = c->meta.k8s_container_name,
-                .created_usec = c->created_usec,
+                .k8s_container_type = c->meta.k8s_container_type, .created_usec = c->created_usec,
         };
 }
 

@@ -156,5 +156,3 @@ void container_report_late_exit(Container *c, const ExitStatus *gone);
 static inline bool container_is_over(const Container *c) {
         return c->state == CONTAINER_EXITED || c->state == CONTAINER_REFUSED;
 }
-
-const char *container_state_to_string(ContainerState s);

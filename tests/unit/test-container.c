@@ -255,6 +255,7 @@ START_TEST(test_record_round_trip) {
         e.manager = strdup(e.manager);
         e.runtime = strdup(e.runtime);
         e.ns = e.name = e.image = e.pod_name = e.pod_namespace = e.pod_uid = e.k8s_container_name = NULL;
+        e.k8s_container_type = NULL;
         ck_assert_int_eq(container_new_from_record(&f.cx, &e, &back), 0);
         ck_assert_str_eq(back->path, c->path);
         ck_assert_str_eq(back->id, "rt");
