@@ -20,7 +20,7 @@ static const char *const state_file_name[_RUNTIME_MAX] = {
         [RUNTIME_CRUN] = "status",
 };
 
-const char *statefile_name(Runtime runtime) {
+static const char *statefile_name(Runtime runtime) {
         if (runtime < 0 || runtime >= _RUNTIME_MAX)
                 return NULL;
         return state_file_name[runtime];

@@ -9,9 +9,6 @@
 
 #include "runc-state.h"
 
-/* "state.json" for runc, "status" for crun; NULL for an invalid runtime. */
-const char *statefile_name(Runtime runtime);
-
 /* The runtime whose state file is called name, or _RUNTIME_INVALID. */
 Runtime statefile_runtime_of(const char *name);
 
