@@ -391,6 +391,30 @@ static void parser_log(Parser *ps, bool error, const char *fmt, ...) {
         fputc('\n', ps->err_log);
 }
 
+/* The next whitespace-separated word of *p: 1 and *ret (a new string), 0 at the end, -ENOMEM. */
+static int next_word(const char **p, char **ret) {
+        size_t k;
+
+        *p += strspn(*p, WHITESPACE);
+        if (!**p)
+                return 0;
+        k = strcspn(*p, WHITESPACE);
+        *ret = strndup(*p, k);
+        if (!*ret)
+                return -ENOMEM;
+        *p += k;
+        return 1;
+}
+
+/* Roots= is l (n entries) from now on. */
+static int roots_assign(Parser *ps, char **l, size_t n) {
+        strv_free(ps->config->roots);
+        ps->config->roots = l;
+        ps->config->n_roots = n;
+        ps->roots_assigned = true;
+        return 0;
+}
+
 static int parse_roots(Parser *ps, const char *value) {
         _cleanup_(strv_freep) char **l = NULL;
         size_t n = 0;
@@ -421,16 +445,10 @@ static int parse_roots(Parser *ps, const char *value) {
                 _cleanup_free_ char *word = NULL;
                 const char *reason;
                 char *norm;
-                size_t k;
 
-                p += strspn(p, WHITESPACE);
-                if (!*p)
-                        break;
-                k = strcspn(p, WHITESPACE);
-                word = strndup(p, k);
-                if (!word)
-                        return -ENOMEM;
-                p += k;
+                r = next_word(&p, &word);
+                if (r <= 0)
+                        return r < 0 ? r : roots_assign(ps, TAKE_PTR(l), n);
 
                 r = path_normalize(word, /* allow_glob= */ true, &norm, &reason);
                 if (r == -ENOMEM)
@@ -444,12 +462,6 @@ static int parse_roots(Parser *ps, const char *value) {
                 if (r < 0)
                         return r;
         }
-
-        strv_free(ps->config->roots);
-        ps->config->roots = TAKE_PTR(l);
-        ps->config->n_roots = n;
-        ps->roots_assigned = true;
-        return 0;
 }
 
 /* A user name as useradd accepts it, or a uid. */
@@ -477,16 +489,10 @@ static int parse_rootless_users(Parser *ps, const char *value) {
         }
         for (;;) {
                 char *word;
-                size_t k;
 
-                p += strspn(p, WHITESPACE);
-                if (!*p)
-                        break;
-                k = strcspn(p, WHITESPACE);
-                word = strndup(p, k);
-                if (!word)
-                        return -ENOMEM;
-                p += k;
+                r = next_word(&p, &word);
+                if (r <= 0)
+                        return r;
                 if (!user_word_is_valid(word)) {
                         parser_log(ps, true, "Invalid user '%s' in RootlessUsers=: a user name or a uid is expected.",
                                    word);
@@ -520,27 +526,35 @@ static int parse_docker_data_root(Parser *ps, const char *value) {
         return 0;
 }
 
-static int parse_reap_timeout(Parser *ps, const char *value) {
+/*
+ * A duration setting: empty restores def; anything but a duration ("expected ..." says what is
+ * meant) or a value outside [min, max] ("out of range <range>") is reported and the setting stays.
+ */
+static void parse_duration_setting(Parser *ps, const char *value, const char *key, const char *expected,
+                                   uint64_t def, uint64_t min, uint64_t max, const char *range, uint64_t *dest) {
         uint64_t usec;
         int r;
 
         if (*value == '\0') {
-                ps->config->reap_timeout_usec = CONFIG_DEFAULT_REAP_TIMEOUT_USEC;
-                return 0;
+                *dest = def;
+                return;
         }
         r = parse_duration_usec(value, &usec);
         if (r < 0 && r != -ERANGE) {
-                parser_log(ps, true,
-                           "Invalid ReapTimeoutSec= '%s': expected seconds like '2', '0.5' or '250ms'.",
-                           value);
-                return 0;
+                parser_log(ps, true, "Invalid %s= '%s': expected %s.", key, value, expected);
+                return;
         }
-        if (r == -ERANGE || usec < CONFIG_REAP_TIMEOUT_MIN_USEC || usec > CONFIG_REAP_TIMEOUT_MAX_USEC) {
-                parser_log(ps, true, "ReapTimeoutSec= '%s' is out of range [0.001, 60] seconds.",
-                           value);
-                return 0;
+        if (r == -ERANGE || usec < min || usec > max) {
+                parser_log(ps, true, "%s= '%s' is out of range %s.", key, value, range);
+                return;
         }
-        ps->config->reap_timeout_usec = usec;
+        *dest = usec;
+}
+
+static int parse_reap_timeout(Parser *ps, const char *value) {
+        parse_duration_setting(ps, value, "ReapTimeoutSec", "seconds like '2', '0.5' or '250ms'",
+                               CONFIG_DEFAULT_REAP_TIMEOUT_USEC, CONFIG_REAP_TIMEOUT_MIN_USEC,
+                               CONFIG_REAP_TIMEOUT_MAX_USEC, "[0.001, 60] seconds", &ps->config->reap_timeout_usec);
         return 0;
 }
 
@@ -601,37 +615,29 @@ static int parse_unsigned(const char *value, unsigned long min, unsigned long ma
         return 0;
 }
 
-static int parse_crashloop_count(Parser *ps, const char *value) {
+/* A count setting from 1 to max ("a number of <what>"): empty restores def; anything else is
+ * reported and the setting stays. */
+static void parse_count_setting(Parser *ps, const char *value, const char *key, const char *what, unsigned def,
+                                unsigned max, unsigned *dest) {
         if (*value == '\0') {
-                ps->config->crashloop_count = CONFIG_DEFAULT_CRASHLOOP_COUNT;
-                return 0;
+                *dest = def;
+                return;
         }
-        if (parse_unsigned(value, 1, CONFIG_CRASHLOOP_COUNT_MAX, &ps->config->crashloop_count) < 0)
-                parser_log(ps, true, "Invalid CrashLoopCount= '%s': expected a number of deaths from 1 to %u.",
-                           value, (unsigned) CONFIG_CRASHLOOP_COUNT_MAX);
+        if (parse_unsigned(value, 1, max, dest) < 0)
+                parser_log(ps, true, "Invalid %s= '%s': expected a number of %s from 1 to %u.", key, value, what, max);
+}
+
+static int parse_crashloop_count(Parser *ps, const char *value) {
+        parse_count_setting(ps, value, "CrashLoopCount", "deaths", CONFIG_DEFAULT_CRASHLOOP_COUNT,
+                            CONFIG_CRASHLOOP_COUNT_MAX, &ps->config->crashloop_count);
         return 0;
 }
 
 static int parse_crashloop_window(Parser *ps, const char *value) {
-        uint64_t usec;
-        int r;
-
-        if (*value == '\0') {
-                ps->config->crashloop_window_usec = CONFIG_DEFAULT_CRASHLOOP_WINDOW_USEC;
-                return 0;
-        }
-        r = parse_duration_usec(value, &usec);
-        if (r < 0 && r != -ERANGE) {
-                parser_log(ps, true,
-                           "Invalid CrashLoopWindowSec= '%s': expected seconds like '600', '10min' or '1h'.",
-                           value);
-                return 0;
-        }
-        if (r == -ERANGE || usec < CONFIG_CRASHLOOP_WINDOW_MIN_USEC || usec > CONFIG_CRASHLOOP_WINDOW_MAX_USEC) {
-                parser_log(ps, true, "CrashLoopWindowSec= '%s' is out of range [1, 86400] seconds.", value);
-                return 0;
-        }
-        ps->config->crashloop_window_usec = usec;
+        parse_duration_setting(ps, value, "CrashLoopWindowSec", "seconds like '600', '10min' or '1h'",
+                               CONFIG_DEFAULT_CRASHLOOP_WINDOW_USEC, CONFIG_CRASHLOOP_WINDOW_MIN_USEC,
+                               CONFIG_CRASHLOOP_WINDOW_MAX_USEC, "[1, 86400] seconds",
+                               &ps->config->crashloop_window_usec);
         return 0;
 }
 
@@ -683,13 +689,8 @@ static int parse_metrics_per_container(Parser *ps, const char *value) {
 }
 
 static int parse_metrics_names_max(Parser *ps, const char *value) {
-        if (*value == '\0') {
-                ps->config->metrics_names_max = CONFIG_DEFAULT_METRICS_NAMES_MAX;
-                return 0;
-        }
-        if (parse_unsigned(value, 1, CONFIG_METRICS_NAMES_MAX, &ps->config->metrics_names_max) < 0)
-                parser_log(ps, true, "Invalid MetricsPerContainerMax= '%s': expected a number of names from 1 to %u.",
-                           value, (unsigned) CONFIG_METRICS_NAMES_MAX);
+        parse_count_setting(ps, value, "MetricsPerContainerMax", "names", CONFIG_DEFAULT_METRICS_NAMES_MAX,
+                            CONFIG_METRICS_NAMES_MAX, &ps->config->metrics_names_max);
         return 0;
 }
 

@@ -17,24 +17,11 @@
 #include "util/cleanup.h"
 #include "util/fileio.h"
 
-static char *fd_path(int fd) {
-        char link[64], buf[PATH_MAX];
-        ssize_t l;
-
-        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-        l = readlink(link, buf, sizeof(buf) - 1);
-        if (l < 0)
-                return NULL;
-        buf[l] = 0;
-        return strdup(buf);
-}
-
-int path_walk(const char *path, PathWalk *ret) {
-        _cleanup_close_ int fd = -1;
+/* The start of a walk down an absolute path: a copy of it to cut into components (*ret_copy) and
+ * an O_PATH fd of "/". Returns the fd, or -EINVAL (not absolute), -ENOMEM, -errno. */
+static int walk_begin(const char *path, char **ret_copy) {
         _cleanup_free_ char *copy = NULL;
-        PathWalk w = { .kind = -ENOENT };
-        char *save = NULL, *c, *next;
-        struct stat st;
+        int fd;
 
         if (!path || path[0] != '/')
                 return -EINVAL;
@@ -44,6 +31,20 @@ int path_walk(const char *path, PathWalk *ret) {
         fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
+        *ret_copy = TAKE_PTR(copy);
+        return fd;
+}
+
+int path_walk(const char *path, PathWalk *ret) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *copy = NULL;
+        PathWalk w = { .kind = -ENOENT };
+        char *save = NULL, *c, *next;
+        struct stat st;
+
+        fd = walk_begin(path, &copy);
+        if (fd < 0)
+                return fd;
         if (fstat(fd, &st) < 0)
                 return -errno;
         w.dev = st.st_dev;
@@ -92,7 +93,7 @@ int path_walk(const char *path, PathWalk *ret) {
                 w.ino = st.st_ino;
                 w.kind = 1;
         }
-        w.deepest = fd_path(fd);
+        w.deepest = fd_get_path(fd);
         if (!w.deepest)
                 return -ENOMEM;
         *ret = w;
@@ -186,14 +187,11 @@ int read_file_as_owner(const char *path, uid_t uid, size_t max, char **ret, size
         bool seen = false;
         struct stat st;
 
-        if (!path || path[0] != '/' || uid == 0)
+        if (uid == 0)
                 return -EINVAL;
-        copy = strdup(path);
-        if (!copy)
-                return -ENOMEM;
-        fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        fd = walk_begin(path, &copy);
         if (fd < 0)
-                return -errno;
+                return fd;
         for (c = strtok_r(copy, "/", &save); c; c = next) {
                 int nfd;
 

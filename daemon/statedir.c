@@ -32,6 +32,7 @@
 #include "statedir.h"
 #include "statefile.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/strutil.h"
 #include "util/time.h"
 #include "util/tree.h"
@@ -709,15 +710,9 @@ static int statedir_on_io(sd_event_source *s, int fd, uint32_t revents, void *us
 }
 
 static bool fd_is_inotify(int fd) {
-        char path[64], target[64];
-        ssize_t l;
+        _cleanup_free_ char *target = fd_get_path(fd);
 
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-        l = readlink(path, target, sizeof(target) - 1);
-        if (l < 0)
-                return false;
-        target[l] = 0;
-        return streq(target, "anon_inode:inotify");
+        return target && streq(target, "anon_inode:inotify");
 }
 
 /*

@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +85,16 @@ int read_file_path(const char *path, size_t max, char **ret, size_t *ret_len) {
         if (fd < 0)
                 return errno == ENXIO ? -EBADFD : -errno;
         return read_fd_bounded(fd, max, ret, ret_len);
+}
+
+char *fd_get_path(int fd) {
+        char link[64], buf[PATH_MAX];
+        ssize_t l;
+
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        l = readlink(link, buf, sizeof(buf) - 1);
+        if (l < 0)
+                return NULL;
+        buf[l] = 0;
+        return strdup(buf);
 }

@@ -20,3 +20,7 @@ int read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t *re
 
 /* Like read_file_at(AT_FDCWD-relative absolute path), following no symlink in the last component. */
 int read_file_path(const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* What the fd refers to, as /proc/self/fd/<fd> says ("/run/x", "anon_inode:inotify"): a new
+ * string, or NULL (no such fd, OOM). */
+char *fd_get_path(int fd);
