@@ -346,9 +346,13 @@ static bool manager_track_new(Manager *m, Container *c, const RuncState *s, uid_
                 return true;
         }
         if (r == -ESRCH) {
-                /* Gone before we looked: one late exit, never tracked (DESIGN.md §1, Identity). */
-                if (!reported_before)
+                /* Gone before we looked (it lived and died while the daemon was not running): a
+                 * started entry, late, and one late exit, never tracked (DESIGN.md §1, Identity). Its
+                 * pair matches like any other's. */
+                if (!reported_before) {
+                        container_report_started(c);
                         manager_record(m, c, "started");
+                }
                 container_report_late_exit(c, &gone);
                 return true;
         }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# A container whose init died before the daemon started (killed, never deleted) is reported once
-# as `exited` with EXIT_OBSERVED=late and no `started`:
+# A container whose init died before the daemon started (killed, never deleted) is reported with
+# one `started` (late: the daemon never saw it run) and one `exited` with EXIT_OBSERVED=late, in
+# that order, so that its pair matches like every other container's (issue 14, item 10):
 #  - reaped init (gone from /proc): the status is unknowable (EXIT_CODE=unknown, source none);
 #  - zombie init (its parent, a foreground runc, is stopped): the status is still in /proc.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -34,8 +35,10 @@ wait_event "$r" exited 5
 wait_event "$z" exited 5
 wait_event "$alive" started 5
 
-assert_event_count "$r" started 0
+assert_event_count "$r" started 1
+assert_field "$r" started CONTAINER_PID "$pid_r"
 assert_field "$r" exited EXIT_OBSERVED late
+assert_eq "$(events_for "$r" started | wc -l) $(events | jq -r --arg id "$r" 'select(.CONTAINER_ID_FULL == $id) | .CONTAINER_EVENT' | tr '\n' ' ')" "1 started exited " "the entries of $r in order"
 assert_field "$r" exited EXIT_CODE unknown
 assert_field "$r" exited EXIT_STATUS_SOURCE none
 assert_field "$r" exited CONTAINER_ID "${r:0:12}"
@@ -43,7 +46,7 @@ assert_field "$r" exited CONTAINER_PID "$pid_r"
 assert_field "$r" exited PRIORITY 4
 ! event_has_field "$r" exited EXIT_SIGNAL || fail "exited event of $r has EXIT_SIGNAL although the status is unknown"
 
-assert_event_count "$z" started 0
+assert_event_count "$z" started 1
 assert_field "$z" exited EXIT_OBSERVED late
 assert_field "$z" exited EXIT_CODE killed
 assert_field "$z" exited EXIT_STATUS 9
