@@ -31,6 +31,10 @@
 /* How long an exit with no status from the kernel waits for the monitor's exit file (conmon
  * writes it within milliseconds of the reap, FACTS.md 1.10). */
 #define RUNTIME_EXIT_WAIT_USEC (500 * USEC_PER_MSEC)
+/* The same for Docker's config.v2.json and the CRI plugin's checkpoint: the exit travels from the
+ * shim through containerd to dockerd (or the CRI plugin) before it is written down, tens of
+ * milliseconds on an idle host, more under load. */
+#define MANAGER_EXIT_WAIT_USEC (2 * USEC_PER_SEC)
 
 /* ---------------------------------------------------------------- state and descriptors */
 
@@ -217,6 +221,8 @@ static ExitStatus container_late_status(const Container *c, const ExitStatus *st
         if (streq_ptr(c->meta.manager, "docker") &&
             docker_exit_read(c->ctx->config->docker_data_root, c->id, &r) >= 0)
                 return r;
+        if (streq_ptr(c->meta.manager, "kubernetes") && runtime_exit_read_cri(RUNTIME_EXIT_CRI_ROOT, c->id, &r) >= 0)
+                return r;
         return *st;
 }
 
@@ -304,16 +310,34 @@ static void container_on_runtime_exit(RuntimeExitWait *w, const ExitStatus *st, 
         container_finish_exit(c, st ?: &EXIT_STATUS_UNKNOWN, c->exit_usec);
 }
 
-static void container_on_exit(PidWatch *w, const ExitStatus *st, uint64_t exit_usec, void *userdata) {
-        Container *c = userdata;
+/*
+ * The kernel had nothing (before 6.15: the reaper won the race for /proc/PID/stat): wait, bounded,
+ * for what the container's manager writes down. Returns as runtime_exit_wait(); -ENOENT when the
+ * manager keeps no such record (plain runc, containerd without CRI) or it is gone (docker --rm).
+ */
+static int container_wait_runtime_status(Container *c, ExitStatus *ret_now) {
         const char *dir = runtime_exit_dir(c->meta.manager);
 
+        if (dir)
+                return runtime_exit_wait(c->ctx->event, dir, c->id, RUNTIME_EXIT_WAIT_USEC,
+                                         container_on_runtime_exit, c, &c->runtime_wait, ret_now);
+        if (streq_ptr(c->meta.manager, "docker") && c->ctx->config->docker_data_root)
+                return runtime_exit_wait_docker(c->ctx->event, c->ctx->config->docker_data_root, c->id,
+                                                MANAGER_EXIT_WAIT_USEC, container_on_runtime_exit, c,
+                                                &c->runtime_wait, ret_now);
+        if (streq_ptr(c->meta.manager, "kubernetes"))
+                return runtime_exit_wait_cri(c->ctx->event, RUNTIME_EXIT_CRI_ROOT, c->id, MANAGER_EXIT_WAIT_USEC,
+                                             container_on_runtime_exit, c, &c->runtime_wait, ret_now);
+        return -ENOENT;
+}
+
+static void container_on_exit(PidWatch *w, const ExitStatus *st, uint64_t exit_usec, void *userdata) {
+        Container *c = userdata;
+
         (void) w;
-        /* The kernel had nothing (before 6.15): the container's monitor may have written it down. */
-        if (st->code == EXIT_CODE_UNKNOWN && dir) {
+        if (st->code == EXIT_CODE_UNKNOWN) {
                 ExitStatus now;
-                int r = runtime_exit_wait(c->ctx->event, dir, c->id, RUNTIME_EXIT_WAIT_USEC,
-                                          container_on_runtime_exit, c, &c->runtime_wait, &now);
+                int r = container_wait_runtime_status(c, &now);
 
                 if (r == 1)
                         return container_finish_exit(c, &now, exit_usec);
