@@ -38,9 +38,8 @@
 
 struct Manager {
         sd_event *event;
-        sd_event_source *sig_term, *sig_int, *sig_hup, *status_defer, *compact_defer;
-        sd_event_source *status_timer;    /* armed only while a STATUS= change waits */
-        uint64_t status_sent_usec;        /* CLOCK_MONOTONIC of the last STATUS= */
+        sd_event_source *sig_term, *sig_int, *sig_hup, *compact_defer;
+        NotifyStatus *status;             /* throttled STATUS= updates */
         StateDir *statedir;
         Journal *journal;
         Config *config;
@@ -54,9 +53,6 @@ struct Manager {
         bool rescanning;
         bool ready;
 };
-
-/* STATUS= at most this often. */
-#define STATUS_INTERVAL_USEC (1 * USEC_PER_SEC)
 
 /* ---------------------------------------------------------------- the single emission point */
 
@@ -72,37 +68,10 @@ static void manager_emit(Manager *m, Container *c, const Event *ev) {
 
 /* ---------------------------------------------------------------- status */
 
-static int manager_on_status_defer(sd_event_source *s, void *userdata);
-
-static int manager_on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        (void) usec;
-        return manager_on_status_defer(s, userdata);
-}
-
-/*
- * STATUS= is sent at the end of the loop iteration that changed it, but at most once per
- * STATUS_INTERVAL_USEC: a burst of 10,000 exits is then a handful of datagrams, not 10,000. The
- * timer for the deferred one is armed only while a change waits.
- */
+/* STATUS= soon (notify.c throttles it); nothing before READY=1. */
 static void manager_status_dirty(Manager *m) {
-        uint64_t now;
-
-        if (!m->ready || !m->status_defer)
-                return;
-        now = now_monotonic_usec();
-        if (m->status_sent_usec == 0 || now >= m->status_sent_usec + STATUS_INTERVAL_USEC) {
-                (void) sd_event_source_set_enabled(m->status_defer, SD_EVENT_ONESHOT);
-                return;
-        }
-        if (m->status_timer) {
-                if (sd_event_source_get_enabled(m->status_timer, NULL) > 0)
-                        return;
-                if (sd_event_source_set_time(m->status_timer, m->status_sent_usec + STATUS_INTERVAL_USEC) >= 0)
-                        (void) sd_event_source_set_enabled(m->status_timer, SD_EVENT_ONESHOT);
-        } else if (sd_event_add_time(m->event, &m->status_timer, CLOCK_MONOTONIC,
-                                     m->status_sent_usec + STATUS_INTERVAL_USEC, 10 * USEC_PER_MSEC,
-                                     manager_on_status_timer, m) >= 0)
-                (void) sd_event_source_set_description(m->status_timer, "status-interval");
+        if (m->ready && m->status)
+                notify_status_dirty(m->status);
 }
 
 static void manager_status_text(Manager *m, char *buf, size_t l) {
@@ -118,15 +87,8 @@ static void manager_status_text(Manager *m, char *buf, size_t l) {
                 snprintf(buf + k, l - (size_t) k, "; %u without pidfd", m->cx.n_untracked);
 }
 
-static int manager_on_status_defer(sd_event_source *s, void *userdata) {
-        Manager *m = userdata;
-        char status[256];
-
-        (void) s;
-        manager_status_text(m, status, sizeof(status));
-        notify_status(status);
-        m->status_sent_usec = now_monotonic_usec();
-        return 0;
+static void manager_status_text_cb(char *buf, size_t l, void *userdata) {
+        manager_status_text(userdata, buf, l);
 }
 
 static void manager_on_journal_delivered(Journal *j, size_t n, void *userdata) {
@@ -622,7 +584,7 @@ static int manager_add_sources(Manager *m) {
                 r = sd_event_add_signal(m->event, &m->sig_hup, SIGHUP, manager_on_sighup, m);
         if (r < 0)
                 return r;
-        r = sd_event_add_defer(m->event, &m->status_defer, manager_on_status_defer, m);
+        r = notify_status_new(m->event, manager_status_text_cb, m, &m->status);
         if (r < 0)
                 return r;
         r = sd_event_add_defer(m->event, &m->compact_defer, manager_on_compact_defer, m);
@@ -630,8 +592,6 @@ static int manager_add_sources(Manager *m) {
                 return r;
         (void) sd_event_source_set_enabled(m->compact_defer, SD_EVENT_OFF);
         (void) sd_event_source_set_description(m->compact_defer, "record-compact");
-        (void) sd_event_source_set_enabled(m->status_defer, SD_EVENT_OFF);
-        (void) sd_event_source_set_description(m->status_defer, "status");
         /* The watchdog is pinged from the loop: a wedged loop gets the service restarted. */
         return sd_event_set_watchdog(m->event, true);
 }
@@ -745,9 +705,8 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sig_term);
         sd_event_source_disable_unref(m->sig_int);
         sd_event_source_disable_unref(m->sig_hup);
-        sd_event_source_disable_unref(m->status_defer);
         sd_event_source_disable_unref(m->compact_defer);
-        sd_event_source_disable_unref(m->status_timer);
+        m->status = notify_status_free(m->status);
         m->journal = journal_free(m->journal);
         m->record = record_free(m->record);
         sd_event_unref(m->event);
