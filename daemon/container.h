@@ -50,9 +50,9 @@ typedef enum ContainerPlace {
 
 /* What a container tells its owner. */
 typedef struct ContainerHooks {
-        /* An event about c is built: emit it (the owner's single emission point). ev is cleared
-         * by the caller afterwards. */
-        void (*emit)(Container *c, const Event *ev, void *userdata);
+        /* An event about c is built: emit it (the owner's single emission point, which may add
+         * fields of its own, e.g. RESTART_COUNT). ev is cleared by the caller afterwards. */
+        void (*emit)(Container *c, Event *ev, void *userdata);
         /* Remember that op ("started", "exited") was reported for c. */
         void (*record)(Container *c, const char *op, void *userdata);
         /* c's init was watched to its death and its exit reported: c is CONTAINER_EXITED and holds

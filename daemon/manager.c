@@ -22,9 +22,11 @@
 
 #include "catalog-ids.h"
 #include "container.h"
+#include "crashloop.h"
 #include "journal.h"
 #include "log.h"
 #include "manager.h"
+#include "metrics.h"
 #include "notify.h"
 #include "ownership.h"
 #include "pidwatch.h"
@@ -49,6 +51,8 @@ struct Manager {
         size_t n_containers;         /* in the table (live and tombstones) */
         Container *detached;         /* superseded incarnations still being watched */
         Record *record;              /* NULL: running without one */
+        CrashLoop *crashloop;        /* deaths per logical container (issue 16) */
+        Metrics *metrics;            /* NULL: no MetricsTextfile= */
         unsigned scan;               /* the current (or last) rescan; Container.seen_scan */
         bool rescanning;
         bool ready;
@@ -56,20 +60,93 @@ struct Manager {
 
 /* ---------------------------------------------------------------- the single emission point */
 
-/*
- * Every event the daemon emits about a container passes here, once, in order: to the journal
- * writer (the journal, --json, the console). This is where a further consumer of events (a
- * subscriber socket, counters) hooks in.
- */
-static void manager_emit(Manager *m, Container *c, const Event *ev) {
-        (void) c;
+/* The record's "state" kinds of crash loops (one per logical container) and of the counters. */
+#define STATE_CRASHLOOP "crashloop"
+#define STATE_METRICS   "metrics"
+
+static void manager_record_grew(Manager *m);
+
+/* The gauges the metrics sample from the daemon's own state. */
+static void manager_metrics_gauges(Manager *m) {
+        if (!m->metrics)
+                return;
+        metrics_set_tracked(m->metrics, m->cx.n_tracked + m->cx.n_untracked);
+        metrics_set_queue_length(m->metrics, journal_queue_length(m->journal));
+        metrics_set_events_dropped(m->metrics, journal_events_dropped(m->journal));
+}
+
+/* One event to the journal writer (the journal, --json, the console), then to the counters. */
+static void manager_send(Manager *m, const Event *ev) {
         (void) journal_emit(m->journal, ev);
+        if (m->metrics) {
+                metrics_count_event(m->metrics, ev);
+                manager_metrics_gauges(m);
+        }
+}
+
+/*
+ * A death for the crash-loop table: its state goes to the record, and at a threshold the crashloop
+ * entry follows the exited one (DESIGN.md §3, "Crash loops").
+ */
+static void manager_judge_death(Manager *m, const Event *exited) {
+        _cleanup_free_ char *key = NULL, *evicted = NULL;
+        uint64_t now = now_boottime_usec();
+        CrashLoopVerdict v;
+        Event ev;
+        int r;
+
+        r = crashloop_record_death(m->crashloop, exited, now, &v, &key, &evicted);
+        if (r == -ENOENT)
+                return;
+        if (r < 0) {
+                log_error_errno(r, "Failed to count a death toward crash loops: %m");
+                return;
+        }
+        if (m->record) {
+                json_t *j = crashloop_key_to_json(m->crashloop, key);
+
+                if (j)
+                        (void) record_put_state(m->record, STATE_CRASHLOOP, key, j);
+                json_decref(j);
+                if (evicted)
+                        (void) record_put_state(m->record, STATE_CRASHLOOP, evicted, NULL);
+                manager_record_grew(m);
+        }
+        if (r == 0)
+                return;
+        r = crashloop_event(exited, &v, m->config->crashloop_window_usec, now, now_realtime_usec(),
+                            MESSAGE_ID_CONTAINER_CRASHLOOP, &ev);
+        if (r < 0) {
+                log_error_errno(r, "Failed to build a crashloop entry: %m");
+                return;
+        }
+        manager_send(m, &ev);
+        event_clear(&ev);
+}
+
+/*
+ * Every event the daemon emits about a container passes here, once, in order: a "started" gets its
+ * RESTART_COUNT, the event goes to the journal writer and the counters, and an "exited" is a death
+ * for the crash-loop table, which may add a crashloop entry right after it. This is where a
+ * further consumer of events (a subscriber socket) hooks in.
+ */
+static void manager_emit(Manager *m, Container *c, Event *ev) {
+        const char *kind = event_get(ev, "CONTAINER_EVENT");
+
+        (void) c;
+        if (m->crashloop && streq_ptr(kind, "started"))
+                (void) event_addf(ev, "RESTART_COUNT", "%u",
+                                  crashloop_restart_count(m->crashloop, ev, now_boottime_usec()));
+        manager_send(m, ev);
+        if (m->crashloop && streq_ptr(kind, "exited"))
+                manager_judge_death(m, ev);
 }
 
 /* ---------------------------------------------------------------- status */
 
 /* STATUS= soon (notify.c throttles it); nothing before READY=1. */
 static void manager_status_dirty(Manager *m) {
+        manager_metrics_gauges(m); /* what STATUS= says, the gauges say too */
         if (m->ready && m->status)
                 notify_status_dirty(m->status);
 }
@@ -95,6 +172,7 @@ static void manager_on_journal_delivered(Journal *j, size_t n, void *userdata) {
         (void) j;
         (void) n;
         manager_status_dirty(userdata);
+        manager_metrics_gauges(userdata);
 }
 
 /* ---------------------------------------------------------------- the persistent record */
@@ -111,7 +189,11 @@ static void manager_record(Manager *m, const Container *c, const char *op) {
         r = record_append(m->record, op, &e);
         if (r < 0)
                 log_warning_errno(r, "Failed to append to the record of reported events: %m");
-        /* Let the log grow to a few times what it describes, then write it anew. */
+        manager_record_grew(m);
+}
+
+/* Let the log grow to a few times what it describes, then write it anew. */
+static void manager_record_grew(Manager *m) {
         if (record_n_lines(m->record) > 2 * m->n_containers + 1024 && m->compact_defer)
                 (void) sd_event_source_set_enabled(m->compact_defer, SD_EVENT_ONESHOT);
 }
@@ -230,7 +312,7 @@ static void manager_promote_untracked(Manager *m) {
 
 /* ---------------------------------------------------------------- what containers tell us */
 
-static void manager_on_container_event(Container *c, const Event *ev, void *userdata) {
+static void manager_on_container_event(Container *c, Event *ev, void *userdata) {
         manager_emit(userdata, c, ev);
 }
 
@@ -469,6 +551,95 @@ static void manager_finish_record(Manager *m) {
         manager_compact_record(m);
 }
 
+/* ---------------------------------------------------------------- crash loops and metrics */
+
+/* The counters into the record, so that a restart goes on from them. */
+static void manager_persist_metrics(Manager *m) {
+        json_t *j;
+
+        if (!m->metrics || !m->record)
+                return;
+        j = metrics_to_json(m->metrics);
+        if (!j)
+                return;
+        (void) record_put_state(m->record, STATE_METRICS, "counters", j);
+        json_decref(j);
+        manager_record_grew(m);
+}
+
+static void manager_on_metrics_written(Metrics *mt, int error, bool first, void *userdata) {
+        Manager *m = userdata;
+        const char *path = m->config->metrics_textfile ?: "";
+
+        (void) mt;
+        if (error < 0) {
+                /* once per run of failures: the file is tried again every few seconds */
+                if (first)
+                        log_id_errno(LOG_WARNING, error, MESSAGE_ID_METRICS_WRITE,
+                                     "Failed to write the metrics textfile '%s', trying again every %u s; "
+                                     "container events are not affected: %m",
+                                     path, (unsigned) (METRICS_RETRY_USEC / USEC_PER_SEC));
+                else
+                        log_debug_errno(error, "Failed again to write the metrics textfile '%s': %m", path);
+                return;
+        }
+        if (first)
+                log_id(LOG_NOTICE, MESSAGE_ID_METRICS_WRITE, "The metrics textfile '%s' is written again.", path);
+        manager_persist_metrics(m);
+}
+
+/* The counters of MetricsTextfile=, restored from the record. Without them the daemon goes on. */
+static void manager_setup_metrics(Manager *m) {
+        json_t *saved;
+        int r;
+
+        if (!m->config->metrics_textfile)
+                return;
+        r = metrics_new(m->event, m->config->metrics_textfile, m->config->metrics_per_container,
+                        m->config->metrics_names_max, &m->metrics);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up the metrics textfile '%s', going on without: %m",
+                                m->config->metrics_textfile);
+                return;
+        }
+        metrics_set_callback(m->metrics, manager_on_metrics_written, m);
+        saved = m->record ? json_object_get(record_get_states(m->record, STATE_METRICS), "counters") : NULL;
+        if (saved && metrics_restore_json(m->metrics, saved) == 0)
+                log_debug("The saved counters are of another MetricsPerContainer=, starting from zero.");
+        manager_metrics_gauges(m);
+}
+
+/* The crash-loop table, restored from the record; what has left the window is forgotten. */
+static int manager_setup_crashloop(Manager *m) {
+        json_t *states, *value;
+        const char *key;
+        void *tmp;
+        uint64_t now = now_boottime_usec();
+        int r;
+
+        r = crashloop_new(m->config->crashloop_count, m->config->crashloop_window_usec, 0, &m->crashloop);
+        if (r < 0)
+                return r;
+        states = m->record ? record_get_states(m->record, STATE_CRASHLOOP) : NULL;
+        json_object_foreach_safe(states, tmp, key, value) {
+                r = crashloop_restore_json(m->crashloop, value, now);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        record_forget_state(m->record, STATE_CRASHLOOP, key);
+        }
+        return 0;
+}
+
+/* At the end: the file says the daemon is down, the record keeps the counters. */
+static void manager_stop_metrics(Manager *m) {
+        if (!m->metrics)
+                return;
+        (void) metrics_flush(m->metrics, /* up= */ false);
+        manager_persist_metrics(m);
+        m->metrics = metrics_free(m->metrics);
+}
+
 /* ---------------------------------------------------------------- signals, reload */
 
 static int manager_on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -543,10 +714,23 @@ static int manager_reload(Manager *m) {
         notify_reloading();
         c = manager_load_config(m);
         if (c) {
+                bool metrics_changed = !streq_ptr(c->metrics_textfile, m->config->metrics_textfile) ||
+                                       c->metrics_per_container != m->config->metrics_per_container ||
+                                       c->metrics_names_max != m->config->metrics_names_max;
+
+                if (metrics_changed)
+                        manager_stop_metrics(m);
                 config_free(m->config);
                 m->config = c;
                 m->cx.config = c;
                 manager_apply_logging(m);
+                if (m->crashloop)
+                        crashloop_set_limits(m->crashloop, c->crashloop_count, c->crashloop_window_usec);
+                if (metrics_changed) {
+                        manager_setup_metrics(m);
+                        if (m->metrics)
+                                (void) metrics_flush(m->metrics, /* up= */ true);
+                }
                 r = manager_apply_roots(m);
                 if (r < 0)
                         log_error_errno(r, "Failed to apply the new roots: %m");
@@ -662,6 +846,10 @@ int manager_start(Manager *m) {
                   caps.hup_at_reap ? "yes" : "no", caps.info_exit ? "yes" : "no");
 
         manager_open_record(m);
+        r = manager_setup_crashloop(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to restore the crash-loop counts: %m");
+        manager_setup_metrics(m);
         manager_on_rescan_begin(m);
         r = manager_apply_roots(m);
         manager_on_rescan_end(m);
@@ -670,6 +858,11 @@ int manager_start(Manager *m) {
         manager_finish_record(m);
 
         m->ready = true;
+        if (m->metrics) {
+                /* container_watchd_up 1 and the restored counters, at once */
+                manager_metrics_gauges(m);
+                (void) metrics_flush(m->metrics, /* up= */ true);
+        }
         manager_status_text(m, status, sizeof(status));
         log_id(LOG_INFO, MESSAGE_ID_DAEMON_READY, "%s.", status);
         notify_ready(status);
@@ -702,6 +895,8 @@ Manager *manager_free(Manager *m) {
                 container_free(c);
         }
         m->statedir = statedir_free(m->statedir);
+        manager_stop_metrics(m);
+        m->crashloop = crashloop_free(m->crashloop);
         sd_event_source_disable_unref(m->sig_term);
         sd_event_source_disable_unref(m->sig_int);
         sd_event_source_disable_unref(m->sig_hup);

@@ -24,6 +24,10 @@ uint64_t now_monotonic_usec(void) {
         return now_usec(CLOCK_MONOTONIC);
 }
 
+uint64_t now_boottime_usec(void) {
+        return now_usec(CLOCK_BOOTTIME);
+}
+
 char *format_timespan_short(char *buf, size_t l, uint64_t usec) {
         static const struct {
                 const char *suffix;

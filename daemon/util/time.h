@@ -17,6 +17,8 @@
 /* CLOCK_REALTIME / CLOCK_MONOTONIC in µs. */
 uint64_t now_realtime_usec(void);
 uint64_t now_monotonic_usec(void);
+/* CLOCK_BOOTTIME: counts suspend, and is the same for every process of one boot. */
+uint64_t now_boottime_usec(void);
 
 /*
  * Human time span in the style of systemd's format_timespan: "2min 3s", "1h 5min", "850ms", "3s",

@@ -30,7 +30,7 @@ typedef struct Captured {
         unsigned n_records;
 } Captured;
 
-static void hook_emit(Container *c, const Event *ev, void *userdata) {
+static void hook_emit(Container *c, Event *ev, void *userdata) {
         Captured *k = userdata;
 
         (void) c;

@@ -57,7 +57,7 @@ static void tmp_done(Tmp *t) {
         ck_assert_int_eq(rmdir(t->root), 0);
 }
 
-static void hook_emit(Container *c, const Event *ev, void *userdata) {
+static void hook_emit(Container *c, Event *ev, void *userdata) {
         json_t *o = userdata;
 
         (void) c;
