@@ -398,8 +398,8 @@ START_TEST(test_v1_read_only_tree) {
         ck_assert_int_eq(read(res[0], &c, 1), 1);
 
         ck_assert_msg(unshare(CLONE_NEWNS) == 0, "unshare: %s", strerror(errno));
-        ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
-        ck_assert_msg(mount(NULL, V1_MEMORY_ROOT, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) == 0,
+        ck_assert_int_eq(mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL), 0);
+        ck_assert_msg(mount("none", V1_MEMORY_ROOT, "none", MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) == 0,
                       "remount %s read-only: %s", V1_MEMORY_ROOT, strerror(errno));
 
         ck_assert_int_ge(sd_event_new(&e), 0);
@@ -423,7 +423,7 @@ START_TEST(test_v1_read_only_tree) {
         w = oomwatch_free(w);
         e = sd_event_unref(e);
         /* writable again (in this namespace), so that the cgroup can go */
-        ck_assert_int_eq(mount(NULL, V1_MEMORY_ROOT, NULL, MS_REMOUNT | MS_BIND, NULL), 0);
+        ck_assert_int_eq(mount("none", V1_MEMORY_ROOT, "none", MS_REMOUNT | MS_BIND, NULL), 0);
         close(cmd[1]);
         ck_assert_int_eq(waitpid(init, &st, 0), init);
         ck_assert_int_eq(rmdir(cg), 0);
