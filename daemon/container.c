@@ -13,6 +13,7 @@
 #include "container.h"
 #include "docker.h"
 #include "log.h"
+#include "ownership.h"
 #include "util/cleanup.h"
 #include "util/strutil.h"
 #include "util/time.h"
@@ -352,15 +353,40 @@ static void container_on_exit(PidWatch *w, const ExitStatus *st, uint64_t exit_u
 
 /* ---------------------------------------------------------------- tracking */
 
+/* In a root an ordinary user writes: may that user speak for the pid? (ownership.h) */
+static int container_check_owner(Container *c) {
+        int k;
+
+        if (c->owner == 0)
+                return 0;
+        k = pid_belongs_to(c->pid, c->owner);
+        if (k > 0)
+                return 0;
+        if (k == -ESRCH)
+                return -ESRCH;
+        log_id(LOG_WARNING, MESSAGE_ID_STATE_REFUSED,
+               "Refusing container '%s': its state file names pid %d, which does not belong to "
+               "uid %u, the owner of the state directory.", c->path, (int) c->pid, (unsigned) c->owner);
+        return -EPERM;
+}
+
 int container_track(Container *c, ExitStatus *ret_gone) {
         ContainerContext *x = c->ctx;
-        int r;
+        int r, k;
 
         if (!container_fds_available(x))
                 r = -EMFILE;
         else
                 r = pidwatch_new(x->event, c->pid, c->start_ticks, x->config->reap_timeout_usec,
                                  container_on_dead, container_on_exit, c, &c->watch, ret_gone);
+        if (r >= 0 || r == -EMFILE || r == -ENFILE) {
+                /* pinned by the pidfd when there is one; without one the check is all there is */
+                k = container_check_owner(c);
+                if (k < 0) {
+                        c->watch = pidwatch_free(c->watch);
+                        return k;
+                }
+        }
         if (r == -EMFILE || r == -ENFILE) {
                 /* Past the RLIMIT_NOFILE soft limit less a reserve, or the kernel says so: its exit is
                  * then noticed when its state directory goes away or at a rescan. */

@@ -84,6 +84,7 @@ struct Container {
         Runtime runtime;
         Meta meta;
         pid_t pid;
+        uid_t owner;                 /* the user who controls its state directory (ownership.h), 0: root */
         uint64_t start_ticks;
         uint64_t created_usec;
         uint64_t ns_ino[_NS_MAX];
@@ -127,9 +128,13 @@ ContainerIdentity container_identity(const Container *c);
 bool container_fds_available(const ContainerContext *ctx);
 
 /*
- * Hold a pidfd on the init, within the budget. Returns 0 (CONTAINER_TRACKED); -EMFILE when no
- * descriptor is left (CONTAINER_UNTRACKED; said once until all are tracked again); -ESRCH when the
- * init is gone already (*ret_gone: what is knowable; the state is unchanged); other -errno.
+ * Hold a pidfd on the init, within the budget. Every path that starts tracking a container comes
+ * here (discovery, the untracked ones' promotion, the record's restore), and so does the one check
+ * of who may speak for the pid: with c->owner not 0 the init must be that user's (pid_belongs_to(),
+ * checked while our pidfd pins it when there is one). Returns 0 (CONTAINER_TRACKED); -EMFILE when
+ * no descriptor is left (CONTAINER_UNTRACKED; said once until all are tracked again); -ESRCH when
+ * the init is gone already (*ret_gone: what is knowable; the state is unchanged); -EPERM when the
+ * pid is not the owner's (said once, nothing held, the state unchanged); other -errno.
  */
 int container_track(Container *c, ExitStatus *ret_gone);
 

@@ -296,8 +296,9 @@ static void manager_promote_untracked(Manager *m) {
                 Container *c = m->cx.untracked;
                 int r = container_track(c, &gone);
 
-                if (r == -ESRCH) {
-                        /* it ended while we could not watch it */
+                if (r == -ESRCH || r == -EPERM) {
+                        /* it ended while we could not watch it, or its pid is no longer its owner's:
+                         * either way it is over for us, and its pair is closed */
                         container_report_late_exit(c, &gone);
                         if (c->place != CONTAINER_IN_TABLE)
                                 manager_remove(m, c);
@@ -375,11 +376,8 @@ static bool manager_track_new(Manager *m, Container *c, const RuncState *s, uid_
         ExitStatus gone = EXIT_STATUS_UNKNOWN;
         int r = container_track(c, &gone);
 
-        if (r >= 0 && owner != 0 && pid_belongs_to(c->pid, owner) <= 0) {
-                log_id(LOG_WARNING, MESSAGE_ID_STATE_REFUSED,
-                       "Refusing container '%s': its state file names pid %d, which does not belong to "
-                       "uid %u, the owner of the state directory.", c->path, (int) c->pid, (unsigned) owner);
-                container_refuse(c);
+        if (r == -EPERM) {
+                container_refuse(c); /* container_track() said why */
                 return true;
         }
         if (r == -ESRCH && owner != 0) {
@@ -437,6 +435,7 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
                 return (void) log_warning_errno(r, "Failed to check the owner of '%s', ignoring: %m", e->path);
         if (container_new(&m->cx, e, s, &c) < 0)
                 return (void) log_error("Out of memory.");
+        c->owner = owner;
         c->seen_scan = m->scan;
 
         /* What an earlier run of the daemon reported about this very incarnation. */
@@ -540,9 +539,25 @@ static void manager_finish_record(Manager *m) {
                         log_error("Out of memory.");
                         continue;
                 }
+                /* who controls where it was: the record is ours, but the pid came from that
+                 * directory's state file (ownership.h) */
+                {
+                        const char *slash = strrchr(c->path, '/');
+                        _cleanup_free_ char *dir = slash ? strndup(c->path, (size_t) (slash - c->path)) : NULL;
+                        PathWalk w = {};
+
+                        if (dir && *dir && path_walk(dir, &w) >= 0) {
+                                c->owner = w.owner;
+                                free(w.deepest);
+                        }
+                }
                 r = container_track(c, &gone);
                 if (r >= 0 || r == -EMFILE) {
                         manager_detach(m, c);
+                        continue;
+                }
+                if (r == -EPERM) {
+                        container_free(c); /* not its owner's: never tracked, never reported */
                         continue;
                 }
                 container_report_late_exit(c, &gone);

@@ -85,4 +85,51 @@ done
 assert_eq "$(stderr_lines_matching "Refusing container '$user_root/$spoof'")" 1 "warnings about $spoof"
 daemon_alive || fail "daemon died"
 stop_daemon
+
+# Issue 14, item 1: the check runs on every path that starts tracking, not only when a pidfd was
+# opened. (a) No descriptor left for a pidfd (RLIMIT_NOFILE below the reserve): the spoofed
+# container is refused all the same, the user's own one is followed without a pidfd.
+sleep 1000000 &
+root_pid=$!
+CLEANUP_PIDS+=("$root_pid")
+setpriv --reuid=65534 --regid=65534 --clear-groups sleep 1000000 &
+user_pid=$!
+CLEANUP_PIDS+=("$user_pid")
+wait_for 5 owned_by_nobody "$user_pid" || fail "the user's sleep did not start"
+DAEMON_WRAPPER="prlimit --nofile=66:66 --" start_daemon -r "$user_root" --log-target=console --json
+spoof2=$(new_id spoof-nofd)
+write_state "$user_root" "$spoof2" "$root_pid"
+chown -R 65534:65534 "$user_root/$spoof2"
+own2=$(new_id own-nofd)
+write_state "$user_root" "$own2" "$user_pid"
+chown -R 65534:65534 "$user_root/$own2"
+wait_event "$own2" started
+wait_for 5 grep -q "Refusing container '$user_root/$spoof2'" "$DAEMON_ERR" || fail "no refusal for $spoof2 without a pidfd"
+assert_file_contains "$DAEMON_ERR" "Out of file descriptors" "the descriptor limit was reached"
+assert_event_count "$spoof2" started 0
+stop_daemon
+
+# (b) Restored from the record: a "started" line for a directory of the user's that is gone now,
+# naming root's process, is not tracked on (no exit is reported for it); the same line for a
+# root-owned root is (its exit is reported: the control).
+sleep 1000000 &
+root_pid2=$!
+CLEANUP_PIDS+=("$root_pid2")
+rstart=$(sed 's/.*) //' "/proc/$root_pid/stat" | cut -d' ' -f20)
+rstart2=$(sed 's/.*) //' "/proc/$root_pid2/stat" | cut -d' ' -f20)
+ghost=$(new_id ghost)
+control=$(new_id control)
+{
+        printf '{"record":"container-watchd","version":1,"boot":"%s"}\n' "$(tr -d - </proc/sys/kernel/random/boot_id)"
+        printf '{"op":"started","path":"%s","pid":%d,"start":%s,"id":"%s","runtime":"runc","manager":"runc"}\n' \
+                "$user_root/$ghost" "$root_pid" "$rstart" "$ghost"
+        printf '{"op":"started","path":"%s","pid":%d,"start":%s,"id":"%s","runtime":"runc","manager":"runc"}\n' \
+                "$root_root/$control" "$root_pid2" "$rstart2" "$control"
+} >"$STATE_DIRECTORY/reported"
+start_daemon -r "$user_root" -r "$root_root" --log-target=console --json
+kill -KILL "$root_pid" "$root_pid2"
+wait_event "$control" exited
+assert_event_count "$ghost" exited 0
+assert_file_contains "$DAEMON_ERR" "Refusing container '$user_root/$ghost'" "the refusal of the restored $ghost"
+stop_daemon
 note "ok"
