@@ -179,7 +179,7 @@ Container *container_free(Container *c) {
 ContainerIdentity container_identity(const Container *c) {
         return (ContainerIdentity) {
                 .id = c->id, .ns = c->ns, .state_dir = c->path, .runtime = c->runtime, .pid = c->pid,
-                .created_usec = c->created_usec, .meta = &c->meta,
+                .created_usec = c->created_usec, .owner = c->owner, .meta = &c->meta,
         };
 }
 

@@ -104,6 +104,8 @@ void event_add_identity(Event *ev, const ContainerIdentity *c) {
         (void) event_add(ev, "K8S_POD_UID", c->meta->pod_uid);
         (void) event_add(ev, "K8S_CONTAINER_NAME", c->meta->k8s_container_name);
         (void) event_add(ev, "K8S_CONTAINER_TYPE", c->meta->k8s_container_type);
+        if (c->owner != 0)
+                (void) event_addf(ev, "CONTAINER_OWNER_UID", "%u", (unsigned) c->owner);
 }
 
 static const char *const ns_field[_NS_MAX] = {

@@ -57,6 +57,7 @@ typedef struct ContainerIdentity {
         Runtime runtime;
         pid_t pid;
         uint64_t created_usec;       /* 0: unknown */
+        uid_t owner;                 /* the ordinary user who controls its state root, 0: root */
         const Meta *meta;
 } ContainerIdentity;
 
@@ -67,7 +68,7 @@ const char *event_short_id(const char *id, char buf[static 13]);
  * The identity fields, the one list of them: CONTAINER_ID, CONTAINER_ID_FULL, CONTAINER_NAME,
  * IMAGE_NAME, CONTAINER_MANAGER, CONTAINER_RUNTIME, CONTAINER_NAMESPACE, CONTAINER_STATE_DIR,
  * CONTAINER_PID, CONTAINER_STARTED_USEC, K8S_POD_NAME, K8S_POD_NAMESPACE, K8S_POD_UID,
- * K8S_CONTAINER_NAME, K8S_CONTAINER_TYPE (those without a value are left out). Every builder below
+ * K8S_CONTAINER_NAME, K8S_CONTAINER_TYPE, CONTAINER_OWNER_UID (those without a value are left out). Every builder below
  * calls it; a new identity field is added here.
  */
 void event_add_identity(Event *ev, const ContainerIdentity *c);

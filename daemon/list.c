@@ -9,6 +9,7 @@
 #include "journal.h"
 #include "list.h"
 #include "metadata.h"
+#include "ownership.h"
 #include "pidwatch.h"
 #include "statedir.h"
 #include "statefile.h"
@@ -40,6 +41,8 @@ static void list_on_found(const StateDirEntry *e, void *userdata) {
                 .id = e->id, .ns = e->ns, .state_dir = e->path, .runtime = e->runtime, .pid = s->pid,
                 .created_usec = s->created_usec, .meta = &meta,
         };
+        if (state_dir_owner(e->dir, e->dirfd, &id.owner) < 0)
+                id.owner = 0;
         if (ctx->json) {
                 Event ev;
 

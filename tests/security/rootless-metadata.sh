@@ -71,6 +71,10 @@ assert_field "$borrow" started CONTAINER_MANAGER podman
 assert_eq "$(event_field "$borrow" started CONTAINER_NAME)" "" "CONTAINER_NAME from a root-owned containers.json"
 assert_field "$own" started CONTAINER_NAME mine
 assert_field "$own" started IMAGE_NAME localhost/mine:1
+# every entry of a container in a root the user controls says whose word it is
+for id in "$spoof" "$borrow" "$own"; do
+        assert_field "$id" started CONTAINER_OWNER_UID 65534
+done
 daemon_alive || fail "daemon died"
 stop_daemon
 note "ok"

@@ -78,6 +78,8 @@ wait_for 5 grep -q "Refusing state file of '$root_root/$self'" "$DAEMON_ERR" || 
 kill -KILL "$root_pid" "$user_pid"
 wait_event "$own" exited
 assert_event_count "$own" started 1
+assert_field "$own" started CONTAINER_OWNER_UID 65534
+assert_field "$own" exited CONTAINER_OWNER_UID 65534
 for id in "$spoof" "$pid1" "$self"; do
         assert_event_count "$id" started 0
         assert_event_count "$id" exited 0

@@ -70,6 +70,7 @@ wait_event "$in_late" exited
 assert_eq "$(stderr_lines_matching "Watching state root '$parent/root'")" 1 "announcements of the root"
 assert_event_count "$behind" started 0
 assert_event_count "$now" started 1
+! event_has_field "$now" started CONTAINER_OWNER_UID || fail "CONTAINER_OWNER_UID on a container of a root only root controls"
 daemon_alive || fail "daemon died"
 stop_daemon
 note "ok"
