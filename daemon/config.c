@@ -151,6 +151,7 @@ int config_new_default(Config **ret) {
         if (!c->docker_data_root)
                 return -ENOMEM;
         c->reap_timeout_usec = CONFIG_DEFAULT_REAP_TIMEOUT_USEC;
+        c->kernel_probe = true;
         c->log_target = LOG_TARGET_AUTO;
         c->log_level = CONFIG_DEFAULT_LOG_LEVEL;
         c->journal_queue_size = CONFIG_DEFAULT_JOURNAL_QUEUE_SIZE;
@@ -671,20 +672,38 @@ static int parse_metrics_textfile(Parser *ps, const char *value) {
         return 0;
 }
 
-static int parse_metrics_per_container(Parser *ps, const char *value) {
-        static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0", "" };
+/* yes/true/on/1 -> 1, no/false/off/0 -> 0, "" -> dflt, else -EINVAL. */
+static int parse_yes_no(const char *value, bool dflt) {
+        static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
 
+        if (*value == '\0')
+                return dflt;
         for (size_t i = 0; i < ELEMENTSOF(yes); i++)
-                if (strcmp(value, yes[i]) == 0) {
-                        ps->config->metrics_per_container = true;
-                        return 0;
-                }
+                if (strcmp(value, yes[i]) == 0)
+                        return 1;
         for (size_t i = 0; i < ELEMENTSOF(no); i++)
-                if (strcmp(value, no[i]) == 0) {
-                        ps->config->metrics_per_container = false;
+                if (strcmp(value, no[i]) == 0)
                         return 0;
-                }
-        parser_log(ps, true, "Invalid MetricsPerContainer= '%s': expected yes or no.", value);
+        return -EINVAL;
+}
+
+static int parse_metrics_per_container(Parser *ps, const char *value) {
+        int b = parse_yes_no(value, false);
+
+        if (b < 0)
+                parser_log(ps, true, "Invalid MetricsPerContainer= '%s': expected yes or no.", value);
+        else
+                ps->config->metrics_per_container = b;
+        return 0;
+}
+
+static int parse_kernel_probe(Parser *ps, const char *value) {
+        int b = parse_yes_no(value, true);
+
+        if (b < 0)
+                parser_log(ps, true, "Invalid KernelProbe= '%s': expected yes or no.", value);
+        else
+                ps->config->kernel_probe = b;
         return 0;
 }
 
@@ -703,6 +722,7 @@ static const struct {
         { "Watch", "RootlessUsers",  parse_rootless_users },
         { "Watch", "DockerDataRoot", parse_docker_data_root },
         { "Exit",  "ReapTimeoutSec", parse_reap_timeout },
+        { "Exit",  "KernelProbe",    parse_kernel_probe },
         { "Log",   "Target",         parse_log_target },
         { "Log",   "Level",          parse_log_level },
         { "Log",   "JournalQueueSize", parse_journal_queue_size },
@@ -969,7 +989,7 @@ void config_dump(const Config *c, FILE *f) {
 
         fputs("\n[Exit]\nReapTimeoutSec=", f);
         dump_usec(f, c->reap_timeout_usec);
-        fputc('\n', f);
+        fprintf(f, "\nKernelProbe=%s\n", c->kernel_probe ? "yes" : "no");
 
         fputs("\n[Log]\n", f);
         s = log_target_to_string(c->log_target);

@@ -19,6 +19,9 @@
  *   ReapTimeoutSec=SEC    longest wait for an exited init to be reaped before its status is
  *                         declared unknown (default 2; 0.001–60). Decimal seconds ("2", "0.5"),
  *                         or with a unit: "s"/"sec", "ms"/"msec", "us"/"usec" ("250ms").
+ *   KernelProbe=yes|no    load the kernel probe at start (default yes; issue 13): who signalled an
+ *                         init, its exact status, OOM victims. Read at start only: a reload
+ *                         that changes it takes effect at the next start.
  *   [Log]
  *   Target=auto|journal|console
  *   Level=err|warning|notice|info|debug    the daemon's own diagnostics; events are always logged
@@ -67,6 +70,7 @@ typedef struct Config {
         size_t n_rootless_users;
         char *docker_data_root;
         uint64_t reap_timeout_usec;
+        bool kernel_probe;        /* load the kernel probe at start */
         LogTarget log_target;
         int log_level;            /* syslog LOG_* (LOG_ERR..LOG_DEBUG) */
         unsigned journal_queue_size; /* events kept while the journal is unavailable */

@@ -93,6 +93,7 @@ static void assert_defaults(const Config *c) {
         assert_roots(c, default_roots, 4);
         ck_assert_str_eq(c->docker_data_root, "/var/lib/docker");
         ck_assert_uint_eq(c->reap_timeout_usec, 2 * USEC_PER_SEC);
+        ck_assert(c->kernel_probe);
         ck_assert_int_eq(c->log_target, LOG_TARGET_AUTO);
         ck_assert_int_eq(c->log_level, LOG_INFO);
         ck_assert_uint_eq(c->crashloop_count, 5);
@@ -146,6 +147,7 @@ START_TEST(test_full_file) {
                    "DockerDataRoot=/srv/docker/\n"
                    "[Exit]\n"
                    "ReapTimeoutSec=0.5\n"
+                   "KernelProbe=no\n"
                    "[Log]\n"
                    "Target=console\n"
                    "Level=warning   \n"
@@ -162,6 +164,7 @@ START_TEST(test_full_file) {
         assert_roots(l.c, want, 3);
         ck_assert_str_eq(l.c->docker_data_root, "/srv/docker");
         ck_assert_uint_eq(l.c->reap_timeout_usec, 500 * USEC_PER_MSEC);
+        ck_assert(!l.c->kernel_probe);
         ck_assert_int_eq(l.c->log_target, LOG_TARGET_CONSOLE);
         ck_assert_int_eq(l.c->log_level, LOG_WARNING);
         ck_assert_uint_eq(l.c->crashloop_count, 3);
@@ -172,10 +175,11 @@ START_TEST(test_full_file) {
         load_done(&l);
 
         /* An empty assignment restores each default. */
-        write_dropin("90-reset.conf", "[Alert]\nCrashLoopCount=\nCrashLoopWindowSec=\nMetricsTextfile=\n"
+        write_dropin("90-reset.conf", "[Exit]\nKernelProbe=\n[Alert]\nCrashLoopCount=\nCrashLoopWindowSec=\nMetricsTextfile=\n"
                                       "MetricsPerContainer=\nMetricsPerContainerMax=\n");
         l = load(main_path, false);
         ck_assert_msg(l.r == 0, "r=%d log=%s", l.r, l.log);
+        ck_assert(l.c->kernel_probe);
         ck_assert_uint_eq(l.c->crashloop_count, 5);
         ck_assert_uint_eq(l.c->crashloop_window_usec, 600 * USEC_PER_SEC);
         ck_assert_ptr_null(l.c->metrics_textfile);
@@ -331,6 +335,7 @@ static const char *const bad_values[] = {
         "[Alert]\nMetricsTextfile=/var/lib/node-exporter/.prom\n",
         "[Alert]\nMetricsTextfile=/var/lib/../x.prom\n",
         "[Alert]\nMetricsPerContainer=maybe\n",
+        "[Exit]\nKernelProbe=sometimes\n",
         "[Alert]\nMetricsPerContainerMax=0\n",
         "[Alert]\nMetricsPerContainerMax=10001\n",
 };
@@ -438,6 +443,7 @@ static void assert_config_eq(const Config *a, const Config *b) {
                 ck_assert_str_eq(a->roots[i], b->roots[i]);
         ck_assert_str_eq(a->docker_data_root, b->docker_data_root);
         ck_assert_uint_eq(a->reap_timeout_usec, b->reap_timeout_usec);
+        ck_assert_int_eq(a->kernel_probe, b->kernel_probe);
         ck_assert_int_eq(a->log_target, b->log_target);
         ck_assert_int_eq(a->log_level, b->log_level);
         ck_assert_uint_eq(a->crashloop_count, b->crashloop_count);
@@ -548,7 +554,7 @@ END_TEST
 /* The shipped file changes nothing, and uncommenting all of it changes nothing either. */
 START_TEST(test_shipped_file) {
         static const char *const keys[] = {
-                "\nRoots=", "\nDockerDataRoot=", "\nReapTimeoutSec=", "\nTarget=", "\nLevel=",
+                "\nRoots=", "\nDockerDataRoot=", "\nReapTimeoutSec=", "\nKernelProbe=", "\nTarget=", "\nLevel=",
                 "\nJournalQueueSize=", "\nCrashLoopCount=", "\nCrashLoopWindowSec=", "\nMetricsTextfile=",
                 "\nMetricsPerContainer=", "\nMetricsPerContainerMax=",
         };
