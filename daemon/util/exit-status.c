@@ -24,6 +24,7 @@ static const char *const exit_source_table[_EXIT_SOURCE_MAX] = {
         [EXIT_SOURCE_PROC]    = "proc",
         [EXIT_SOURCE_RUNTIME] = "runtime",
         [EXIT_SOURCE_NONE]    = "none",
+        [EXIT_SOURCE_PROBE]   = "probe",
 };
 
 /* Indexed by the signal numbers of this architecture, so the table is right on every one of them. */

@@ -23,6 +23,7 @@ typedef enum ExitSource {
         EXIT_SOURCE_PROC,        /* field 52 of the zombie's /proc/<pid>/stat */
         EXIT_SOURCE_RUNTIME,     /* a file the manager / runtime wrote */
         EXIT_SOURCE_NONE,        /* nothing */
+        EXIT_SOURCE_PROBE,       /* the kernel probe saw the group exit (sched_process_exit) */
         _EXIT_SOURCE_MAX,
         _EXIT_SOURCE_INVALID = -EINVAL,
 } ExitSource;
@@ -40,7 +41,7 @@ ExitStatus exit_status_from_wait(int wstatus, ExitSource source);
 
 /* "exited", "killed", "dumped", "unknown"; NULL for an invalid value. */
 const char *exit_code_to_string(ExitCode c);
-/* "pidfd", "proc", "runtime", "none"; NULL for an invalid value. */
+/* "pidfd", "proc", "runtime", "none", "probe"; NULL for an invalid value. */
 const char *exit_source_to_string(ExitSource s);
 
 /* "SIGKILL" for 9, ... ; for numbers without a name: "SIGRTMIN+3" or NULL when out of range. */

@@ -17,6 +17,7 @@
 #include "death.h"
 #include "util/cleanup.h"
 #include "util/proc-sender.h"
+#include "why.h"
 
 #define S(x) ((uint64_t) (x) * 1000000)
 
@@ -286,6 +287,39 @@ START_TEST(test_proc_exe) {
 }
 END_TEST
 
+START_TEST(test_why_words) {
+        WhyState s = { .pid = 4000, .memcg_ino = 77, .mem_limit = 16 * 1024 * 1024 };
+        ProbeOomVictim v = { .pid = 4000, .ns_pid = 1, .rss_bytes = 16 * 1024 * 1024 + 104858, .memcg_id = 77,
+                             .oom_memcg_known = true, .oom_memcg_id = 77 };
+        ExitStatus st = EXIT_STATUS_UNKNOWN, out;
+        DeathFacts f;
+        char buf[128];
+
+        strcpy(v.comm, "dd");
+        ck_assert_str_eq(why_oom_scope(&s, &v), "container");
+        ck_assert_str_eq(why_oom_detail(buf, sizeof(buf), &s, &v), "init dd used 16.1M of its 16M limit");
+        v.oom_memcg_id = 5;
+        ck_assert_str_eq(why_oom_scope(&s, &v), "ancestor");
+        v.pid = 4242;
+        v.ns_pid = 7;
+        ck_assert_str_eq(why_oom_detail(buf, sizeof(buf), &s, &v), "process dd[4242] used 16.1M when a parent cgroup's limit was hit");
+        v.oom_memcg_id = 0;
+        ck_assert_str_eq(why_oom_scope(&s, &v), "host");
+        v.oom_memcg_known = false;
+        ck_assert_ptr_null(why_oom_scope(&s, &v));
+
+        /* Without the probe: the other sources' status, nothing from the state. */
+        s.has_exit = true;
+        s.exit_wstatus = 3 << 8;
+        why_facts(NULL, &s, &st, true, &f, &out);
+        ck_assert_int_eq(out.code, EXIT_CODE_UNKNOWN);
+        ck_assert(!f.probe);
+        ck_assert_ptr_null(f.signals);
+        ck_assert(f.oom_counter_rose);
+        ck_assert_str_eq(exit_source_to_string(EXIT_SOURCE_PROBE), "probe");
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("death");
         TCase *tc = tcase_create("death");
@@ -299,6 +333,7 @@ int main(void) {
         tcase_add_test(tc, test_history_bounds);
         tcase_add_test(tc, test_cgroup_unit);
         tcase_add_test(tc, test_proc_exe);
+        tcase_add_test(tc, test_why_words);
         suite_add_tcase(s, tc);
         sr = srunner_create(s);
         srunner_run_all(sr, CK_NORMAL);
