@@ -37,7 +37,8 @@ for want in \
         'LimitNOFILE=[0-9]*:[0-9]*' \
         'NoNewPrivileges=yes' \
         'ProtectSystem=strict' \
-        'CapabilityBoundingSet=CAP_DAC_READ_SEARCH CAP_SYS_PTRACE' \
+        'CapabilityBoundingSet=CAP_DAC_READ_SEARCH CAP_SYS_PTRACE CAP_BPF CAP_PERFMON' \
+        'SystemCallFilter=bpf perf_event_open' \
         'SystemCallFilter=@system-service'; do
         grep -qx "$want" "$unit" || err "no line matching '$want' in $unit"
 done
