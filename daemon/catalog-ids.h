@@ -19,4 +19,5 @@
 #define MESSAGE_ID_EVENTS_LOST       "d1fbc4b94f6d4bd795bd560c0fc69fd8"  /* a gap: events could not be delivered */
 #define MESSAGE_ID_STATE_REFUSED     "848636fb785b488cba8bffd06d97b6d7"  /* a state file was refused */
 #define MESSAGE_ID_RESOURCE_LIMIT    "603a42a5a24543b6a2cae038a9873da9"  /* out of fds / watches */
+#define MESSAGE_ID_PROBE_UNAVAILABLE "35aa693eb2964f0bb8bc48ac12e5142b"  /* the kernel probe is not loaded */
 #define MESSAGE_ID_METRICS_WRITE     "391e79f7ce9e427486cacb7c64751d38"  /* metrics textfile not writable / again */

@@ -163,6 +163,8 @@ RecordEntry container_to_record(const Container *c) {
 Container *container_free(Container *c) {
         if (!c)
                 return NULL;
+        why_untrack(c->ctx->why, c->why);
+        c->why = NULL;
         container_release_oom(c);
         container_release_watch(c);
         if (c->state == CONTAINER_UNTRACKED)
@@ -202,12 +204,31 @@ void container_report_started(Container *c) {
         container_emit(c, &ev);
 }
 
-static void container_report_exit(Container *c, const ExitStatus *st, uint64_t exit_usec, bool late) {
+/* An OOM kill not already reported as a child's ("oom" entries): the counter rose beyond its value
+ * at the last one. Without a counter (a v1 notification only), any OOM since discovery. */
+static bool container_oom_unattributed(const Container *c) {
+        if (!c->oom_seen)
+                return false;
+        if (!c->oom || c->oom_reported == 0)
+                return true;
+        return oomwatch_count(c->oom) > c->oom_reported;
+}
+
+static void container_report_exit(Container *c, const ExitStatus *given, uint64_t exit_usec, bool late) {
         ContainerIdentity id = container_identity(c);
+        ExitStatus st;
+        DeathFacts facts;
+        DeathVerdict v;
         Event ev;
 
-        event_build_exited(&ev, &id, st, c->oom_seen, exit_usec, late);
+        /* The verdict (issue 13): the probe's records when it is attached, else the status and the
+         * OOM counter; the probe's status only where the other sources had none. */
+        why_facts(c->ctx->why, c->why, given, container_oom_unattributed(c), &facts, &st);
+        death_judge(&facts, &v);
+        event_build_exited(&ev, &id, &st, &facts, &v, c->why, exit_usec, late);
         container_emit(c, &ev);
+        why_untrack(c->ctx->why, c->why);
+        c->why = NULL;
 }
 
 /* For an exit found late with nothing from the kernel: what the manager wrote down, if anything. */
@@ -229,6 +250,12 @@ static ExitStatus container_late_status(const Container *c, const ExitStatus *st
 
 void container_report_late_exit(Container *c, const ExitStatus *gone) {
         ExitStatus st = container_late_status(c, gone);
+
+        /* The probe may have seen it live all the same: an init that died at once, before its state
+         * file was read, left its records waiting (why.h). */
+        why_drain(c->ctx->why);
+        if (!c->why)
+                c->why = why_track(c->ctx->why, c->pid, 0, NULL, c->id);
 
         container_set_state(c, CONTAINER_EXITED);
         container_report_exit(c, &st, 0, /* late= */ true);
@@ -259,8 +286,12 @@ static void container_on_oom(OomWatch *w, uint64_t oom_kill, void *userdata) {
         if (pid_is_alive(c->pid, c->start_ticks) <= 0)
                 return; /* the init itself is going: its exit entry says OOM_KILLED=1 */
         id = container_identity(c);
-        event_build_oom(&ev, &id, oom_kill);
+        why_drain(c->ctx->why);
+        event_build_oom(&ev, &id, oom_kill, c->why);
         container_emit(c, &ev);
+        c->oom_reported = oom_kill;
+        if (c->why)
+                c->why->has_child_victim = false; /* reported; the next OOM brings its own */
 }
 
 /* Watch the cgroup's OOM kills and take the baseline now (FACTS.md §4: the cgroup vanishes right
@@ -288,8 +319,13 @@ static void container_oom_check(Container *c) {
 /* ---------------------------------------------------------------- the init's death */
 
 static void container_on_dead(PidWatch *w, void *userdata) {
+        Container *c = userdata;
+
         (void) w;
-        container_oom_check(userdata);
+        /* The probe's exit and signal records are committed before the pidfd wakes up, but its ring
+         * buffer's wake-up may come later: read them now. */
+        why_drain(c->ctx->why);
+        container_oom_check(c);
 }
 
 /* The end of an exit: report it, give back the descriptors, a tombstone now. */
@@ -448,4 +484,5 @@ static void container_read_ns_inodes(Container *c, const RuncState *s) {
 void container_observe(Container *c, const RuncState *s) {
         container_read_ns_inodes(c, s);
         container_oom_open(c, s);
+        c->why = why_track(c->ctx->why, c->pid, c->ns_ino[NS_PID], s->cgroup_v1_memory ?: s->cgroup_unified, c->id);
 }

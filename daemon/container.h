@@ -26,6 +26,7 @@
 #include "runtime-exit.h"
 #include "statedir.h"
 #include "util/exit-status.h"
+#include "why.h"
 
 typedef struct Container Container;
 
@@ -72,6 +73,8 @@ typedef struct ContainerContext {
         unsigned n_untracked;
         Container *untracked;        /* the CONTAINER_UNTRACKED ones, most recent first */
         bool warned_fd_limit;
+        Why *why;                    /* the kernel probe's records per init (why.h); never NULL
+                                      * once the manager runs, detached when the probe is off */
 } ContainerContext;
 
 struct Container {
@@ -89,6 +92,8 @@ struct Container {
         uint64_t created_usec;
         uint64_t ns_ino[_NS_MAX];
         bool oom_seen;               /* an OOM in its cgroup since discovery (read at the init's death) */
+        uint64_t oom_reported;       /* the oom_kill counter at its last "oom" entry (0: none) */
+        WhyState *why;               /* what the kernel probe said about its init, or NULL */
         unsigned seen_scan;          /* the manager's: the rescan that last found it */
         Container *detached_next;    /* the manager's list of detached incarnations */
 

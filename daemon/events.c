@@ -131,10 +131,44 @@ void event_build_started(Event *ev, const ContainerIdentity *c, const uint64_t n
                         (void) event_addf(ev, ns_field[k], "%" PRIu64, ns_ino[k]);
 }
 
-void event_build_exited(Event *ev, const ContainerIdentity *c, const ExitStatus *st, bool oom_seen,
-                        uint64_t exit_usec, bool late) {
-        char label[128 + 1024], clause[128], span[64], sig[32] = "";
-        bool oom = oom_seen && st->code == EXIT_CODE_KILLED && st->status == SIGKILL;
+/* The OOM_VICTIM_* and OOM_TRIGGER_COMM / OOM_SCOPE fields of a probe victim record. */
+static void event_add_oom_victim(Event *ev, const WhyState *w, const ProbeOomVictim *v) {
+        const char *scope = why_oom_scope(w, v);
+
+        (void) event_addf(ev, "OOM_VICTIM_PID", "%d", (int) v->pid);
+        (void) event_add(ev, "OOM_VICTIM_COMM", v->comm);
+        (void) event_addf(ev, "OOM_VICTIM_RSS_BYTES", "%" PRIu64, v->rss_bytes);
+        (void) event_add(ev, "OOM_VICTIM_IS_INIT", w && v->pid == w->pid ? "1" : "0");
+        (void) event_add(ev, "OOM_TRIGGER_COMM", v->trigger_comm);
+        if (scope)
+                (void) event_add(ev, "OOM_SCOPE", scope);
+}
+
+/* SIGNAL_SENDER_*, SIGNAL_CODE of the signal the verdict names. */
+static void event_add_signal(Event *ev, const SignalEntry *e) {
+        char cb[16];
+
+        (void) event_addf(ev, "SIGNAL_SENDER_PID", "%d", (int) e->sender_pid);
+        (void) event_add(ev, "SIGNAL_SENDER_COMM", e->sender_comm);
+        (void) event_addf(ev, "SIGNAL_SENDER_UID", "%u", (unsigned) e->sender_uid);
+        if (e->sender_loginuid != (uid_t) -1)
+                (void) event_addf(ev, "SIGNAL_SENDER_LOGINUID", "%u", (unsigned) e->sender_loginuid);
+        (void) event_addf(ev, "SIGNAL_SENDER_PARENT_PID", "%d", (int) e->sender_parent_pid);
+        (void) event_add(ev, "SIGNAL_SENDER_PARENT_COMM", e->sender_parent_comm);
+        if (e->sender_exe)
+                (void) event_add(ev, "SIGNAL_SENDER_EXE", e->sender_exe);
+        if (e->sender_unit)
+                (void) event_add(ev, "SIGNAL_SENDER_UNIT", e->sender_unit);
+        if (e->sender_container_id)
+                (void) event_addf(ev, "SIGNAL_SENDER_CONTAINER_ID", "%.12s", e->sender_container_id);
+        (void) event_add(ev, "SIGNAL_CODE", signal_code_to_string(e->signo, e->code, cb, sizeof(cb)));
+}
+
+void event_build_exited(Event *ev, const ContainerIdentity *c, const ExitStatus *st, const DeathFacts *f,
+                        const DeathVerdict *v, const WhyState *w, uint64_t exit_usec, bool late) {
+        char label[128 + 1024], clause[128], span[64], ran[64], sig[32] = "", why[512], detail[160], signals[1024];
+        const char *verdict = NULL;
+        bool oom = v->oom_killed;
         uint64_t lifetime = 0;
         int priority;
 
@@ -145,11 +179,18 @@ void event_build_exited(Event *ev, const ContainerIdentity *c, const ExitStatus 
                 exit_status_describe(clause, sizeof(clause), st);
         if (!late && exit_usec > 0 && c->created_usec > 0 && exit_usec >= c->created_usec)
                 lifetime = exit_usec - c->created_usec;
+        span[0] = ran[0] = 0;
         if (lifetime > 0) {
                 snprintf(span, sizeof(span), " after ");
                 format_timespan_short(span + 7, sizeof(span) - 7, lifetime);
-        } else
-                span[0] = 0;
+                snprintf(ran, sizeof(ran), "; it ran ");
+                format_timespan_short(ran + 9, sizeof(ran) - 9, lifetime);
+        }
+        /* In words, when the probe knows more than the status says: who sent what (issue 13). */
+        if (f->probe && (v->signal || v->reason == DEATH_OOM_KILLED))
+                verdict = death_describe(why, sizeof(why), f, v,
+                                         v->reason == DEATH_OOM_KILLED && w && w->oom_victim_init
+                                         ? why_oom_detail(detail, sizeof(detail), w, &w->init_victim) : NULL);
 
         if (oom)
                 priority = LOG_ERR;
@@ -159,8 +200,12 @@ void event_build_exited(Event *ev, const ContainerIdentity *c, const ExitStatus 
                 priority = LOG_WARNING;
 
         event_init(ev, MESSAGE_ID_CONTAINER_EXITED, priority);
-        (void) event_addf(ev, "MESSAGE", "Container %s exited: %s%s%s%s.", label, clause,
-                          oom ? " (out of memory)" : "", span, late ? " (noticed late)" : "");
+        if (verdict)
+                (void) event_addf(ev, "MESSAGE", "Container %s %s%s%s.", label, verdict, ran,
+                                  late ? " (noticed late)" : "");
+        else
+                (void) event_addf(ev, "MESSAGE", "Container %s exited: %s%s%s%s.", label, clause,
+                                  oom ? " (out of memory)" : "", span, late ? " (noticed late)" : "");
         (void) event_add(ev, "CONTAINER_EVENT", "exited");
         event_add_identity(ev, c);
         (void) event_add(ev, "EXIT_CODE", exit_code_to_string(st->code));
@@ -174,9 +219,19 @@ void event_build_exited(Event *ev, const ContainerIdentity *c, const ExitStatus 
         if (lifetime > 0)
                 (void) event_addf(ev, "CONTAINER_LIFETIME_USEC", "%" PRIu64, lifetime);
         (void) event_add(ev, "OOM_KILLED", oom ? "1" : "0");
+        (void) event_add(ev, "DEATH_REASON", death_reason_to_string(v->reason));
+        (void) event_add(ev, "REASON_SOURCE", reason_source_to_string(v->source));
+        if (f->probe && v->signal)
+                event_add_signal(ev, v->signal);
+        if (f->probe && w && w->signals.n > 0)
+                (void) event_add(ev, "SIGNALS", signal_history_format(&w->signals, signals, sizeof(signals)));
+        if (v->has_stop_grace)
+                (void) event_addf(ev, "STOP_GRACE_USEC", "%" PRIu64, v->stop_grace_usec);
+        if (oom && f->probe && w && w->oom_victim_init)
+                event_add_oom_victim(ev, w, &w->init_victim);
 }
 
-void event_build_oom(Event *ev, const ContainerIdentity *c, uint64_t kills) {
+void event_build_oom(Event *ev, const ContainerIdentity *c, uint64_t kills, const WhyState *w) {
         char label[128 + 1024];
 
         event_label(c, label, sizeof(label));
@@ -186,6 +241,8 @@ void event_build_oom(Event *ev, const ContainerIdentity *c, uint64_t kills) {
                           kills == 1 ? "" : "s");
         (void) event_add(ev, "CONTAINER_EVENT", "oom");
         event_add_identity(ev, c);
+        if (w && w->has_child_victim)
+                event_add_oom_victim(ev, w, &w->child_victim); /* the probe's record (issue 13) */
 }
 
 void event_build_listed(Event *ev, const ContainerIdentity *c, bool alive) {

@@ -16,7 +16,9 @@
 #include "log.h"
 #include "metadata.h"
 #include "runc-state.h"
+#include "death.h"
 #include "util/exit-status.h"
+#include "why.h"
 
 #define EVENT_FIELDS_MAX LOG_JOURNAL_FIELDS_MAX
 
@@ -77,16 +79,18 @@ void event_add_identity(Event *ev, const ContainerIdentity *c);
 void event_build_started(Event *ev, const ContainerIdentity *c, const uint64_t ns_ino[_NS_MAX]);
 
 /*
- * "exited" with status st (EXIT_CODE_UNKNOWN: unknown). oom_seen: an OOM happened in its cgroup
- * (OOM_KILLED=1 when the init died of SIGKILL). exit_usec: CLOCK_REALTIME of the death, for the
- * lifetime (0: unknown). late: noticed only after the fact (no lifetime then). Initialises ev.
+ * "exited" with status st (EXIT_CODE_UNKNOWN: unknown), facts f and verdict v (death.h: DEATH_REASON,
+ * OOM_KILLED, REASON_SOURCE, and with the probe SIGNAL_SENDER_*, SIGNALS, STOP_GRACE_USEC,
+ * OOM_VICTIM_* from w, which may be NULL). exit_usec: CLOCK_REALTIME of the death, for the lifetime
+ * (0: unknown). late: noticed only after the fact (no lifetime then). Initialises ev.
  */
-void event_build_exited(Event *ev, const ContainerIdentity *c, const ExitStatus *st, bool oom_seen,
-                        uint64_t exit_usec, bool late);
+void event_build_exited(Event *ev, const ContainerIdentity *c, const ExitStatus *st, const DeathFacts *f,
+                        const DeathVerdict *v, const WhyState *w, uint64_t exit_usec, bool late);
 
 /* "oom": a process of the container was killed for lack of memory, the init lives on; kills is the
- * cgroup's oom_kill counter. Initialises ev. */
-void event_build_oom(Event *ev, const ContainerIdentity *c, uint64_t kills);
+ * cgroup's oom_kill counter; w (may be NULL) the probe's record of the victim (OOM_VICTIM_*).
+ * Initialises ev. */
+void event_build_oom(Event *ev, const ContainerIdentity *c, uint64_t kills, const WhyState *w);
 
 /* One row of --list --json: the identity and CONTAINER_ALIVE. Initialises ev. */
 void event_build_listed(Event *ev, const ContainerIdentity *c, bool alive);

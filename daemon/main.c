@@ -17,6 +17,7 @@
 #include "manager.h"
 #include "notify.h"
 #include "privileges.h"
+#include "probe.h"
 #include "util/cleanup.h"
 
 #define EXIT_USAGE 1
@@ -168,7 +169,16 @@ int main(int argc, char *argv[]) {
         }
 
         if (arg_check_config) {
+                const char *why = NULL;
+
                 config_dump(config, stdout);
+                /* A comment, so that the output still loads as a configuration (issue 13). */
+                if (!config->kernel_probe)
+                        printf("# Kernel probe: disabled (KernelProbe=no).\n");
+                else if (probe_check(&why) < 0)
+                        printf("# Kernel probe: not available: %s.\n", why);
+                else
+                        printf("# Kernel probe: available; loaded at start (CAP_BPF and CAP_PERFMON needed then).\n");
                 free(arg_roots);
                 return EXIT_SUCCESS;
         }

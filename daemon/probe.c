@@ -346,6 +346,15 @@ fail:
         return r;
 }
 
+int probe_check(const char **ret_reason) {
+        if (access(PROBE_VMLINUX_BTF, R_OK) < 0) {
+                if (ret_reason)
+                        *ret_reason = "the kernel has no BTF (" PROBE_VMLINUX_BTF "; CONFIG_DEBUG_INFO_BTF)";
+                return -ENOENT;
+        }
+        return 0;
+}
+
 Probe *probe_free(Probe *p) {
         if (!p)
                 return NULL;
@@ -371,6 +380,12 @@ bool probe_has_oom_scope(const Probe *p) {
 }
 
 #else /* !HAVE_PROBE */
+
+int probe_check(const char **ret_reason) {
+        if (ret_reason)
+                *ret_reason = "built without the kernel probe (configure --enable-probe)";
+        return -EOPNOTSUPP;
+}
 
 int probe_new(sd_event *e, const ProbeCallbacks *cb, void *userdata, Probe **ret, const char **ret_reason) {
         (void) e;

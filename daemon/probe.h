@@ -103,6 +103,13 @@ typedef struct ProbeCallbacks {
  */
 int probe_new(sd_event *e, const ProbeCallbacks *cb, void *userdata, Probe **ret, const char **ret_reason);
 
+/*
+ * Whether probe_new() could work here, without loading anything or needing a privilege (for
+ * --check-config): built with the probe, and the kernel has BTF. Returns 0, or -EOPNOTSUPP /
+ * -ENOENT with *ret_reason as for probe_new().
+ */
+int probe_check(const char **ret_reason);
+
 /* Detach and free; accepts NULL, returns NULL. */
 Probe *probe_free(Probe *p);
 static inline void probe_freep(Probe **p) {

@@ -387,7 +387,8 @@ char *why_oom_detail(char *buf, size_t l, const WhyState *s, const ProbeOomVicti
         char used[32], limit[32], who[64];
         const char *scope = why_oom_scope(s, v);
 
-        format_mib(used, sizeof(used), v->rss_bytes, true);
+        /* What the limit charged: anonymous and shared memory (file pages may be charged elsewhere). */
+        format_mib(used, sizeof(used), v->anon_rss_bytes + v->shmem_rss_bytes, true);
         if (s && v->pid == s->pid)
                 (void) snprintf(who, sizeof(who), "init %s", v->comm);
         else

@@ -44,7 +44,7 @@ assert_field "$oom" exited EXIT_STATUS 9
 assert_field "$oom" exited EXIT_SIGNAL SIGKILL
 assert_field "$oom" exited OOM_KILLED 1
 assert_field "$oom" exited PRIORITY 3
-assert_match "$(event_field "$oom" exited MESSAGE)" "killed by SIGKILL.*out of memory" "MESSAGE of the OOM kill"
+assert_match "$(event_field "$oom" exited MESSAGE)" "killed by SIGKILL.*out of memory|was killed by the OOM killer" "MESSAGE of the OOM kill"
 
 assert_eq "$(docker_inspect "$plain" '{{.State.OOMKilled}}')" false "docker inspect State.OOMKilled of the SIGKILLed init"
 assert_field "$plain" exited EXIT_CODE killed

@@ -53,7 +53,8 @@ assert_eq "$(journal_field "$k" exited EXIT_STATUS)" 9 "EXIT_STATUS of exited($k
 assert_eq "$(journal_field "$k" exited EXIT_SIGNAL)" SIGKILL "EXIT_SIGNAL of exited($k)"
 assert_eq "$(journal_field "$k" exited EXIT_OBSERVED)" live "EXIT_OBSERVED of exited($k)"
 assert_match "$(journal_field "$k" exited MESSAGE)" \
-        "^Container ${k:0:12}( \([^)]*\))? exited: killed by SIGKILL after [0-9]" "MESSAGE of exited($k)"
+        "^Container ${k:0:12}( \([^)]*\))? (exited: killed by SIGKILL after [0-9]|was killed: SIGKILL from [^ ]+\[[0-9]+\].*; it ran [0-9])" \
+        "MESSAGE of exited($k) (the second form with the kernel probe: issue 13)"
 
 assert_eq "$(journal_field "$z" exited MESSAGE_ID)" "$exited_id" "MESSAGE_ID of exited($z)"
 assert_eq "$(journal_field "$z" exited PRIORITY)" 5 "PRIORITY of exited($z) (status 0)"

@@ -191,9 +191,15 @@ EOF
 assert_eq "$("${SCTL[@]}" show -P LoadState "$UNIT")" loaded "LoadState of $UNIT"
 assert_eq "$("${SCTL[@]}" show -P Type "$UNIT")" notify "Type of $UNIT"
 
-# show PROPERTY: a property of the unit.
+# show PROPERTY: a property of the unit. StatusText without the "; kernel probe off: ..." that a
+# user manager causes: it does not pass CAP_PERFMON on to the daemon here, so the kernel probe
+# (issue 13) does not load; that suffix is tested in tests/probe/why-runc.sh.
 show() {
-        "${SCTL[@]}" show -P "$1" "$UNIT"
+        if [ "$1" = StatusText ]; then
+                "${SCTL[@]}" show -P "$1" "$UNIT" | sed 's/; kernel probe off: .*$//'
+        else
+                "${SCTL[@]}" show -P "$1" "$UNIT"
+        fi
 }
 
 prop_is() {

@@ -289,7 +289,7 @@ END_TEST
 
 START_TEST(test_why_words) {
         WhyState s = { .pid = 4000, .memcg_ino = 77, .mem_limit = 16 * 1024 * 1024 };
-        ProbeOomVictim v = { .pid = 4000, .ns_pid = 1, .rss_bytes = 16 * 1024 * 1024 + 104858, .memcg_id = 77,
+        ProbeOomVictim v = { .pid = 4000, .ns_pid = 1, .rss_bytes = 17 * 1024 * 1024, .anon_rss_bytes = 16 * 1024 * 1024 + 104858, .memcg_id = 77,
                              .oom_memcg_known = true, .oom_memcg_id = 77 };
         ExitStatus st = EXIT_STATUS_UNKNOWN, out;
         DeathFacts f;

@@ -78,11 +78,16 @@ for f in SYSLOG_IDENTIFIER MESSAGE_ID MESSAGE CONTAINER_EVENT CONTAINER_ID CONTA
         CONTAINER_NAME IMAGE_NAME CONTAINER_MANAGER CONTAINER_RUNTIME CONTAINER_NAMESPACE \
         CONTAINER_STATE_DIR CONTAINER_PID CONTAINER_STARTED_USEC CONTAINER_NS_KIND K8S_POD_NAME \
         K8S_POD_NAMESPACE K8S_POD_UID K8S_CONTAINER_NAME EXIT_CODE EXIT_STATUS EXIT_SIGNAL \
-        EXIT_STATUS_SOURCE EXIT_OBSERVED CONTAINER_LIFETIME_USEC OOM_KILLED; do
+        EXIT_STATUS_SOURCE EXIT_OBSERVED CONTAINER_LIFETIME_USEC OOM_KILLED DEATH_REASON \
+        REASON_SOURCE SIGNAL_SENDER_PID SIGNAL_SENDER_COMM SIGNAL_SENDER_UID SIGNAL_SENDER_LOGINUID \
+        SIGNAL_SENDER_PARENT_PID SIGNAL_SENDER_PARENT_COMM SIGNAL_SENDER_EXE SIGNAL_SENDER_UNIT \
+        SIGNAL_SENDER_CONTAINER_ID SIGNAL_CODE SIGNALS STOP_GRACE_USEC OOM_VICTIM_PID OOM_VICTIM_COMM \
+        OOM_VICTIM_RSS_BYTES OOM_VICTIM_IS_INIT OOM_TRIGGER_COMM OOM_SCOPE; do
         section "$txt8" "JOURNAL FIELDS" | grep -qw "$f" || err "JOURNAL FIELDS does not mention $f"
 done
 for v in started exited oom docker containerd kubernetes podman cri-o runc crun killed dumped \
-        unknown pidfd proc runtime none live late; do
+        unknown pidfd proc runtime none live late probe failed crashed oom-killed stopped stop-timeout \
+        counters container ancestor host; do
         section "$txt8" "JOURNAL FIELDS" | grep -qw -- "$v" || err "JOURNAL FIELDS does not mention the value '$v'"
 done
 for ex in 'journalctl -f CONTAINER_EVENT=exited' 'journalctl -o json CONTAINER_NAME=web' \

@@ -62,7 +62,7 @@ _vm_check_exit() {
                 assert_match "$code" "^($code_re)\$" "$label: EXIT_CODE"
                 assert_eq "$(_vm_field "$out" "$id" exited EXIT_STATUS)" "$status" "$label: EXIT_STATUS"
                 assert_eq "$(_vm_field "$out" "$id" exited EXIT_SIGNAL)" "$signal" "$label: EXIT_SIGNAL"
-                assert_match "$src" '^(pidfd|proc)$' "$label: EXIT_STATUS_SOURCE"
+                assert_match "$src" '^(pidfd|proc|probe)$' "$label: EXIT_STATUS_SOURCE"
                 VM_EXIT_KNOWN=$((VM_EXIT_KNOWN + 1))
                 note "$label: $code $status (source $src)"
         fi
