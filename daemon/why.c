@@ -265,9 +265,10 @@ WhyState *why_track(Why *w, pid_t pid, uint64_t pidns, const char *memcg_dir, co
 
         if (!w || !w->probe || pid <= 0)
                 return NULL;
-        s = find_pid(w, pid);
-        if (s)
-                return s;       /* a re-read state file of the same incarnation */
+        /* One state per PID: a second container naming the same init (the same state directory
+         * reached through two roots) gets none, so that each state has exactly one owner. */
+        if (find_pid(w, pid))
+                return NULL;
         s = calloc(1, sizeof(*s));
         if (!s)
                 return NULL;

@@ -56,7 +56,8 @@ bool why_has_oom_scope(const Why *w);
 /*
  * Follow the init pid of container id; memcg_dir is its memory cgroup directory (v1 memory or v2
  * unified; NULL when unknown), read for its inode and limit. Takes over the records already
- * waiting for pid. Returns the state (owned by w until why_untrack) or NULL (no probe, -ENOMEM).
+ * waiting for pid. Returns the state (owned by w until why_untrack; one caller per pid) or NULL (no
+ * probe, out of memory, or pid already tracked by another caller).
  */
 WhyState *why_track(Why *w, pid_t pid, uint64_t pidns, const char *memcg_dir, const char *container_id);
 /* Forget a state (accepts NULL). */

@@ -26,7 +26,8 @@ for i in 1 2 3; do
 done
 for id in "${ids[@]}"; do
         runc_kill "$id" KILL
-        wait_for 10 grep -q "Container ${id:0:12} exited" "$DAEMON_ERR" || fail "exit of $id not on the console"
+        # "was killed: SIGKILL from ..." with the kernel probe (issue 13)
+        wait_for 10 grep -Eq "Container ${id:0:12} (exited|was killed)" "$DAEMON_ERR" || fail "exit of $id not on the console"
 done
 
 "$JOURNALD" >>"$TEST_TMP/journald.log" 2>&1 &
