@@ -45,6 +45,10 @@ args=(
         run -d --name "$CW_NAME" --restart unless-stopped
         --pid host --cgroupns host --network none
         --read-only --tmpfs /run/container-watchd:mode=0755,size=1m --tmpfs /tmp:size=1m
+        # No CAP_BPF/CAP_PERFMON for the kernel probe (issue 13): Debian 12's Docker (20.10) knows
+        # neither ("unknown capability") and its default seccomp profile refuses bpf() anyway. The
+        # daemon then runs without the probe and says so in one line and in STATUS=. With Docker
+        # 23 or later, add "--cap-add BPF --cap-add PERFMON" (dropped once the probe is attached).
         --cap-drop ALL --cap-add DAC_READ_SEARCH --cap-add SYS_PTRACE
         --security-opt no-new-privileges
         --memory 128m --pids-limit 16
