@@ -263,7 +263,13 @@ void container_report_late_exit(Container *c, const ExitStatus *gone) {
 }
 
 void container_refuse(Container *c) {
+        const char *manager = c->meta.manager; /* static */
+
         container_release_watch(c);
+        /* Kept only so that its state file is not read again: nothing it said is needed, and names,
+         * images and labels are the writer's, of any size. */
+        meta_done(&c->meta);
+        c->meta.manager = manager;
         container_set_state(c, CONTAINER_REFUSED);
 }
 

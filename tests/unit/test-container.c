@@ -193,9 +193,15 @@ START_TEST(test_budget) {
         ck_assert_uint_eq(f.cx.n_tracked, 1);
         ck_assert_uint_eq(f.cx.fds_in_use, 2);
 
-        /* refused: never reported, gives back what it held */
+        /* refused: never reported, gives back what it held, keeps nothing the writer said */
+        a->meta.name = strdup("a name as long as the writer likes");
+        a->meta.pod_name = strdup("pod");
+        ck_assert(a->meta.name && a->meta.pod_name);
         container_refuse(a);
         ck_assert_int_eq(a->state, CONTAINER_REFUSED);
+        ck_assert_ptr_null(a->meta.name);
+        ck_assert_ptr_null(a->meta.pod_name);
+        ck_assert_str_eq(a->meta.manager, "runc");
         ck_assert(container_is_over(a));
         ck_assert_uint_eq(f.cx.n_tracked, 0);
         ck_assert_uint_eq(f.cx.fds_in_use, 0);
