@@ -30,9 +30,41 @@ run() {
         rm -f "$log"
 }
 
+# newer_valgrind: Debian 13's valgrind, which knows pidfd_open (fetched once into the build tree).
+newer_valgrind() {
+        local dir=$builddir/tests/bench/valgrind
+        if [ -x "$dir/valgrind" ]; then
+                echo "$dir/valgrind"
+        else
+                "$srcdir/tests/bench/fetch-valgrind.sh" "$dir"
+        fi
+}
+
 for t in "$builddir"/tests/unit/test-*; do
         [ -x "$t" ] && [ "${t%.sh}" = "$t" ] && [ "${t%.o}" = "$t" ] || continue
-        CK_FORK=no run "valgrind ${t##*/}" "$t"
+        # A program that needs pidfd_open() exits 77 under this valgrind: run it under the newer one.
+        log=$(mktemp)
+        CK_FORK=no "${vg[@]}" "$t" >"$log" 2>&1
+        rc=$?
+        if [ "$rc" = 0 ]; then
+                echo "PASS: valgrind ${t##*/}"
+        elif [ "$rc" != 77 ]; then
+                echo "FAIL: valgrind ${t##*/} (exit $rc)"
+                tail -n 40 "$log"
+                failed=$((failed + 1))
+        elif newvg=$(newer_valgrind); then
+                if CK_FORK=no "$newvg" "${vg[@]:1}" "$t" >"$log" 2>&1; then
+                        echo "PASS: valgrind (Debian 13's) ${t##*/}"
+                else
+                        echo "FAIL: valgrind (Debian 13's) ${t##*/} (exit $?)"
+                        tail -n 40 "$log"
+                        failed=$((failed + 1))
+                fi
+        else
+                echo "FAIL: valgrind ${t##*/} (needs pidfd_open, and Debian 13's valgrind could not be fetched)"
+                failed=$((failed + 1))
+        fi
+        rm -f "$log"
 done
 
 daemon=$builddir/daemon/container-watchd
