@@ -19,7 +19,7 @@ wait_event "$x" started
 stop_daemon
 
 start_daemon -r "$a" --log-target=console --json
-notify_has "STATUS=Tracking 1 container under 1 root" || fail "the container of the dropped root is not tracked"
+notify_has_status "Tracking 1 container under 1 root" || fail "the container of the dropped root is not tracked"
 barrier=$(new_id barrier)
 RUNC_ROOT=$a runc_run "$barrier" "${INIT_SLEEP[@]}"
 wait_event "$barrier" started

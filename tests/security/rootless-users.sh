@@ -14,7 +14,7 @@ mkdir -p /run/user
 mount -t tmpfs -o mode=0755 itest-run-user /run/user || fail "cannot mount a tmpfs on /run/user"
 printf '[Watch]\nRoots=\nRootlessUsers=4242\n' >"$TEST_TMP/rootless.conf"
 start_daemon -c "$TEST_TMP/rootless.conf" --log-target=console --json
-notify_has "STATUS=Tracking 0 containers under 0 roots (3 not present yet)" ||
+notify_has_status "Tracking 0 containers under 0 roots (3 not present yet)" ||
         fail "the three rootless roots of uid 4242 are not configured"
 
 # The user's runtime directory and runc root appear after the daemon started (a login).
