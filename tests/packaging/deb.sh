@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The Debian package, end to end (issue 8, item 1), on this very machine:
 #   1. copy the tree (the tracked files of a git checkout, or the unpacked dist tarball under
-#      distcheck), run `dpkg-buildpackage -us -uc -b` there: it must build container-watchd_*.deb;
+#      distcheck), run `dpkg-buildpackage -us -uc -b` there: it must build container-watchd_*.deb, with the
+#      kernel probe (configured, libbpf in Depends);
 #   2. lintian must report no error;
 #   3. `apt-get install ./container-watchd_*.deb` must put in place the binary, the unit (enabled),
 #      the configuration as a conffile, the journal catalog (and Debian's systemd trigger must
@@ -183,6 +184,11 @@ fi
 deb=${debs[0]}
 assert_match "$(basename "$deb")" "^${PKG}_[0-9][^_]*_$(dpkg --print-architecture)\\.deb\$" "package file name"
 grep -q '^PASS: tests/unit/test-' "$TEST_TMP/build.log" || fail "the build ran no unit test (dh_auto_test)"
+# The kernel probe is in every package (debian/rules: --enable-probe=yes, with clang, bpftool and
+# libbpf-dev as build dependencies): the build configured it, and the binary links libbpf.
+grep -q '^checking whether to build the kernel probe\.\.\. yes$' "$TEST_TMP/build.log" ||
+        fail "the package was built without the kernel probe: $(grep 'kernel probe' "$TEST_TMP/build.log")"
+assert_match "$(dpkg-deb -f "$deb" Depends)" '(^|, )libbpf[0-9]' "the package's Depends (libbpf, for the probe)"
 
 # ---------------------------------------------------------------- 2. lintian
 lintian --fail-on error --tag-display-limit 0 "$TEST_TMP"/src/*.changes >"$TEST_TMP/lintian.log" 2>&1
@@ -248,6 +254,7 @@ fi
 out=$("$BIN" --check-config 2>&1) || fail "$BIN --check-config failed: $out"
 assert_match "$out" '^Roots=/run/docker/runtime-runc/moby$' "--check-config output"
 out=$("$BIN" --check-config -c "$CONF" 2>&1) || fail "$BIN --check-config -c $CONF failed: $out"
+! grep -q '^# Kernel probe: not available: built without' <<<"$out" || fail "the installed daemon has no kernel probe: $out"
 
 # The installed daemon runs. systemd (not PID 1 here) would create the state directory as
 # DynamicUser=yes + StateDirectory= do, and pass it in $STATE_DIRECTORY: do the same.
