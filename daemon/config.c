@@ -80,6 +80,7 @@ Config *config_free(Config *c) {
         strv_free(c->rootless_users);
         free(c->docker_data_root);
         free(c->metrics_textfile);
+        free(c->events_socket);
         free(c);
         return NULL;
 }
@@ -158,6 +159,12 @@ int config_new_default(Config **ret) {
         c->crashloop_count = CONFIG_DEFAULT_CRASHLOOP_COUNT;
         c->crashloop_window_usec = CONFIG_DEFAULT_CRASHLOOP_WINDOW_USEC;
         c->metrics_names_max = CONFIG_DEFAULT_METRICS_NAMES_MAX;
+        c->events_socket = strdup(CONFIG_DEFAULT_EVENTS_SOCKET);
+        if (!c->events_socket)
+                return -ENOMEM;
+        c->max_subscribers = CONFIG_DEFAULT_MAX_SUBSCRIBERS;
+        c->subscriber_queue_size = CONFIG_DEFAULT_SUBSCRIBER_QUEUE_SIZE;
+        c->subscriber_timeout_usec = CONFIG_DEFAULT_SUBSCRIBER_TIMEOUT_USEC;
 
         *ret = TAKE_PTR(c);
         return 0;
@@ -713,6 +720,74 @@ static int parse_metrics_names_max(Parser *ps, const char *value) {
         return 0;
 }
 
+static int parse_events_socket(Parser *ps, const char *value) {
+        const char *reason;
+        char *norm;
+        int r;
+
+        if (*value == '\0')
+                value = CONFIG_DEFAULT_EVENTS_SOCKET;
+        r = path_normalize(value, /* allow_glob= */ false, &norm, &reason);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                parser_log(ps, true, "Invalid Socket= '%s': %s.", value, reason);
+                return 0;
+        }
+        /* sockaddr_un.sun_path holds 108 bytes */
+        if (strlen(norm) >= 108 || strcmp(norm, "/") == 0) {
+                parser_log(ps, true, "Invalid Socket= '%s': a socket path of at most 107 bytes is needed.", value);
+                free(norm);
+                return 0;
+        }
+        free(ps->config->events_socket);
+        ps->config->events_socket = norm;
+        return 0;
+}
+
+static int parse_max_subscribers(Parser *ps, const char *value) {
+        if (*value == '\0') {
+                ps->config->max_subscribers = CONFIG_DEFAULT_MAX_SUBSCRIBERS;
+                return 0;
+        }
+        if (parse_unsigned(value, 1, CONFIG_MAX_SUBSCRIBERS_MAX, &ps->config->max_subscribers) < 0)
+                parser_log(ps, true, "Invalid MaxSubscribers= '%s': expected a number from 1 to %u.",
+                           value, (unsigned) CONFIG_MAX_SUBSCRIBERS_MAX);
+        return 0;
+}
+
+static int parse_subscriber_queue_size(Parser *ps, const char *value) {
+        if (*value == '\0') {
+                ps->config->subscriber_queue_size = CONFIG_DEFAULT_SUBSCRIBER_QUEUE_SIZE;
+                return 0;
+        }
+        if (parse_unsigned(value, 1, CONFIG_SUBSCRIBER_QUEUE_SIZE_MAX, &ps->config->subscriber_queue_size) < 0)
+                parser_log(ps, true, "Invalid SubscriberQueueSize= '%s': expected a number of events from 1 to %u.",
+                           value, (unsigned) CONFIG_SUBSCRIBER_QUEUE_SIZE_MAX);
+        return 0;
+}
+
+static int parse_subscriber_timeout(Parser *ps, const char *value) {
+        uint64_t usec;
+        int r;
+
+        if (*value == '\0') {
+                ps->config->subscriber_timeout_usec = CONFIG_DEFAULT_SUBSCRIBER_TIMEOUT_USEC;
+                return 0;
+        }
+        r = parse_duration_usec(value, &usec);
+        if (r < 0 && r != -ERANGE) {
+                parser_log(ps, true, "Invalid SubscriberTimeoutSec= '%s': expected seconds like '30' or '1min'.", value);
+                return 0;
+        }
+        if (r == -ERANGE || usec < CONFIG_SUBSCRIBER_TIMEOUT_MIN_USEC || usec > CONFIG_SUBSCRIBER_TIMEOUT_MAX_USEC) {
+                parser_log(ps, true, "SubscriberTimeoutSec= '%s' is out of range [1, 3600] seconds.", value);
+                return 0;
+        }
+        ps->config->subscriber_timeout_usec = usec;
+        return 0;
+}
+
 static const struct {
         const char *section;
         const char *key;
@@ -731,6 +806,10 @@ static const struct {
         { "Alert", "MetricsTextfile", parse_metrics_textfile },
         { "Alert", "MetricsPerContainer", parse_metrics_per_container },
         { "Alert", "MetricsPerContainerMax", parse_metrics_names_max },
+        { "Events", "Socket", parse_events_socket },
+        { "Events", "MaxSubscribers", parse_max_subscribers },
+        { "Events", "SubscriberQueueSize", parse_subscriber_queue_size },
+        { "Events", "SubscriberTimeoutSec", parse_subscriber_timeout },
 };
 
 static bool section_is_known(const char *name) {
@@ -1003,4 +1082,9 @@ void config_dump(const Config *c, FILE *f) {
         fprintf(f, "\nMetricsTextfile=%s\n", c->metrics_textfile ?: "");
         fprintf(f, "MetricsPerContainer=%s\n", c->metrics_per_container ? "yes" : "no");
         fprintf(f, "MetricsPerContainerMax=%u\n", c->metrics_names_max);
+
+        fprintf(f, "\n[Events]\nSocket=%s\nMaxSubscribers=%u\nSubscriberQueueSize=%u\nSubscriberTimeoutSec=",
+                c->events_socket, c->max_subscribers, c->subscriber_queue_size);
+        dump_usec(f, c->subscriber_timeout_usec);
+        fputc('\n', f);
 }

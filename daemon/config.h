@@ -36,6 +36,13 @@
  *                         empty (the default): no metrics
  *   MetricsPerContainer=yes|no  a "name" label on the per-event counters (default no)
  *   MetricsPerContainerMax=N    at most this many names (default 100; 1-10000)
+ *   [Events]
+ *   Socket=PATH           the subscriber socket (default /run/container-watchd/events; absolute)
+ *   MaxSubscribers=N      subscribers at once (default 64; 1-65536); more are closed at once
+ *   SubscriberQueueSize=N events kept for a subscriber that does not read (default 1024;
+ *                         1-1000000); past it they are counted and one "gap" message follows
+ *   SubscriberTimeoutSec=SEC  a subscriber whose queue stays full this long is closed (default 30;
+ *                         1s-1h), a duration as for ReapTimeoutSec=
  *
  * An empty assignment restores a key's default (for Roots=: empties the list).
  *
@@ -79,6 +86,10 @@ typedef struct Config {
         char *metrics_textfile;   /* NULL: no metrics */
         bool metrics_per_container;
         unsigned metrics_names_max;
+        char *events_socket;      /* the subscriber socket (never NULL) */
+        unsigned max_subscribers;
+        unsigned subscriber_queue_size;
+        uint64_t subscriber_timeout_usec;
 } Config;
 
 #define CONFIG_DEFAULT_PATH "/etc/container-watchd.conf"
@@ -94,6 +105,14 @@ typedef struct Config {
 #define CONFIG_CRASHLOOP_WINDOW_MAX_USEC (86400 * USEC_PER_SEC)
 #define CONFIG_DEFAULT_METRICS_NAMES_MAX 100
 #define CONFIG_METRICS_NAMES_MAX 10000
+#define CONFIG_DEFAULT_EVENTS_SOCKET "/run/container-watchd/events"
+#define CONFIG_DEFAULT_MAX_SUBSCRIBERS 64
+#define CONFIG_MAX_SUBSCRIBERS_MAX 65536
+#define CONFIG_DEFAULT_SUBSCRIBER_QUEUE_SIZE 1024
+#define CONFIG_SUBSCRIBER_QUEUE_SIZE_MAX 1000000
+#define CONFIG_DEFAULT_SUBSCRIBER_TIMEOUT_USEC (30 * USEC_PER_SEC)
+#define CONFIG_SUBSCRIBER_TIMEOUT_MIN_USEC USEC_PER_SEC
+#define CONFIG_SUBSCRIBER_TIMEOUT_MAX_USEC (3600 * USEC_PER_SEC)
 #define CONFIG_REAP_TIMEOUT_MIN_USEC USEC_PER_MSEC
 #define CONFIG_REAP_TIMEOUT_MAX_USEC (60 * USEC_PER_SEC)
 
