@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -125,6 +126,27 @@ static int roots_new_empty(char ***ret) {
         return 0;
 }
 
+/*
+ * Socket='s default: "events" in systemd's $RUNTIME_DIRECTORY (the first one) when it is set to an
+ * absolute path, as $STATE_DIRECTORY is for the record, else CONFIG_DEFAULT_EVENTS_SOCKET. NULL on
+ * OOM.
+ */
+static char *config_default_events_socket(void) {
+        const char *e = getenv("RUNTIME_DIRECTORY");
+        size_t n;
+        char *p;
+
+        if (!e || e[0] != '/')
+                return strdup(CONFIG_DEFAULT_EVENTS_SOCKET);
+        n = strcspn(e, ":");
+        /* sockaddr_un.sun_path: 108 bytes with the NUL */
+        if (n + strlen("/events") >= 108)
+                return strdup(CONFIG_DEFAULT_EVENTS_SOCKET);
+        if (asprintf(&p, "%.*s/events", (int) n, e) < 0)
+                return NULL;
+        return p;
+}
+
 int config_new_default(Config **ret) {
         _cleanup_(config_freep) Config *c = NULL;
         int r;
@@ -159,7 +181,7 @@ int config_new_default(Config **ret) {
         c->crashloop_count = CONFIG_DEFAULT_CRASHLOOP_COUNT;
         c->crashloop_window_usec = CONFIG_DEFAULT_CRASHLOOP_WINDOW_USEC;
         c->metrics_names_max = CONFIG_DEFAULT_METRICS_NAMES_MAX;
-        c->events_socket = strdup(CONFIG_DEFAULT_EVENTS_SOCKET);
+        c->events_socket = config_default_events_socket();
         if (!c->events_socket)
                 return -ENOMEM;
         c->max_subscribers = CONFIG_DEFAULT_MAX_SUBSCRIBERS;
@@ -721,12 +743,17 @@ static int parse_metrics_names_max(Parser *ps, const char *value) {
 }
 
 static int parse_events_socket(Parser *ps, const char *value) {
+        _cleanup_free_ char *def = NULL;
         const char *reason;
         char *norm;
         int r;
 
-        if (*value == '\0')
-                value = CONFIG_DEFAULT_EVENTS_SOCKET;
+        if (*value == '\0') {
+                def = config_default_events_socket();
+                if (!def)
+                        return -ENOMEM;
+                value = def;
+        }
         r = path_normalize(value, /* allow_glob= */ false, &norm, &reason);
         if (r == -ENOMEM)
                 return r;

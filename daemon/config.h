@@ -37,7 +37,8 @@
  *   MetricsPerContainer=yes|no  a "name" label on the per-event counters (default no)
  *   MetricsPerContainerMax=N    at most this many names (default 100; 1-10000)
  *   [Events]
- *   Socket=PATH           the subscriber socket (default /run/container-watchd/events; absolute)
+ *   Socket=PATH           the subscriber socket (default /run/container-watchd/events, or
+ *                         $RUNTIME_DIRECTORY/events when systemd sets it; absolute)
  *   MaxSubscribers=N      subscribers at once (default 64; 1-65536); more are closed at once
  *   SubscriberQueueSize=N events kept for a subscriber that does not read (default 1024;
  *                         1-1000000); past it they are counted and one "gap" message follows

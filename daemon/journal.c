@@ -250,7 +250,7 @@ static int json_append_member(char **buf, size_t *len, size_t *cap, const char *
         return json_append_string(buf, len, cap, value);
 }
 
-void event_print_json(const Event *ev, bool header) {
+char *event_to_json(const Event *ev, bool header, size_t *ret_len) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, cap = 4096;
         char pri[8];
@@ -260,7 +260,7 @@ void event_print_json(const Event *ev, bool header) {
          * dumping a jansson object was a quarter of the daemon's instructions per container. */
         buf = malloc(cap);
         if (!buf)
-                return;
+                return NULL;
         buf[len++] = '{';
         if (header) {
                 snprintf(pri, sizeof(pri), "%i", ev->priority);
@@ -273,10 +273,20 @@ void event_print_json(const Event *ev, bool header) {
         for (size_t i = 0; r >= 0 && i < ev->n_fields; i++)
                 r = json_append_member(&buf, &len, &cap, ev->fields[i].key, event_field_value(&ev->fields[i]));
         if (r < 0)
-                return;
+                return NULL;
         /* json_append_string always leaves room for two more bytes */
         buf[len++] = '}';
         buf[len++] = '\n';
+        *ret_len = len;
+        return TAKE_PTR(buf);
+}
+
+void event_print_json(const Event *ev, bool header) {
+        size_t len;
+        _cleanup_free_ char *buf = event_to_json(ev, header, &len);
+
+        if (!buf)
+                return;
         (void) fwrite(buf, 1, len, stdout);
         (void) fflush(stdout);
 }

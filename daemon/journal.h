@@ -62,3 +62,7 @@ int journal_emit(Journal *j, const Event *ev);
 /* Print ev as one JSON object on one line of stdout (keys = field names; with header, also
  * MESSAGE_ID, PRIORITY, SYSLOG_IDENTIFIER) and flush. */
 void event_print_json(const Event *ev, bool header);
+
+/* The same line in a new buffer (not NUL-terminated; the newline included, counted in *ret_len),
+ * or NULL on OOM. */
+char *event_to_json(const Event *ev, bool header, size_t *ret_len);

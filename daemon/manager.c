@@ -32,6 +32,7 @@
 #include "pidwatch.h"
 #include "record.h"
 #include "statedir.h"
+#include "subscribers.h"
 #include "statefile.h"
 #include "util/cleanup.h"
 #include "util/strutil.h"
@@ -56,6 +57,7 @@ struct Manager {
         Why *why;                    /* the kernel probe and what it said per init (why.h) */
         int probe_error;             /* why the probe is not attached (-errno), 0 when it is */
         const char *probe_reason;
+        Subscribers *subscribers;    /* the event socket; NULL: none could be opened */
         unsigned scan;               /* the current (or last) rescan; Container.seen_scan */
         bool rescanning;
         bool ready;
@@ -81,6 +83,7 @@ static void manager_metrics_gauges(Manager *m) {
 /* One event to the journal writer (the journal, --json, the console), then to the counters. */
 static void manager_send(Manager *m, const Event *ev) {
         (void) journal_emit(m->journal, ev);
+        subscribers_publish_event(m->subscribers, ev);
         if (m->metrics) {
                 metrics_count_event(m->metrics, ev);
                 manager_metrics_gauges(m);
@@ -746,6 +749,7 @@ static int manager_reload(Manager *m) {
                 manager_apply_logging(m);
                 if (m->crashloop)
                         crashloop_set_limits(m->crashloop, c->crashloop_count, c->crashloop_window_usec);
+                subscribers_configure(m->subscribers, c);
                 if (metrics_changed) {
                         manager_setup_metrics(m);
                         if (m->metrics)
@@ -845,6 +849,14 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret) {
         r = manager_add_sources(m);
         if (r < 0)
                 return r;
+        /* The subscriber socket is a convenience: without it the daemon goes on (a sandboxed
+         * service without container-watchd.socket cannot make one under a read-only /run). */
+        r = subscribers_new_from_config(m->event, m->config, &m->subscribers);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                log_full_errno(LOG_NOTICE, r, "No subscriber socket at '%s' (%m); events go to the journal only.",
+                                 m->config->events_socket);
 
         *ret = TAKE_PTR(m);
         return 0;
@@ -940,6 +952,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sig_hup);
         sd_event_source_disable_unref(m->compact_defer);
         m->status = notify_status_free(m->status);
+        m->subscribers = subscribers_free(m->subscribers);
         m->journal = journal_free(m->journal);
         m->record = record_free(m->record);
         sd_event_unref(m->event);

@@ -20,6 +20,9 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "config.h"
+#include "events.h"
+#include "journal.h"
 #include "log.h"
 #include "subscribers.h"
 #include "util/cleanup.h"
@@ -485,6 +488,12 @@ int subscribers_publish(Subscribers *s, const char *kind, const char *manager, c
                 next = c->next;
                 if (!subscriber_wants(c, kind, manager, name))
                         continue;
+                /* what waits goes first, here too: in a burst the loop may not get to the
+                 * subscriber's EPOLLOUT before its queue fills, though it reads */
+                if ((c->len > 0 || c->missed > 0) && subscriber_flush(c) < 0) {
+                        subscriber_free(c);
+                        continue;
+                }
                 if (c->len == 0 && c->missed == 0) {
                         if (send(c->fd, json, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
                                 continue;
@@ -514,4 +523,41 @@ int subscribers_publish(Subscribers *s, const char *kind, const char *manager, c
         if (m)
                 message_unref(m);
         return ret;
+}
+
+SubscribersLimits subscribers_limits(const Config *c) {
+        return (SubscribersLimits) {
+                .max_subscribers = c->max_subscribers,
+                .queue_size = c->subscriber_queue_size,
+                .timeout_usec = c->subscriber_timeout_usec,
+        };
+}
+
+int subscribers_new_from_config(sd_event *e, const Config *c, Subscribers **ret) {
+        SubscribersLimits l = subscribers_limits(c);
+
+        return subscribers_new(e, c->events_socket, &l, ret);
+}
+
+void subscribers_configure(Subscribers *s, const Config *c) {
+        SubscribersLimits l;
+
+        if (!s)
+                return;
+        l = subscribers_limits(c);
+        subscribers_set_limits(s, &l);
+}
+
+void subscribers_publish_event(Subscribers *s, const Event *ev) {
+        _cleanup_free_ char *json = NULL;
+        size_t len;
+
+        if (!s || !s->list)
+                return;
+        json = event_to_json(ev, /* header= */ true, &len);
+        if (!json)
+                return;
+        /* the same object as the --json line, without its newline */
+        (void) subscribers_publish(s, event_get(ev, "CONTAINER_EVENT"), event_get(ev, "CONTAINER_MANAGER"),
+                                   event_get(ev, "CONTAINER_NAME"), json, len - 1);
 }

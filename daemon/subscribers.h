@@ -19,6 +19,8 @@
 #include <stdint.h>
 
 typedef struct sd_event sd_event;
+typedef struct Config Config;
+typedef struct Event Event;
 typedef struct Subscribers Subscribers;
 
 #define SUBSCRIBERS_FILTER_MAX 4096
@@ -53,6 +55,22 @@ void subscribers_set_limits(Subscribers *s, const SubscribersLimits *limits);
  */
 int subscribers_publish(Subscribers *s, const char *kind, const char *manager, const char *name,
                         const char *json, size_t len);
+
+/* The limits of a configuration ([Events]). */
+SubscribersLimits subscribers_limits(const Config *c);
+
+/* subscribers_new() on c's Socket= with c's limits. */
+int subscribers_new_from_config(sd_event *e, const Config *c, Subscribers **ret);
+
+/* c's limits for s (reload); accepts NULL s. */
+void subscribers_configure(Subscribers *s, const Config *c);
+
+/*
+ * Offer ev to every subscriber whose filter takes it, as the --json object (header included,
+ * without the newline). Accepts NULL s (no socket). Never blocks; an event that could not be
+ * copied (ENOMEM) is missed by those that needed a copy, and they get their gap.
+ */
+void subscribers_publish_event(Subscribers *s, const Event *ev);
 
 /* Connections open now. */
 unsigned subscribers_count(const Subscribers *s);

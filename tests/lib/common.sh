@@ -238,6 +238,13 @@ EVENT_TIMEOUT=${EVENT_TIMEOUT:-10}
 # host's PID 1 to reap a zombie a test relies on.
 : >"$TEST_TMP/empty.conf"
 if [ "${ITEST_KERNEL_PROBE:-}" = no ]; then printf "[Exit]\nKernelProbe=no\n" >"$TEST_TMP/empty.conf"; fi
+# start_daemon gives the daemon RUNTIME_DIRECTORY=$TEST_RUNTIME_DIR (as systemd's RuntimeDirectory=
+# would), so that its subscriber socket is $EVENTS_SOCKET and not the host's
+# /run/container-watchd/events, whatever configuration a test writes. Not exported: systemd-journald
+# also takes its sockets from $RUNTIME_DIRECTORY.
+TEST_RUNTIME_DIR=$TEST_TMP/run
+mkdir -p "$TEST_RUNTIME_DIR"
+EVENTS_SOCKET=$TEST_RUNTIME_DIR/events
 # The daemon's persistent record of reported events goes here, not to /var/lib/container-watchd.
 mkdir -p "$TEST_TMP/state"
 export STATE_DIRECTORY=$TEST_TMP/state
@@ -302,7 +309,8 @@ start_daemon() {
         # a wrapper around the daemon started. setsid does not fork here (a background job is
         # not a group leader), so $! is the daemon (or the wrapper) itself.
         # shellcheck disable=SC2086 # DAEMON_WRAPPER is a command line on purpose
-        NOTIFY_SOCKET=$sock setsid $DAEMON_WRAPPER "$DAEMON" "$@" >"$DAEMON_OUT" 2>"$DAEMON_ERR" &
+        NOTIFY_SOCKET=$sock RUNTIME_DIRECTORY=$TEST_RUNTIME_DIR setsid $DAEMON_WRAPPER "$DAEMON" "$@" \
+                >"$DAEMON_OUT" 2>"$DAEMON_ERR" &
         DAEMON_PID=$!
         CLEANUP_PIDS+=("$DAEMON_PID")
         CLEANUP_PGIDS+=("$DAEMON_PID")
