@@ -55,8 +55,6 @@ struct Manager {
         CrashLoop *crashloop;        /* deaths per logical container (issue 16) */
         Metrics *metrics;            /* NULL: no MetricsTextfile= */
         Why *why;                    /* the kernel probe and what it said per init (why.h) */
-        int probe_error;             /* why the probe is not attached (-errno), 0 when it is */
-        const char *probe_reason;
         Subscribers *subscribers;    /* the event socket; NULL: none could be opened */
         unsigned scan;               /* the current (or last) rescan; Container.seen_scan */
         bool rescanning;
@@ -169,7 +167,8 @@ static void manager_status_text(Manager *m, char *buf, size_t l) {
         if (k > 0 && (size_t) k < l && m->cx.n_untracked > 0)
                 k += snprintf(buf + k, l - (size_t) k, "; %u without pidfd", m->cx.n_untracked);
         if (k > 0 && (size_t) k < l && !why_probe_attached(m->why))
-                snprintf(buf + k, l - (size_t) k, "; kernel probe off: %s", m->probe_reason ?: "unknown");
+                snprintf(buf + k, l - (size_t) k, "; kernel probe off: %s",
+                         why_probe_off_reason(m->why) ?: "unknown");
 }
 
 static void manager_status_text_cb(char *buf, size_t l, void *userdata) {
@@ -833,19 +832,11 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret) {
 
         /* The kernel probe (issue 13), one more source, now: main() drops CAP_BPF and CAP_PERFMON
          * right after manager_new(). Without it, every other source serves as before. */
-        r = why_new(m->event, m->config->kernel_probe, &m->why, &m->probe_error, &m->probe_reason);
+        r = why_new(m->event, m->config->kernel_probe, &m->why);
         if (r < 0)
                 return r;
         m->cx.why = m->why;
-        if (m->probe_error == -ECANCELED)
-                log_id(LOG_INFO, MESSAGE_ID_PROBE_UNAVAILABLE,
-                       "Kernel probe not loaded: disabled (KernelProbe=no); signal senders and OOM victims are not reported.");
-        else if (m->probe_error < 0)
-                log_id_errno(LOG_WARNING, m->probe_error, MESSAGE_ID_PROBE_UNAVAILABLE,
-                             "Kernel probe not loaded: %s (%m); signal senders and OOM victims are not reported, "
-                             "exit statuses and OOM kills come from the other sources.", m->probe_reason);
-        else
-                log_debug("Kernel probe attached%s.", why_has_oom_scope(m->why) ? "" : " (without the OOM scope)");
+        why_log_probe(m->why);
         r = manager_add_sources(m);
         if (r < 0)
                 return r;

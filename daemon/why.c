@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "catalog-ids.h"
 #include "log.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
@@ -39,6 +40,8 @@ struct Why {
         void *by_pidns;                  /* tsearch of WhyState* by pidns (non-zero only) */
         Pending pending[WHY_PENDING_MAX];
         size_t pending_next;
+        int probe_error;                 /* why the probe is not attached (-errno), 0 when it is */
+        const char *probe_reason;        /* the same in words, NULL when attached */
 };
 
 static int cmp_pid(const void *a, const void *b) {
@@ -173,7 +176,7 @@ static void why_on_oom_victim(Probe *p, const ProbeOomVictim *v, void *userdata)
 
 /* ------------------------------------------------------------------ life cycle */
 
-int why_new(sd_event *e, bool load, Why **ret, int *ret_error, const char **ret_reason) {
+int why_new(sd_event *e, bool load, Why **ret) {
         static const ProbeCallbacks cb = {
                 .on_signal = why_on_signal,
                 .on_exit = why_on_exit,
@@ -193,10 +196,8 @@ int why_new(sd_event *e, bool load, Why **ret, int *ret_error, const char **ret_
                         return r;
                 }
         }
-        if (ret_error)
-                *ret_error = r < 0 ? r : 0;
-        if (ret_reason)
-                *ret_reason = r < 0 ? reason : NULL;
+        w->probe_error = r < 0 ? r : 0;
+        w->probe_reason = r < 0 ? reason : NULL;
         *ret = w;
         return 0;
 }
@@ -233,6 +234,24 @@ bool why_probe_attached(const Why *w) {
 
 bool why_has_oom_scope(const Why *w) {
         return w && probe_has_oom_scope(w->probe);
+}
+
+const char *why_probe_off_reason(const Why *w) {
+        return w ? w->probe_reason : NULL;
+}
+
+void why_log_probe(const Why *w) {
+        int error = w->probe_error;
+
+        if (error == -ECANCELED)
+                log_id(LOG_INFO, MESSAGE_ID_PROBE_UNAVAILABLE,
+                       "Kernel probe not loaded: disabled (KernelProbe=no); signal senders and OOM victims are not reported.");
+        else if (error < 0)
+                log_id_errno(LOG_WARNING, error, MESSAGE_ID_PROBE_UNAVAILABLE,
+                             "Kernel probe not loaded: %s (%m); signal senders and OOM victims are not reported, "
+                             "exit statuses and OOM kills come from the other sources.", why_probe_off_reason(w));
+        else
+                log_debug("Kernel probe attached%s.", why_has_oom_scope(w) ? "" : " (without the OOM scope)");
 }
 
 /* The limit of a memory cgroup directory: v1 memory.limit_in_bytes, v2 memory.max; 0 for none

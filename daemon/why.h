@@ -40,16 +40,24 @@ struct WhyState {
 
 /*
  * Load the probe (when load is true) into loop e. Never fails for lack of the probe: *ret is
- * always set on success, with why_probe_attached() false and *ret_error and *ret_reason saying why
- * (-EOPNOTSUPP "built without ..." etc., or -ECANCELED "disabled (KernelProbe=no)"). Returns 0 or
- * -ENOMEM.
+ * always set on success, with why_probe_attached() false and why_probe_off_reason() (and
+ * why_log_probe()) saying why (-EOPNOTSUPP "built without ..." etc., or -ECANCELED
+ * "disabled (KernelProbe=no)"). Returns 0 or -ENOMEM.
  */
-int why_new(sd_event *e, bool load, Why **ret, int *ret_error, const char **ret_reason);
+int why_new(sd_event *e, bool load, Why **ret);
 Why *why_free(Why *w);
 static inline void why_freep(Why **w) {
         why_free(*w);
 }
 bool why_probe_attached(const Why *w);
+/* Why the probe is not attached, in words ("disabled (KernelProbe=no)", "built without ..."); NULL when attached. */
+const char *why_probe_off_reason(const Why *w);
+/*
+ * Say once, at start-up, what the probe gives: at info when KernelProbe=no turned it off, a warning
+ * with the reason when it could not be loaded (signal senders and OOM victims are then not
+ * reported; the other sources serve as before), at debug when it is attached.
+ */
+void why_log_probe(const Why *w);
 /* Whether the probe can say which memory cgroup hit its limit (OOM_SCOPE). */
 bool why_has_oom_scope(const Why *w);
 
