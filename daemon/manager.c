@@ -24,13 +24,13 @@
 #include "container.h"
 #include "crashloop.h"
 #include "journal.h"
+#include "keeper.h"
 #include "log.h"
 #include "manager.h"
 #include "metrics.h"
 #include "notify.h"
 #include "ownership.h"
 #include "pidwatch.h"
-#include "record.h"
 #include "statedir.h"
 #include "subscribers.h"
 #include "statefile.h"
@@ -41,7 +41,7 @@
 
 struct Manager {
         sd_event *event;
-        sd_event_source *sig_term, *sig_int, *sig_hup, *compact_defer;
+        sd_event_source *sig_term, *sig_int, *sig_hup;
         NotifyStatus *status;             /* throttled STATUS= updates */
         StateDir *statedir;
         Journal *journal;
@@ -51,7 +51,7 @@ struct Manager {
         void *containers;            /* tsearch tree of Container* by path */
         size_t n_containers;         /* in the table (live and tombstones) */
         Container *detached;         /* superseded incarnations still being watched */
-        Record *record;              /* NULL: running without one */
+        Keeper *keeper;              /* the record of what was reported (keeper.h) */
         CrashLoop *crashloop;        /* deaths per logical container (issue 16) */
         Metrics *metrics;            /* NULL: no MetricsTextfile= */
         Why *why;                    /* the kernel probe and what it said per init (why.h) */
@@ -66,8 +66,6 @@ struct Manager {
 /* The record's "state" kinds of crash loops (one per logical container) and of the counters. */
 #define STATE_CRASHLOOP "crashloop"
 #define STATE_METRICS   "metrics"
-
-static void manager_record_grew(Manager *m);
 
 /* The gauges the metrics sample from the daemon's own state. */
 static void manager_metrics_gauges(Manager *m) {
@@ -106,15 +104,15 @@ static void manager_judge_death(Manager *m, const Event *exited) {
                 log_error_errno(r, "Failed to count a death toward crash loops: %m");
                 return;
         }
-        if (m->record) {
+        if (keeper_record(m->keeper)) {
                 json_t *j = crashloop_key_to_json(m->crashloop, key);
 
                 if (j)
-                        (void) record_put_state(m->record, STATE_CRASHLOOP, key, j);
+                        (void) record_put_state(keeper_record(m->keeper), STATE_CRASHLOOP, key, j);
                 json_decref(j);
                 if (evicted)
-                        (void) record_put_state(m->record, STATE_CRASHLOOP, evicted, NULL);
-                manager_record_grew(m);
+                        (void) record_put_state(keeper_record(m->keeper), STATE_CRASHLOOP, evicted, NULL);
+                keeper_grew(m->keeper);
         }
         if (r == 0)
                 return;
@@ -182,68 +180,6 @@ static void manager_on_journal_delivered(Journal *j, size_t n, void *userdata) {
         manager_metrics_gauges(userdata);
 }
 
-/* ---------------------------------------------------------------- the persistent record */
-
-static void manager_record(Manager *m, const Container *c, const char *op) {
-        RecordEntry e;
-        int r;
-
-        /* During the start-up scan nothing is appended: the record is written whole right after it
-         * (manager_finish_record), which spares one write per container found. */
-        if (!m->record || !m->ready)
-                return;
-        e = container_to_record(c);
-        r = record_append(m->record, op, &e);
-        if (r < 0)
-                log_warning_errno(r, "Failed to append to the record of reported events: %m");
-        manager_record_grew(m);
-}
-
-/* Let the log grow to a few times what it describes, then write it anew. */
-static void manager_record_grew(Manager *m) {
-        if (record_n_lines(m->record) > 2 * m->n_containers + 1024 && m->compact_defer)
-                (void) sd_event_source_set_enabled(m->compact_defer, SD_EVENT_ONESHOT);
-}
-
-typedef struct CompactIter {
-        PtrArray all;
-        size_t i;
-        RecordEntry cur;
-} CompactIter;
-
-static const RecordEntry *compact_next(void *userdata) {
-        CompactIter *it = userdata;
-
-        if (it->i >= it->all.n)
-                return NULL;
-        it->cur = container_to_record(it->all.items[it->i++]);
-        return &it->cur;
-}
-
-static void manager_compact_record(Manager *m) {
-        CompactIter it = {};
-        int r;
-
-        if (!m->record)
-                return;
-        /* the table holds every incarnation the record must remember; superseded ones being
-         * watched are in the detached list */
-        it.all = tree_collect(m->containers, NULL, NULL);
-        for (Container *c = m->detached; c; c = c->detached_next)
-                if (ptr_array_push(&it.all, c) < 0)
-                        break;
-        r = record_compact(m->record, compact_next, &it);
-        if (r < 0)
-                log_warning_errno(r, "Failed to compact the record of reported events: %m");
-        ptr_array_done(&it.all);
-}
-
-static int manager_on_compact_defer(sd_event_source *s, void *userdata) {
-        (void) s;
-        manager_compact_record(userdata);
-        return 0;
-}
-
 /* ---------------------------------------------------------------- the table */
 
 static int container_cmp(const void *a, const void *b) {
@@ -283,7 +219,7 @@ static void manager_detach(Manager *m, Container *c) {
 /* Forget an incarnation altogether. */
 static void manager_remove(Manager *m, Container *c) {
         if (c->state != CONTAINER_REFUSED)
-                manager_record(m, c, "forget");
+                keeper_append(m->keeper, c, "forget");
         if (c->place == CONTAINER_IN_TABLE)
                 manager_unlink(m, c);
         else
@@ -325,7 +261,7 @@ static void manager_on_container_event(Container *c, Event *ev, void *userdata) 
 }
 
 static void manager_on_container_record(Container *c, const char *op, void *userdata) {
-        manager_record(userdata, c, op);
+        keeper_append(((Manager *) userdata)->keeper, c, op);
 }
 
 static void manager_on_container_exited(Container *c, void *userdata) {
@@ -400,7 +336,7 @@ static bool manager_track_new(Manager *m, Container *c, const RuncState *s, uid_
                  * pair matches like any other's. */
                 if (!reported_before) {
                         container_report_started(c);
-                        manager_record(m, c, "started");
+                        keeper_append(m->keeper, c, "started");
                 }
                 container_report_late_exit(c, &gone);
                 return true;
@@ -413,7 +349,7 @@ static bool manager_track_new(Manager *m, Container *c, const RuncState *s, uid_
                 container_observe(c, s);
         if (!reported_before) {
                 container_report_started(c);
-                manager_record(m, c, "started");
+                keeper_append(m->keeper, c, "started");
         }
         return true;
 }
@@ -446,8 +382,7 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
         c->seen_scan = m->scan;
 
         /* What an earlier run of the daemon reported about this very incarnation. */
-        if (m->record)
-                rec = record_take(m->record, e->path, s->pid, s->start_ticks);
+        rec = keeper_take(m->keeper, e->path, s->pid, s->start_ticks);
         if (rec && rec->exited) {
                 container_mark_reported(c); /* reported before the restart: remember, say nothing */
                 keep = true;
@@ -520,58 +455,32 @@ static const StateDirOps statedir_ops = {
         .on_rescan_end = manager_on_rescan_end,
 };
 
-/*
- * After the start-up scan: containers the record says were running but that no configured root
- * holds any more. Those whose init is gone ended while the daemon was not running: each is reported
- * once, late, with what the record remembers. Those still running (their root was dropped from the
- * configuration meanwhile) are tracked on, as a reload keeps them, and reported when they exit.
- */
-static void manager_finish_record(Manager *m) {
-        RecordEntry *e;
+/* What the keeper asks of the table (keeper.h). */
+static PtrArray manager_collect_all(void *userdata) {
+        Manager *m = userdata;
+        PtrArray all = tree_collect(m->containers, NULL, NULL);
 
-        if (!m->record)
-                return;
-        while ((e = record_take_any(m->record))) {
-                ExitStatus gone = EXIT_STATUS_UNKNOWN;
-                Container *c = NULL;
-                int r;
-
-                if (e->exited || !e->id) {
-                        record_entry_free(e);
-                        continue;
-                }
-                r = container_new_from_record(&m->cx, e, &c);
-                record_entry_free(e);
-                if (r < 0) {
-                        log_error("Out of memory.");
-                        continue;
-                }
-                /* who controls where it was: the record is ours, but the pid came from that
-                 * directory's state file (ownership.h) */
-                {
-                        const char *slash = strrchr(c->path, '/');
-                        _cleanup_free_ char *dir = slash ? strndup(c->path, (size_t) (slash - c->path)) : NULL;
-                        PathWalk w = {};
-
-                        if (dir && *dir && path_walk(dir, &w) >= 0) {
-                                c->owner = w.owner;
-                                free(w.deepest);
-                        }
-                }
-                r = container_track(c, &gone);
-                if (r >= 0 || r == -EMFILE) {
-                        manager_detach(m, c);
-                        continue;
-                }
-                if (r == -EPERM) {
-                        container_free(c); /* not its owner's: never tracked, never reported */
-                        continue;
-                }
-                container_report_late_exit(c, &gone);
-                container_free(c);
-        }
-        manager_compact_record(m);
+        /* the table holds every incarnation the record must remember; superseded ones being
+         * watched are in the detached list */
+        for (Container *c = m->detached; c; c = c->detached_next)
+                if (ptr_array_push(&all, c) < 0)
+                        break;
+        return all;
 }
+
+static size_t manager_n_containers(void *userdata) {
+        return ((Manager *) userdata)->n_containers;
+}
+
+static void manager_adopt(Container *c, void *userdata) {
+        manager_detach(userdata, c);
+}
+
+static const KeeperOps keeper_ops = {
+        .collect = manager_collect_all,
+        .n_containers = manager_n_containers,
+        .adopt = manager_adopt,
+};
 
 /* ---------------------------------------------------------------- crash loops and metrics */
 
@@ -579,14 +488,14 @@ static void manager_finish_record(Manager *m) {
 static void manager_persist_metrics(Manager *m) {
         json_t *j;
 
-        if (!m->metrics || !m->record)
+        if (!m->metrics || !keeper_record(m->keeper))
                 return;
         j = metrics_to_json(m->metrics);
         if (!j)
                 return;
-        (void) record_put_state(m->record, STATE_METRICS, "counters", j);
+        (void) record_put_state(keeper_record(m->keeper), STATE_METRICS, "counters", j);
         json_decref(j);
-        manager_record_grew(m);
+        keeper_grew(m->keeper);
 }
 
 static void manager_on_metrics_written(Metrics *mt, int error, bool first, void *userdata) {
@@ -625,7 +534,7 @@ static void manager_setup_metrics(Manager *m) {
                 return;
         }
         metrics_set_callback(m->metrics, manager_on_metrics_written, m);
-        saved = m->record ? json_object_get(record_get_states(m->record, STATE_METRICS), "counters") : NULL;
+        saved = keeper_record(m->keeper) ? json_object_get(record_get_states(keeper_record(m->keeper), STATE_METRICS), "counters") : NULL;
         if (saved && metrics_restore_json(m->metrics, saved) == 0)
                 log_debug("The saved counters are of another MetricsPerContainer=, starting from zero.");
         manager_metrics_gauges(m);
@@ -642,13 +551,13 @@ static int manager_setup_crashloop(Manager *m) {
         r = crashloop_new(m->config->crashloop_count, m->config->crashloop_window_usec, 0, &m->crashloop);
         if (r < 0)
                 return r;
-        states = m->record ? record_get_states(m->record, STATE_CRASHLOOP) : NULL;
+        states = keeper_record(m->keeper) ? record_get_states(keeper_record(m->keeper), STATE_CRASHLOOP) : NULL;
         json_object_foreach_safe(states, tmp, key, value) {
                 r = crashloop_restore_json(m->crashloop, value, now);
                 if (r < 0)
                         return r;
                 if (r == 0)
-                        record_forget_state(m->record, STATE_CRASHLOOP, key);
+                        record_forget_state(keeper_record(m->keeper), STATE_CRASHLOOP, key);
         }
         return 0;
 }
@@ -794,11 +703,6 @@ static int manager_add_sources(Manager *m) {
         r = notify_status_new(m->event, manager_status_text_cb, m, &m->status);
         if (r < 0)
                 return r;
-        r = sd_event_add_defer(m->event, &m->compact_defer, manager_on_compact_defer, m);
-        if (r < 0)
-                return r;
-        (void) sd_event_source_set_enabled(m->compact_defer, SD_EVENT_OFF);
-        (void) sd_event_source_set_description(m->compact_defer, "record-compact");
         /* The watchdog is pinged from the loop: a wedged loop gets the service restarted. */
         return sd_event_set_watchdog(m->event, true);
 }
@@ -853,21 +757,6 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret) {
         return 0;
 }
 
-/* Open the record of reported events; a daemon without one goes on and says what that costs. */
-static void manager_open_record(Manager *m) {
-        const char *dir = m->opts.record_dir ?: record_default_dir();
-        unsigned other_boot = 0;
-        int r;
-
-        r = record_open(dir, &m->record, &other_boot);
-        if (r < 0)
-                log_warning_errno(r, "Failed to open the record of reported events in '%s', "
-                                  "a restart may repeat or miss events: %m", dir);
-        else if (other_boot > 0)
-                log_notice("%u containers were still running at the end of the previous boot; "
-                           "they ended with it and are not reported one by one.", other_boot);
-}
-
 int manager_start(Manager *m) {
         KernelCaps caps;
         struct rlimit rl;
@@ -884,7 +773,9 @@ int manager_start(Manager *m) {
         log_debug("Kernel: pidfd %s, POLLHUP at reap %s, PIDFD_INFO_EXIT %s.", caps.pidfd ? "yes" : "no",
                   caps.hup_at_reap ? "yes" : "no", caps.info_exit ? "yes" : "no");
 
-        manager_open_record(m);
+        r = keeper_new(m->event, m->opts.record_dir, &keeper_ops, m, &m->keeper);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the record of reported events: %m");
         r = manager_setup_crashloop(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to restore the crash-loop counts: %m");
@@ -894,7 +785,7 @@ int manager_start(Manager *m) {
         manager_on_rescan_end(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the state roots: %m");
-        manager_finish_record(m);
+        keeper_restore(m->keeper, &m->cx);
 
         m->ready = true;
         if (m->metrics) {
@@ -941,11 +832,10 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sig_term);
         sd_event_source_disable_unref(m->sig_int);
         sd_event_source_disable_unref(m->sig_hup);
-        sd_event_source_disable_unref(m->compact_defer);
         m->status = notify_status_free(m->status);
         m->subscribers = subscribers_free(m->subscribers);
         m->journal = journal_free(m->journal);
-        m->record = record_free(m->record);
+        m->keeper = keeper_free(m->keeper);
         sd_event_unref(m->event);
         config_free(m->config);
         free(m);
