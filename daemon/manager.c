@@ -22,12 +22,11 @@
 
 #include "catalog-ids.h"
 #include "container.h"
-#include "crashloop.h"
+#include "counters.h"
 #include "journal.h"
 #include "keeper.h"
 #include "log.h"
 #include "manager.h"
-#include "metrics.h"
 #include "notify.h"
 #include "ownership.h"
 #include "pidwatch.h"
@@ -52,8 +51,7 @@ struct Manager {
         size_t n_containers;         /* in the table (live and tombstones) */
         Container *detached;         /* superseded incarnations still being watched */
         Keeper *keeper;              /* the record of what was reported (keeper.h) */
-        CrashLoop *crashloop;        /* deaths per logical container (issue 16) */
-        Metrics *metrics;            /* NULL: no MetricsTextfile= */
+        Counters *counters;          /* crash loops and metrics (counters.h) */
         Why *why;                    /* the kernel probe and what it said per init (why.h) */
         Subscribers *subscribers;    /* the event socket; NULL: none could be opened */
         unsigned scan;               /* the current (or last) rescan; Container.seen_scan */
@@ -63,67 +61,11 @@ struct Manager {
 
 /* ---------------------------------------------------------------- the single emission point */
 
-/* The record's "state" kinds of crash loops (one per logical container) and of the counters. */
-#define STATE_CRASHLOOP "crashloop"
-#define STATE_METRICS   "metrics"
-
-/* The gauges the metrics sample from the daemon's own state. */
-static void manager_metrics_gauges(Manager *m) {
-        if (!m->metrics)
-                return;
-        metrics_set_tracked(m->metrics, m->cx.n_tracked + m->cx.n_untracked);
-        metrics_set_queue_length(m->metrics, journal_queue_length(m->journal));
-        metrics_set_events_dropped(m->metrics, journal_events_dropped(m->journal));
-}
-
-/* One event to the journal writer (the journal, --json, the console), then to the counters. */
+/* One event to the journal writer (the journal, --json, the console), the subscribers, the counters. */
 static void manager_send(Manager *m, const Event *ev) {
         (void) journal_emit(m->journal, ev);
         subscribers_publish_event(m->subscribers, ev);
-        if (m->metrics) {
-                metrics_count_event(m->metrics, ev);
-                manager_metrics_gauges(m);
-        }
-}
-
-/*
- * A death for the crash-loop table: its state goes to the record, and at a threshold the crashloop
- * entry follows the exited one (DESIGN.md §3, "Crash loops").
- */
-static void manager_judge_death(Manager *m, const Event *exited) {
-        _cleanup_free_ char *key = NULL, *evicted = NULL;
-        uint64_t now = now_boottime_usec();
-        CrashLoopVerdict v;
-        Event ev;
-        int r;
-
-        r = crashloop_record_death(m->crashloop, exited, now, &v, &key, &evicted);
-        if (r == -ENOENT)
-                return;
-        if (r < 0) {
-                log_error_errno(r, "Failed to count a death toward crash loops: %m");
-                return;
-        }
-        if (keeper_record(m->keeper)) {
-                json_t *j = crashloop_key_to_json(m->crashloop, key);
-
-                if (j)
-                        (void) record_put_state(keeper_record(m->keeper), STATE_CRASHLOOP, key, j);
-                json_decref(j);
-                if (evicted)
-                        (void) record_put_state(keeper_record(m->keeper), STATE_CRASHLOOP, evicted, NULL);
-                keeper_grew(m->keeper);
-        }
-        if (r == 0)
-                return;
-        r = crashloop_event(exited, &v, m->config->crashloop_window_usec, now, now_realtime_usec(),
-                            MESSAGE_ID_CONTAINER_CRASHLOOP, &ev);
-        if (r < 0) {
-                log_error_errno(r, "Failed to build a crashloop entry: %m");
-                return;
-        }
-        manager_send(m, &ev);
-        event_clear(&ev);
+        counters_count(m->counters, ev);
 }
 
 /*
@@ -134,21 +76,23 @@ static void manager_judge_death(Manager *m, const Event *exited) {
  */
 static void manager_emit(Manager *m, Container *c, Event *ev) {
         const char *kind = event_get(ev, "CONTAINER_EVENT");
+        Event crashloop;
 
         (void) c;
-        if (m->crashloop && streq_ptr(kind, "started"))
-                (void) event_addf(ev, "RESTART_COUNT", "%u",
-                                  crashloop_restart_count(m->crashloop, ev, now_boottime_usec()));
+        if (streq_ptr(kind, "started"))
+                counters_add_restart_count(m->counters, ev);
         manager_send(m, ev);
-        if (m->crashloop && streq_ptr(kind, "exited"))
-                manager_judge_death(m, ev);
+        if (streq_ptr(kind, "exited") && counters_judge_death(m->counters, ev, &crashloop) > 0) {
+                manager_send(m, &crashloop);
+                event_clear(&crashloop);
+        }
 }
 
 /* ---------------------------------------------------------------- status */
 
 /* STATUS= soon (notify.c throttles it); nothing before READY=1. */
 static void manager_status_dirty(Manager *m) {
-        manager_metrics_gauges(m); /* what STATUS= says, the gauges say too */
+        counters_sample(m->counters); /* what STATUS= says, the gauges say too */
         if (m->ready && m->status)
                 notify_status_dirty(m->status);
 }
@@ -176,8 +120,10 @@ static void manager_status_text_cb(char *buf, size_t l, void *userdata) {
 static void manager_on_journal_delivered(Journal *j, size_t n, void *userdata) {
         (void) j;
         (void) n;
-        manager_status_dirty(userdata);
-        manager_metrics_gauges(userdata);
+        Manager *m = userdata;
+
+        manager_status_dirty(m);
+        counters_sample(m->counters);
 }
 
 /* ---------------------------------------------------------------- the table */
@@ -482,95 +428,6 @@ static const KeeperOps keeper_ops = {
         .adopt = manager_adopt,
 };
 
-/* ---------------------------------------------------------------- crash loops and metrics */
-
-/* The counters into the record, so that a restart goes on from them. */
-static void manager_persist_metrics(Manager *m) {
-        json_t *j;
-
-        if (!m->metrics || !keeper_record(m->keeper))
-                return;
-        j = metrics_to_json(m->metrics);
-        if (!j)
-                return;
-        (void) record_put_state(keeper_record(m->keeper), STATE_METRICS, "counters", j);
-        json_decref(j);
-        keeper_grew(m->keeper);
-}
-
-static void manager_on_metrics_written(Metrics *mt, int error, bool first, void *userdata) {
-        Manager *m = userdata;
-        const char *path = m->config->metrics_textfile ?: "";
-
-        (void) mt;
-        if (error < 0) {
-                /* once per run of failures: the file is tried again every few seconds */
-                if (first)
-                        log_id_errno(LOG_WARNING, error, MESSAGE_ID_METRICS_WRITE,
-                                     "Failed to write the metrics textfile '%s', trying again every %u s; "
-                                     "container events are not affected: %m",
-                                     path, (unsigned) (METRICS_RETRY_USEC / USEC_PER_SEC));
-                else
-                        log_debug_errno(error, "Failed again to write the metrics textfile '%s': %m", path);
-                return;
-        }
-        if (first)
-                log_id(LOG_NOTICE, MESSAGE_ID_METRICS_WRITE, "The metrics textfile '%s' is written again.", path);
-        manager_persist_metrics(m);
-}
-
-/* The counters of MetricsTextfile=, restored from the record. Without them the daemon goes on. */
-static void manager_setup_metrics(Manager *m) {
-        json_t *saved;
-        int r;
-
-        if (!m->config->metrics_textfile)
-                return;
-        r = metrics_new(m->event, m->config->metrics_textfile, m->config->metrics_per_container,
-                        m->config->metrics_names_max, &m->metrics);
-        if (r < 0) {
-                log_error_errno(r, "Failed to set up the metrics textfile '%s', going on without: %m",
-                                m->config->metrics_textfile);
-                return;
-        }
-        metrics_set_callback(m->metrics, manager_on_metrics_written, m);
-        saved = keeper_record(m->keeper) ? json_object_get(record_get_states(keeper_record(m->keeper), STATE_METRICS), "counters") : NULL;
-        if (saved && metrics_restore_json(m->metrics, saved) == 0)
-                log_debug("The saved counters are of another MetricsPerContainer=, starting from zero.");
-        manager_metrics_gauges(m);
-}
-
-/* The crash-loop table, restored from the record; what has left the window is forgotten. */
-static int manager_setup_crashloop(Manager *m) {
-        json_t *states, *value;
-        const char *key;
-        void *tmp;
-        uint64_t now = now_boottime_usec();
-        int r;
-
-        r = crashloop_new(m->config->crashloop_count, m->config->crashloop_window_usec, 0, &m->crashloop);
-        if (r < 0)
-                return r;
-        states = keeper_record(m->keeper) ? record_get_states(keeper_record(m->keeper), STATE_CRASHLOOP) : NULL;
-        json_object_foreach_safe(states, tmp, key, value) {
-                r = crashloop_restore_json(m->crashloop, value, now);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        record_forget_state(keeper_record(m->keeper), STATE_CRASHLOOP, key);
-        }
-        return 0;
-}
-
-/* At the end: the file says the daemon is down, the record keeps the counters. */
-static void manager_stop_metrics(Manager *m) {
-        if (!m->metrics)
-                return;
-        (void) metrics_flush(m->metrics, /* up= */ false);
-        manager_persist_metrics(m);
-        m->metrics = metrics_free(m->metrics);
-}
-
 /* ---------------------------------------------------------------- signals, reload */
 
 static int manager_on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -645,24 +502,14 @@ static int manager_reload(Manager *m) {
         notify_reloading();
         c = manager_load_config(m);
         if (c) {
-                bool metrics_changed = !streq_ptr(c->metrics_textfile, m->config->metrics_textfile) ||
-                                       c->metrics_per_container != m->config->metrics_per_container ||
-                                       c->metrics_names_max != m->config->metrics_names_max;
+                bool metrics_changed = counters_reload_begin(m->counters, c);
 
-                if (metrics_changed)
-                        manager_stop_metrics(m);
                 config_free(m->config);
                 m->config = c;
                 m->cx.config = c;
                 manager_apply_logging(m);
-                if (m->crashloop)
-                        crashloop_set_limits(m->crashloop, c->crashloop_count, c->crashloop_window_usec);
                 subscribers_configure(m->subscribers, c);
-                if (metrics_changed) {
-                        manager_setup_metrics(m);
-                        if (m->metrics)
-                                (void) metrics_flush(m->metrics, /* up= */ true);
-                }
+                counters_reload_end(m->counters, c, metrics_changed);
                 r = manager_apply_roots(m);
                 if (r < 0)
                         log_error_errno(r, "Failed to apply the new roots: %m");
@@ -773,13 +620,13 @@ int manager_start(Manager *m) {
         log_debug("Kernel: pidfd %s, POLLHUP at reap %s, PIDFD_INFO_EXIT %s.", caps.pidfd ? "yes" : "no",
                   caps.hup_at_reap ? "yes" : "no", caps.info_exit ? "yes" : "no");
 
+        /* the record, then what is kept in it: the crash-loop table and the counters */
         r = keeper_new(m->event, m->opts.record_dir, &keeper_ops, m, &m->keeper);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the record of reported events: %m");
-        r = manager_setup_crashloop(m);
+        r = counters_new(m->event, m->config, m->keeper, m->journal, &m->cx, &m->counters);
         if (r < 0)
                 return log_error_errno(r, "Failed to restore the crash-loop counts: %m");
-        manager_setup_metrics(m);
         manager_on_rescan_begin(m);
         r = manager_apply_roots(m);
         manager_on_rescan_end(m);
@@ -788,11 +635,7 @@ int manager_start(Manager *m) {
         keeper_restore(m->keeper, &m->cx);
 
         m->ready = true;
-        if (m->metrics) {
-                /* container_watchd_up 1 and the restored counters, at once */
-                manager_metrics_gauges(m);
-                (void) metrics_flush(m->metrics, /* up= */ true);
-        }
+        counters_ready(m->counters);
         manager_status_text(m, status, sizeof(status));
         log_id(LOG_INFO, MESSAGE_ID_DAEMON_READY, "%s.", status);
         notify_ready(status);
@@ -825,8 +668,7 @@ Manager *manager_free(Manager *m) {
                 container_free(c);
         }
         m->statedir = statedir_free(m->statedir);
-        manager_stop_metrics(m);
-        m->crashloop = crashloop_free(m->crashloop);
+        m->counters = counters_free(m->counters);
         m->why = why_free(m->why);
         m->cx.why = NULL;
         sd_event_source_disable_unref(m->sig_term);
