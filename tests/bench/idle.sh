@@ -26,6 +26,7 @@ bench_run() {
         # may be 20,000 (the budget in container.c): N_IDLE stays below half of it.
         # sd-event pings every 1/2 to 3/4 of the period: 3 × 22.5 s holds three pings at least.
         if [ "$QUICK" = 1 ]; then N_IDLE=500 IDLE_SECS=32; else N_IDLE=5000 IDLE_SECS=68; fi
+        overrides N_IDLE IDLE_SECS
         WATCHDOG_SEC=$(sed -n 's/^WatchdogSec=//p' "$unit" | tail -1)
         [ -n "$WATCHDOG_SEC" ] || fail "no WatchdogSec= in $unit"
         WATCHDOG_USEC=$(systemd-analyze timespan "$WATCHDOG_SEC" | awk '$1 == "μs:" { print $2 }')

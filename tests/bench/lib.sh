@@ -41,6 +41,17 @@ result() { printf '%s=%q\n' "$1" "$2" >>"$W/results.env"; eval "$1=\$2"; }
 # results V...: record variables that are already set
 results() { local v; for v in "$@"; do result "$v" "${!v:-}"; done; }
 
+# overrides VAR...: take BENCH_VAR from the environment where it is set (sizes for a trial run:
+# BENCH_N_RUNC=100 run-all.sh --only real-scale); the page shows the sizes that were used.
+overrides() {
+        local v o
+        for v in "$@"; do
+                o=BENCH_$v
+                if [ -n "${!o:-}" ]; then printf -v "$v" '%s' "${!o}"; fi
+        done
+        return 0
+}
+
 # ------------------------------------------------------------------ waiting
 wait_for() {
         local t=$1 i
@@ -160,7 +171,8 @@ proc_threads() { awk '/^Threads/ { print $2 }' "/proc/$1/status"; }
 proc_fds() { ls "/proc/$1/fd" | wc -l; }
 
 # Profiles where a target may be missed: system-wide cpu-clock samples (the daemon may not exist yet
-# when they start), reported for the daemon's threads only, into $W/perf.NAME.txt.
+# when they start), reported for the daemon's threads only (DPID when perf_stop runs), into
+# $W/perf.NAME.txt.
 # HAVE_PERF is set by bench_main before bench_run.
 HAVE_PERF=0
 perf_start() {         # NAME [HZ]
@@ -173,7 +185,8 @@ perf_stop() {
         [ "$HAVE_PERF" = 1 ] || return 0
         kill -INT "$PERF_PID" 2>/dev/null
         wait "$PERF_PID" 2>/dev/null
-        perf report -i "$W/perf.$1.data" --comm container-watch --no-children --sort dso,sym -g none \
+        # --pid, not --comm: other daemons on a shared machine have the same name
+        perf report -i "$W/perf.$1.data" --pid "$DPID" --no-children --sort dso,sym -g none \
                 --percentage relative --percent-limit 1 2>/dev/null | grep -v '^#' | grep -v '^$' | head -20 \
                 >"$W/perf.$1.txt"
         rm -f "$W/perf.$1.data"

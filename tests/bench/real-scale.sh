@@ -99,6 +99,7 @@ bench_run() {
         if [ "$QUICK" = 1 ]; then N_RUNC=30 K_RUNC=10 N_DOCKER=6 K_DOCKER=10 N1=10
         else N_RUNC=500 K_RUNC=50 N_DOCKER=200 K_DOCKER=20 N1=20; fi
         GAP_MS=50 SETTLE_S=1
+        overrides N_RUNC K_RUNC N_DOCKER K_DOCKER N1 GAP_MS SETTLE_S
         [ "$DOCKER" = 1 ] && docker info >/dev/null 2>&1 || { N_DOCKER=0 K_DOCKER=0; result X_NOTE "no dockerd answered: runc only"; }
         results N_RUNC K_RUNC N_DOCKER K_DOCKER N1 GAP_MS SETTLE_S
         ulimit -n "$(ulimit -Hn)"
