@@ -111,6 +111,7 @@ bench_run() {
         result CH_EXITED "$(mine exited | sort -u | wc -l)"
         result CH_DUP "$(( $(mine started | wc -l) + $(mine exited | wc -l) - CH_STARTED - CH_EXITED ))"
         result CH_STATUS "$(daemon_status c)"
+        result CH_SOURCES "$(exit_sources "$R/c.json")"
         daemon_stop
         kills "$R/kills" >"$W/kills"
         json_events "$R/c.json" exited >"$W/json.ev"
@@ -140,6 +141,7 @@ the driver starts container i at i / $CHURN_RATE s when the machine keeps up.
 | \`started\` events | $CH_STARTED |
 | \`exited\` events | $CH_EXITED |
 | reported twice | $CH_DUP |
+| exit status sources | ${CH_SOURCES:-none} |
 | daemon CPU, first sample to last ($(calc '%.1f' "$(s 2 end) - $(s 2 start)") s) | $(calc '%.0f' "($(s 5 end) - $(s 5 start)) / 1e6") ms: **$(cpu_per_k) ms per 1,000 containers** |
 | VmRSS, start → end | $(s 3 start) → $(s 3 end) kB |
 | record (\`STATE_DIRECTORY\`), start → end | $(s 4 start) → $(s 4 end) bytes |
