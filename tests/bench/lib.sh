@@ -237,7 +237,7 @@ table() {
                 [ "$n" -lt 100 ] && { p99=–; small=1; }
                 printf '| %s | %d | %s | %s | %s | %s |\n' "$label" "$n" "$m" "$p9" "$p99" "$mx"
         done
-        [ "$small" = 1 ] && printf '\n%s\n' "Where n < 100 the p99 column is empty (and p90 where n < 10): with so few values it would be the maximum, which is given as such."
+        [ "$small" = 1 ] && printf '\n%s\n' "(No p99 where n < 100, no p90 where n < 10: the max column is the largest value.)"
         return 0
 }
 calc() { awk "BEGIN { printf \"$1\", ($2) }"; }
