@@ -10,16 +10,20 @@
 #   - `systemctl reload`: active again, same MainPID, NRestarts unchanged, still tracking;
 #   - a wedged event loop (SIGSTOP) trips WatchdogSec=: the manager kills the daemon (result
 #     `watchdog`) and restarts it (NRestarts + 1, a new MainPID, ready again);
+#   - ProtectControlGroups=yes applies: the daemon's /sys/fs/cgroup is read-only;
 #   - `systemctl stop`: inactive, Result=success, exit status 0;
 #   - the persistent record lands in the user manager's StateDirectory (under $HOME, in the
 #     test's tmpfs), never in the host's /var/lib/container-watchd.
 #
 # Set-up, all private to the test and gone with it:
 #   - a tmpfs on /run/systemd holding system/ (the marker without which `systemd --user` refuses to
-#     run when systemd is not PID 1), journal/ (a private journald, tests/lib/journald.sh) and
-#     itest/: XDG_RUNTIME_DIR, HOME, a copy of the daemon, the runc state root and the
-#     configuration. Not under /tmp: the unit's PrivateTmp=yes would hide them from the service
-#     (the daemon binary, the runc root, the config and the notify socket alike).
+#     run when systemd is not PID 1) and journal/ (a private journald, tests/lib/journald.sh);
+#   - a tmpfs on /mnt (in the test's mount namespace only) holding XDG_RUNTIME_DIR, HOME, a copy
+#     of the daemon, the runc state root and the configuration. Not under /tmp: the unit's
+#     PrivateTmp=yes would hide them from the service. Not under /run: with ProtectControlGroups=yes
+#     this user manager (systemd 252) mounts a tmpfs on the service's /run (its debug log:
+#     "Mounting tmpfs (tmpfs) on /run/systemd/unit-root/run"), which hid the daemon binary (203/EXEC)
+#     and the journal's socket.
 #   - a cgroup of its own for the manager in every hierarchy, named like a real user manager's
 #     (cwdtestN.slice/user@0.service) so that journald derives _SYSTEMD_USER_UNIT. This matters:
 #     a user manager started in the root cgroup moves every process of the root cgroup (PID 1
@@ -59,10 +63,11 @@ host_record_mentions() {
 
 mkdir -p /run/systemd 2>/dev/null
 mount -t tmpfs -o mode=0755 itest-systemd /run/systemd || fail "cannot mount a tmpfs on /run/systemd"
-mkdir /run/systemd/system /run/systemd/journal /run/systemd/itest
+mkdir /run/systemd/system /run/systemd/journal
 start_journald
 
-IT=/run/systemd/itest
+IT=/mnt
+mount -t tmpfs -o mode=0755 itest-home "$IT" || fail "cannot mount a tmpfs on $IT"
 export XDG_RUNTIME_DIR=$IT/runtime HOME=$IT/home
 unset DBUS_SESSION_BUS_ADDRESS XDG_CONFIG_HOME XDG_STATE_HOME XDG_DATA_HOME XDG_CACHE_HOME
 mkdir -m 0700 "$IT/runtime" "$IT/home"
@@ -171,21 +176,23 @@ WatchdogSec=2s
 # In a sanitizer build: LeakSanitizer stops the world with ptrace(), which the unit's system call
 # filter forbids, and it then fails the exit; ASan and UBSan still run. (No effect otherwise.)
 Environment=ASAN_OPTIONS=detect_leaks=0
-# A user manager run as root on this kind of host cannot apply these five (FACTS.md 5.14; checked
+# A user manager run as root on this kind of host cannot apply these four (FACTS.md 5.14; checked
 # again for this unit, one at a time, systemd 252, hybrid cgroups): with ProtectHome=yes,
 # ProtectKernelTunables=yes or ProtectKernelLogs=yes the daemon fails with 226/NAMESPACE; with
-# ProtectControlGroups=yes with 203/EXEC; with DynamicUser=yes the start never completes. Every
-# other setting of the shipped unit is applied as is. The full unit is judged offline by
-# tests/unit/test-unit-file.sh (systemd-analyze security and verify). What ProtectControlGroups=
-# and DynamicUser= change for the daemon, a read-only cgroup tree (no cgroup v1 OOM notification)
-# and an unprivileged user with two capabilities, is tested without this manager: tests/lib/
-# unit-sandbox.sh applies both, and tests/integration/docker-oom.sh (cgroup v1) and
-# tests/vm/kernel-6.1.sh (cgroup v2) prove the OOM verdict through it.
+# DynamicUser=yes the start never completes. Every other setting of the shipped unit is applied as
+# is, ProtectControlGroups=yes included (the test checks that the daemon's cgroup tree is read-only).
+# The full unit is judged offline by tests/unit/test-unit-file.sh (systemd-analyze security and
+# verify). What DynamicUser= changes for the daemon, an unprivileged user with two capabilities, is
+# tested without this manager: tests/lib/unit-sandbox.sh applies it, and
+# tests/integration/docker-oom.sh (cgroup v1) and tests/vm/kernel-6.1.sh (cgroup v2) prove the OOM
+# verdict through it.
 ProtectHome=no
 ProtectKernelTunables=no
 ProtectKernelLogs=no
-ProtectControlGroups=no
 DynamicUser=no
+# Under this user manager ProtectControlGroups=yes comes with a tmpfs on the service's /run (see the
+# set-up above): give the daemon the journal's sockets back. (A system manager does not do this.)
+BindReadOnlyPaths=/run/systemd/journal
 EOF
 "${SCTL[@]}" daemon-reload || fail "systemctl --user daemon-reload failed"
 assert_eq "$("${SCTL[@]}" show -P LoadState "$UNIT")" loaded "LoadState of $UNIT"
@@ -242,6 +249,12 @@ assert_eq "$(show MainPID)" "$main_pid" "MainPID"
 assert_eq "$(show NRestarts)" 0 "NRestarts after start"
 assert_eq "$(show WatchdogUSec)" 2s "WatchdogUSec (the drop-in's)"
 note "started: MainPID $main_pid, $(show StatusText)"
+# ProtectControlGroups=yes applied: the daemon sees every cgroup mount read-only (issue 12 item 3;
+# the host's own are read-write).
+cg_rw=$(awk '$5 ~ "^/sys/fs/cgroup(/|$)" && ("," $6 ",") !~ /,ro,/ { print $5 }' "/proc/$main_pid/mountinfo")
+cg_n=$(awk '$5 ~ "^/sys/fs/cgroup(/|$)"' "/proc/$main_pid/mountinfo" | wc -l)
+[ "$cg_n" -gt 0 ] || fail "the daemon sees no cgroup mount at all"
+[ -z "$cg_rw" ] || fail "ProtectControlGroups= not applied: the daemon sees read-write cgroup mounts: $cg_rw"
 
 # ------------------------------------------------------------------ 2. events in the journal
 
