@@ -38,9 +38,15 @@ export top_srcdir top_builddir DAEMON
 
 # ------------------------------------------------------------------ reporting
 
-# note MSG...: a progress line in the test's log.
+# note MSG...: a progress line in the test's log (in the tests/vm guest, with the guest's uptime:
+# where its emulated time goes).
 note() {
-        printf '%s: %s\n' "$TEST_NAME" "$*"
+        local up
+        if [ -n "${VM_GUEST:-}" ] && read -r up _ </proc/uptime; then
+                printf '%s: [%s] %s\n' "$TEST_NAME" "$up" "$*"
+        else
+                printf '%s: %s\n' "$TEST_NAME" "$*"
+        fi
 }
 
 # skip_or_fail REASON: the test cannot run here. Exit 77 (automake SKIP), or 1 when CI=true,
@@ -134,8 +140,10 @@ to_usec() {
         printf '%s\n' "$(( 10#${int:-0} * 1000000 + 10#${frac:0:6} ))"
 }
 
-# wait_for TIMEOUT_SEC CMD...: run CMD every 20 ms until it succeeds; return 1 once TIMEOUT_SEC
-# (scaled by ITEST_TIMEOUT_SCALE; may be fractional, e.g. 0.5) has passed without success.
+# wait_for TIMEOUT_SEC CMD...: run CMD every 20 ms (WAIT_INTERVAL seconds when set: the tests/vm
+# guest polls every 0.2 s, where each program start costs tens of ms of emulated CPU) until it
+# succeeds; return 1 once TIMEOUT_SEC (scaled by ITEST_TIMEOUT_SCALE; may be fractional, e.g. 0.5)
+# has passed without success.
 wait_for() {
         local deadline
         deadline=$(( $(now_usec) + $(to_usec "$1") * ITEST_TIMEOUT_SCALE ))
@@ -143,7 +151,7 @@ wait_for() {
         while :; do
                 "$@" && return 0
                 (( $(now_usec) < deadline )) || break
-                sleep 0.02
+                sleep "${WAIT_INTERVAL:-0.02}"
         done
         "$@"
 }

@@ -30,9 +30,14 @@
 # status in OUTDIR/rc, the guest's `uname -r` in OUTDIR/kernel; the kernel console is kept in
 # $TEST_TMP/vm-console.log (shown on failure).
 #
-# Knobs: VM_MEMORY (MiB, default 1024), VM_SMP (default 2), VM_BOOT_TIMEOUT (seconds for the whole
-# boot, default 240, scaled by ITEST_TIMEOUT_SCALE), VM_TIMEOUT_SCALE (what ITEST_TIMEOUT_SCALE is
-# multiplied by inside the guest, default 4: TCG is slower than the host).
+# Knobs: VM_MEMORY (MiB, default 1024), VM_SMP (default 2), VM_CPU (qemu's -cpu, default max),
+# VM_BOOT_TIMEOUT (seconds for the whole boot, default 240, scaled by ITEST_TIMEOUT_SCALE),
+# VM_TIMEOUT_SCALE (what ITEST_TIMEOUT_SCALE is multiplied by inside the guest, default 4: TCG is
+# slower than the host), VM_WAIT_INTERVAL (wait_for's polling interval inside the guest, default
+# 0.2 s: under TCG every poll is a few program starts of emulated CPU).
+#
+# vm_run logs qemu's wall time and its CPU time. The CPU time is the cost of a guest run; the wall
+# time is that divided by the share of the machine's cores qemu gets (TCG is CPU-bound).
 
 VM_CACHE=${VM_CACHE:-$top_builddir/tests/vm/cache}
 VM_REAPER=${VM_REAPER:-$top_builddir/tests/vm/vm-reaper}
@@ -41,6 +46,8 @@ VM_MEMORY=${VM_MEMORY:-1024}
 VM_SMP=${VM_SMP:-2}
 VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-240}
 VM_TIMEOUT_SCALE=${VM_TIMEOUT_SCALE:-4}
+VM_WAIT_INTERVAL=${VM_WAIT_INTERVAL:-0.2}
+VM_CPU=${VM_CPU:-max}
 VM_FILES=()
 VM_ENV_NAMES=(CI ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS EVENT_TIMEOUT STARTUP_TIMEOUT)
 VM_KERNEL=
@@ -171,7 +178,7 @@ _vm_initramfs() {
                 printf 'export DAEMON=%s NOTIFY_LISTEN=%s\n' "$(_vm_quote "$DAEMON")" "$(_vm_quote "$NOTIFY_LISTEN")"
                 printf 'export VM_CRASH=%s VM_SCRIPT=%s VM_OUT=/vm/out VM_GUEST=1\n' \
                         "$(_vm_quote "$VM_CRASH")" "$(_vm_quote "$script")"
-                printf 'export ITEST_TIMEOUT_SCALE=%s\n' "$scale"
+                printf 'export ITEST_TIMEOUT_SCALE=%s WAIT_INTERVAL=%s\n' "$scale" "$VM_WAIT_INTERVAL"
                 for name in "${VM_ENV_NAMES[@]}"; do
                         [ -n "${!name+x}" ] || continue
                         printf 'export %s=%s\n' "$name" "$(_vm_quote "${!name}")"
@@ -185,28 +192,49 @@ _vm_initramfs() {
 
 # vm_run SCRIPT OUTDIR: boot the guest, run SCRIPT in it, unpack /vm/out into OUTDIR.
 vm_run() {
-        local script=$1 out=$2 image=$TEST_TMP/vm-initramfs.cpio.gz data=$TEST_TMP/vm-ttyS1.txt t0 rc
+        local script=$1 out=$2 image=$TEST_TMP/vm-initramfs.cpio.gz data=$TEST_TMP/vm-ttyS1.txt t0 rc c0 c1
         [ -n "$VM_KERNEL" ] || vm_kernel
         _vm_initramfs "$script" "$image"
         : >"$data"
         : >"$TEST_TMP/vm-console.log"
         DUMP_HOOKS+=(_vm_dump)
         t0=$(now_usec)
+        _vm_cpu_ms c0
         timeout $((VM_BOOT_TIMEOUT * ITEST_TIMEOUT_SCALE)) qemu-system-x86_64 \
-                -accel tcg -cpu max -m "$VM_MEMORY" -smp "$VM_SMP" \
+                -accel tcg -cpu "$VM_CPU" -m "$VM_MEMORY" -smp "$VM_SMP" \
                 -nodefaults -no-user-config -display none -no-reboot \
                 -kernel "$VM_KERNEL" -initrd "$image" \
                 -append "console=ttyS0 rdinit=/init quiet panic=-1" \
                 -serial "file:$TEST_TMP/vm-console.log" -serial "file:$data" \
                 </dev/null >"$TEST_TMP/vm-qemu.log" 2>&1
         rc=$?
-        note "qemu ran $(( ($(now_usec) - t0) / 1000 )) ms (exit status $rc)"
+        _vm_cpu_ms c1
+        note "qemu ran $(( ($(now_usec) - t0) / 1000 )) ms, $((c1 - c0)) ms of CPU (exit status $rc)"
         [ "$rc" = 0 ] || fail "qemu exited with status $rc (124: the guest did not power off in time)"
         mkdir -p "$out"
         sed -n '/^@@vm-out-begin@@/,/^@@vm-out-end@@/p' "$data" | tr -d '\r' | sed '1d;$d' |
                 base64 -d | tar -xzf - -C "$out" || fail "the guest sent back no readable output on ttyS1"
         [ -s "$out/rc" ] || fail "the guest sent back no exit status"
         return "$(cat "$out/rc")"
+}
+
+# _vm_cpu_ms VAR: the user + system CPU time of this shell's waited-for children, in ms, into VAR
+# (`times` in this shell, not in a subshell: a subshell starts from zero). The CPU time qemu used
+# is the load-independent cost of a guest run; its wall time depends on the machine's other load.
+_vm_cpu_ms() {
+        local -n _ms=$1
+        local line u s
+        times >"$TEST_TMP/vm-times" || { _ms=0; return 0; }
+        line=$(sed -n 2p "$TEST_TMP/vm-times")
+        u=${line% *} s=${line#* }
+        _ms=$(( $(_vm_times_ms "$u") + $(_vm_times_ms "$s") ))
+}
+
+# _vm_times_ms 1m2.345s: that span in ms.
+_vm_times_ms() {
+        local m=${1%%m*} rest=${1#*m}
+        rest=${rest%s}
+        printf '%s\n' "$(( 10#$m * 60000 + $(to_usec "$rest") / 1000 ))"
 }
 
 _vm_dump() {

@@ -77,6 +77,7 @@ scen_run() {
         runc_cmd run "${RUNC_RUN_FLAGS[@]}" -d --bundle "$bundle" "$id" </dev/null >>"$TEST_TMP/runc-$id.log" 2>&1 ||
                 fail "runc run $id failed: $(cat "$TEST_TMP/runc-$id.log")"
         ID[$label]=$id
+        note "ran $label"
 }
 
 # scen_started LABEL: wait for the daemon's `started` entry of LABEL; records PID[LABEL] from it.
@@ -90,7 +91,8 @@ scen_started() {
 }
 
 [ "${SCEN_SANDBOX:-}" = 1 ] && sandbox_daemon
-WAIT_GO='while [ ! -e /ctl/go ]; do sleep 0.05; done'
+# Under TCG a poll costs a program start: the inits wait for /ctl/go every 0.2 s in the guest.
+WAIT_GO="while [ ! -e /ctl/go ]; do sleep ${WAIT_INTERVAL:-0.05}; done"
 
 start_daemon -r "$RUNC_ROOT" --log-target=console --json
 
@@ -102,7 +104,7 @@ scen_run segv "" sh -c "$WAIT_GO; exec /ctl/crash"
 scen_run oom-init 16777216 sh -c "$WAIT_GO; exec dd if=/dev/zero of=/dev/null bs=64M count=1"
 scen_run oom-child 16777216 sh -c "trap 'exit 0' USR1; $WAIT_GO
         dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo \$? >/ctl/dd-status
-        while :; do sleep 0.1; done"
+        sleep 1000000 & wait"
 scen_run late "" "${INIT_SLEEP[@]}"
 for l in exit0 exit3 term sigkill segv oom-init oom-child late; do
         scen_started "$l"
