@@ -13,6 +13,7 @@
 #include "entry.h"
 #include "util/cleanup.h"
 #include "util/exit-status.h"
+#include "util/json-line.h"
 #include "util/strutil.h"
 
 int entry_new(Entry **ret) {
@@ -150,42 +151,21 @@ const char *entry_image_or_pod(const Entry *e, char *buf, size_t l) {
         return entry_get(e, "IMAGE_NAME");
 }
 
-static int json_member(char **buf, size_t *len, size_t *cap, const char *key, const char *value) {
-        _cleanup_free_ char *esc = NULL;
-        int r;
-
-        if (!utf8_is_valid(value)) {
-                esc = cescape(value);
-                if (!esc)
-                        return -ENOMEM;
-                value = esc;
-        }
-        if (*len > 1)
-                (*buf)[(*len)++] = ','; /* json_append_string leaves two bytes to spare */
-        r = json_append_string(buf, len, cap, key);
-        if (r < 0)
-                return r;
-        (*buf)[(*len)++] = ':';
-        return json_append_string(buf, len, cap, value);
-}
-
 char *entry_to_json(const Entry *e) {
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 1024;
+        JsonLine j;
         char ts[32];
         int r;
 
-        buf = malloc(cap);
-        if (!buf)
-                return NULL;
-        buf[len++] = '{';
-        (void) snprintf(ts, sizeof(ts), "%" PRIu64, e->realtime_usec);
-        r = json_member(&buf, &len, &cap, "__REALTIME_TIMESTAMP", ts);
-        for (size_t i = 0; r >= 0 && i < e->n_fields; i++)
-                r = json_member(&buf, &len, &cap, e->fields[i].key, e->fields[i].value);
+        r = json_line_begin(&j, 1024);
         if (r < 0)
                 return NULL;
-        buf[len++] = '}';
-        buf[len] = 0;
-        return TAKE_PTR(buf);
+        (void) snprintf(ts, sizeof(ts), "%" PRIu64, e->realtime_usec);
+        r = json_line_member(&j, "__REALTIME_TIMESTAMP", ts);
+        for (size_t i = 0; r >= 0 && i < e->n_fields; i++)
+                r = json_line_member(&j, e->fields[i].key, e->fields[i].value);
+        if (r < 0) {
+                json_line_done(&j);
+                return NULL;
+        }
+        return json_line_end(&j, '\0', NULL);
 }

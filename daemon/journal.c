@@ -13,6 +13,7 @@
 #include "journal.h"
 #include "log.h"
 #include "util/cleanup.h"
+#include "util/json-line.h"
 #include "util/strutil.h"
 #include "util/time.h"
 
@@ -230,55 +231,31 @@ static int emit_journal(Journal *j, const Event *ev) {
         return r;
 }
 
-/* One "key":"value" member; a value that is not valid UTF-8 is written C-escaped (as text). */
-static int json_append_member(char **buf, size_t *len, size_t *cap, const char *key, const char *value) {
-        _cleanup_free_ char *esc = NULL;
-        int r;
-
-        if (!utf8_is_valid(value)) {
-                esc = cescape(value);
-                if (!esc)
-                        return -ENOMEM;
-                value = esc;
-        }
-        if (*len > 1)
-                (*buf)[(*len)++] = ','; /* json_append_string reserved room beyond its own needs */
-        r = json_append_string(buf, len, cap, key);
-        if (r < 0)
-                return r;
-        (*buf)[(*len)++] = ':';
-        return json_append_string(buf, len, cap, value);
-}
-
 char *event_to_json(const Event *ev, bool header, size_t *ret_len) {
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 4096;
+        JsonLine j;
         char pri[8];
-        int r = 0;
+        int r;
 
         /* Written by hand rather than through jansson: this runs for every event, and building and
          * dumping a jansson object was a quarter of the daemon's instructions per container. */
-        buf = malloc(cap);
-        if (!buf)
-                return NULL;
-        buf[len++] = '{';
-        if (header) {
-                snprintf(pri, sizeof(pri), "%i", ev->priority);
-                r = json_append_member(&buf, &len, &cap, "MESSAGE_ID", ev->message_id);
-                if (r >= 0)
-                        r = json_append_member(&buf, &len, &cap, "PRIORITY", pri);
-                if (r >= 0)
-                        r = json_append_member(&buf, &len, &cap, "SYSLOG_IDENTIFIER", LOG_IDENTIFIER);
-        }
-        for (size_t i = 0; r >= 0 && i < ev->n_fields; i++)
-                r = json_append_member(&buf, &len, &cap, ev->fields[i].key, event_field_value(&ev->fields[i]));
+        r = json_line_begin(&j, 4096);
         if (r < 0)
                 return NULL;
-        /* json_append_string always leaves room for two more bytes */
-        buf[len++] = '}';
-        buf[len++] = '\n';
-        *ret_len = len;
-        return TAKE_PTR(buf);
+        if (header) {
+                snprintf(pri, sizeof(pri), "%i", ev->priority);
+                r = json_line_member(&j, "MESSAGE_ID", ev->message_id);
+                if (r >= 0)
+                        r = json_line_member(&j, "PRIORITY", pri);
+                if (r >= 0)
+                        r = json_line_member(&j, "SYSLOG_IDENTIFIER", LOG_IDENTIFIER);
+        }
+        for (size_t i = 0; r >= 0 && i < ev->n_fields; i++)
+                r = json_line_member(&j, ev->fields[i].key, event_field_value(&ev->fields[i]));
+        if (r < 0) {
+                json_line_done(&j);
+                return NULL;
+        }
+        return json_line_end(&j, '\n', ret_len);
 }
 
 void event_print_json(const Event *ev, bool header) {

@@ -84,55 +84,6 @@ bool utf8_is_valid(const char *s) {
         return true;
 }
 
-static int buf_reserve(char **buf, size_t len, size_t *cap, size_t more) {
-        char *n;
-        size_t want;
-
-        if (len + more <= *cap)
-                return 0;
-        want = (len + more) * 2;
-        n = realloc(*buf, want);
-        if (!n)
-                return -ENOMEM;
-        *buf = n;
-        *cap = want;
-        return 0;
-}
-
-int json_append_string(char **buf, size_t *len, size_t *cap, const char *s) {
-        static const char hex[] = "0123456789abcdef";
-        size_t l = strlen(s);
-
-        /* at most 6 bytes per input byte (\u00XX), the quotes, and two bytes to spare for the
-         * caller's separators (",", ":", "}", newline) */
-        if (buf_reserve(buf, *len, cap, l * 6 + 4) < 0)
-                return -ENOMEM;
-        (*buf)[(*len)++] = '"';
-        for (const unsigned char *c = (const unsigned char *) s; *c; c++) {
-                char *o = *buf + *len;
-
-                if (*c == '"' || *c == '\\') {
-                        o[0] = '\\';
-                        o[1] = (char) *c;
-                        *len += 2;
-                } else if (*c == '\n' || *c == '\t') {
-                        o[0] = '\\';
-                        o[1] = *c == '\n' ? 'n' : 't';
-                        *len += 2;
-                } else if (*c < 0x20 || *c == 0x7f) {
-                        o[0] = '\\';
-                        o[1] = 'u';
-                        o[2] = o[3] = '0';
-                        o[4] = hex[*c >> 4];
-                        o[5] = hex[*c & 0xf];
-                        *len += 6;
-                } else
-                        (*buf)[(*len)++] = (char) *c;
-        }
-        (*buf)[(*len)++] = '"';
-        return 0;
-}
-
 void strv_free(char **l) {
         if (!l)
                 return;

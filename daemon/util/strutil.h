@@ -19,13 +19,6 @@ char *cescape(const char *s);
 /* true when s is valid UTF-8 without C1 control characters (what cescape() leaves alone). */
 bool utf8_is_valid(const char *s);
 
-/*
- * Append s to *buf (length *len, capacity *cap; grown with realloc) as a JSON string, quotes
- * included: '"', '\\' and control characters escaped; s must be valid UTF-8 (utf8_is_valid).
- * Returns 0 or -ENOMEM.
- */
-int json_append_string(char **buf, size_t *len, size_t *cap, const char *s);
-
 /* Free a NULL-terminated list of strings and the list; accepts NULL. */
 void strv_free(char **l);
 static inline void strv_freep(char ***l) {

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for daemon/util/strutil.c: escaping for the console (cescape) and for --json
- * (json_append_string, checked by parsing its output back with jansson), UTF-8 validation,
- * container ids, path joining.
+ * Unit tests for daemon/util/strutil.c: escaping for the console (cescape), UTF-8 validation,
+ * container ids, path joining. The JSON writer is tests/unit/test-json-line.c.
  */
 #include <check.h>
 #include <jansson.h>
@@ -32,31 +31,6 @@ START_TEST(test_cescape) {
                 ck_assert_ptr_nonnull(o);
                 ck_assert_str_eq(o, cases[i].out);
                 ck_assert(utf8_is_valid(o));
-        }
-}
-END_TEST
-
-START_TEST(test_json_round_trip) {
-        static const char *const cases[] = {
-                "", "plain", "quote \" and backslash \\", "new\nline\ttab\rcr", "\x01\x02\x1f\x7f",
-                "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3", "}{][:,",
-        };
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 0;
-
-        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                json_t *j;
-                json_error_t err;
-
-                len = 0;
-                ck_assert(utf8_is_valid(cases[i]));
-                ck_assert_int_eq(json_append_string(&buf, &len, &cap, cases[i]), 0);
-                ck_assert_uint_le(len + 2, cap); /* two bytes to spare, as documented */
-                j = json_loadb(buf, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
-                ck_assert_msg(j, "not JSON: %.*s (%s)", (int) len, buf, err.text);
-                ck_assert(json_is_string(j));
-                ck_assert_str_eq(json_string_value(j), cases[i]);
-                json_decref(j);
         }
 }
 END_TEST
@@ -100,7 +74,6 @@ int main(void) {
         int failed;
 
         tcase_add_test(tc, test_cescape);
-        tcase_add_test(tc, test_json_round_trip);
         tcase_add_test(tc, test_utf8);
         tcase_add_test(tc, test_container_ids_and_paths);
         suite_add_tcase(s, tc);
