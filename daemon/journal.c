@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 
 #include "catalog-ids.h"
+#include "journal-test.h" /* the two functions only the unit test calls */
 #include "journal.h"
 #include "log.h"
 #include "util/cleanup.h"

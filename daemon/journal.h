@@ -4,6 +4,7 @@
  * line) and stdout (--json, one object per line). Owns the queue of events that wait while the
  * journal is unavailable and the timer that retries their delivery; tells its owner through a
  * callback when they went. Knows nothing of containers: events come ready-built (events.h).
+ * The unit test's ways into the queue are in journal-test.h, not here.
  */
 #pragma once
 
@@ -24,8 +25,8 @@ typedef void (*JournalDeliveredHandler)(Journal *j, size_t n_delivered, void *us
 #define JOURNAL_RETRY_USEC (250 * USEC_PER_MSEC)
 
 /*
- * A journal writer on loop e (may be NULL: then nothing is retried by itself, journal_flush() is
- * the only way out of the queue). Sinks: the console only, until journal_setup(). on_delivered
+ * A journal writer on loop e (may be NULL: then nothing is retried by itself, and only
+ * journal_free() tries once more). Sinks: the console only, until journal_setup(). on_delivered
  * may be NULL. Returns 0 or -ENOMEM.
  */
 int journal_new(sd_event *e, JournalDeliveredHandler on_delivered, void *userdata, Journal **ret);
@@ -42,15 +43,10 @@ void journal_setup(Journal *j, bool to_journal, bool to_console, bool json);
  * that the oldest are dropped, and a MESSAGE_ID_EVENTS_LOST entry says how many once it is back. */
 void journal_set_queue_size(Journal *j, unsigned n);
 
-/* Send to this socket instead of JOURNAL_SOCKET (tests). Returns 0 or -ENOMEM. */
-int journal_set_socket(Journal *j, const char *path);
-
 /* Events waiting for the journal. */
 size_t journal_queue_length(const Journal *j);
 /* Events dropped past the bound since j was made (the metrics counter). */
 uint64_t journal_events_dropped(const Journal *j);
-/* Try to deliver the waiting events, in order. 0 when all went, else the error (they stay). */
-int journal_flush(Journal *j);
 
 /*
  * Send ev to every enabled sink. Returns 0 when the journal (if enabled) accepted it, else the

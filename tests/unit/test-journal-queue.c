@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "catalog-ids.h"
-#include "journal.h"
+#include "journal-test.h"
 #include "util/cleanup.h"
 #include "util/time.h"
 
