@@ -70,7 +70,7 @@ bench_run() {
 
         D_NOTE=
         if [ "$DOCKER" != 1 ]; then
-                D_NOTE="no dockerd answered when the run started"
+                D_NOTE="Docker was not used in this run (--no-docker, or no dockerd answered at its start)"
         elif ! wait_for 60 docker_ok; then
                 # dockerd is shared with other work on the machine and may be restarting: wait for it.
                 D_NOTE="dockerd was not reachable when the Docker step ran"

@@ -251,6 +251,7 @@ bench_cleanup() {
         local p
         for p in "${CLEAN_PIDS[@]}"; do kill "$p" 2>/dev/null; done
         [ -n "${SI_PID:-}" ] && kill "$SI_PID" 2>/dev/null
+        [ -n "${PERF_PID:-}" ] && kill -INT "$PERF_PID" 2>/dev/null
         if declare -F bench_cleanup_hook >/dev/null; then bench_cleanup_hook; fi
         return 0
 }

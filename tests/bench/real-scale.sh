@@ -100,7 +100,7 @@ bench_run() {
         else N_RUNC=500 K_RUNC=50 N_DOCKER=200 K_DOCKER=20 N1=20; fi
         GAP_MS=50 SETTLE_S=1
         overrides N_RUNC K_RUNC N_DOCKER K_DOCKER N1 GAP_MS SETTLE_S
-        [ "$DOCKER" = 1 ] && docker info >/dev/null 2>&1 || { N_DOCKER=0 K_DOCKER=0; result X_NOTE "no dockerd answered: runc only"; }
+        [ "$DOCKER" = 1 ] && docker info >/dev/null 2>&1 || { N_DOCKER=0 K_DOCKER=0; result X_NOTE "runc only: Docker was not used in this run (--no-docker, or no dockerd answered)"; }
         results N_RUNC K_RUNC N_DOCKER K_DOCKER N1 GAP_MS SETTLE_S
         ulimit -n "$(ulimit -Hn)"
         RROOT=$BENCH_ROOTS/real-scale
