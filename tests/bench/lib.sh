@@ -185,6 +185,7 @@ perf_stop() {
         [ "$HAVE_PERF" = 1 ] || return 0
         kill -INT "$PERF_PID" 2>/dev/null
         wait "$PERF_PID" 2>/dev/null
+        PERF_PID=
         # --pid, not --comm: other daemons on a shared machine have the same name
         perf report -i "$W/perf.$1.data" --pid "$DPID" --no-children --sort dso,sym -g none \
                 --percentage relative --percent-limit 1 2>/dev/null | grep -v '^#' | grep -v '^$' | head -20 \
