@@ -3,7 +3,7 @@
 #
 # Benchmark "latency" (tests/bench/lib.sh): kill → event, side by side, every consumer watching the
 # same kills at the same time: container-watchd (its --json line, its journal entry as received and
-# as stored), the bare pidfd reference (pidfd-ref) and a poller (kill -0 every 100 ms).
+# as stored), the bare pidfd reference (pidfd-ref) and a poller (kill -0 every $POLL_MS ms).
 #   fake: spawn-inits containers reaped at once; lazy: reaped late, as plain `runc run -d` under a
 #   slow PID 1; docker: real Docker containers' inits, with `docker events` beside them.
 # Also draws $BENCH_DOCS/bench-latency.png (empirical CDFs).
@@ -12,8 +12,8 @@
 bench_run() {
         if [ "$QUICK" = 1 ]; then N_SIDE=40 N_LAZY=10 N_DOCKER=5; else N_SIDE=200 N_LAZY=20 N_DOCKER=20; fi
         # Kill gaps are not multiples of the poller's 100 ms, so that its phase varies from kill to kill.
-        KILL_GAP_MS=37 DOCKER_GAP_MS=317 LAZY_REAP_MS=1200
-        results N_SIDE N_LAZY N_DOCKER KILL_GAP_MS DOCKER_GAP_MS LAZY_REAP_MS
+        KILL_GAP_MS=37 DOCKER_GAP_MS=317 LAZY_REAP_MS=1200 POLL_MS=100 LAZY_GAP_MS=100
+        results N_SIDE N_LAZY N_DOCKER KILL_GAP_MS DOCKER_GAP_MS LAZY_REAP_MS POLL_MS LAZY_GAP_MS
 
         log "fake: $N_SIDE kills, ${KILL_GAP_MS} ms apart: daemon --json, journal, pidfd reference, polling"
         local root=$BENCH_ROOTS/latency-a
@@ -23,7 +23,7 @@ bench_run() {
         si list "$W/a.targets"
         wait_for 30 count_ge "$R/a.json" '"started"' "$N_SIDE" || fail "fake: started events missing"
         "$BIN/pidfd-ref" "$W/a.targets" >"$R/a.ref" & REF=$!
-        "$BIN/poll-watch" "$W/a.targets" 100 >"$R/a.poll" & POLL=$!
+        "$BIN/poll-watch" "$W/a.targets" "$POLL_MS" >"$R/a.poll" & POLL=$!
         CLEAN_PIDS+=("$REF" "$POLL")
         wait_for 10 has_line "$R/a.ref" ready && wait_for 10 has_line "$R/a.poll" ready || fail "fake: watchers not ready"
         si kill-each "$N_SIDE" "$KILL_GAP_MS"
@@ -52,10 +52,10 @@ bench_run() {
         si list "$W/a2.targets"
         wait_for 30 count_ge "$R/a2.json" '"started"' "$N_LAZY" || fail "lazy: started events missing"
         "$BIN/pidfd-ref" "$W/a2.targets" >"$R/a2.ref" & REF=$!
-        "$BIN/poll-watch" "$W/a2.targets" 100 >"$R/a2.poll" & POLL=$!
+        "$BIN/poll-watch" "$W/a2.targets" "$POLL_MS" >"$R/a2.poll" & POLL=$!
         CLEAN_PIDS+=("$REF" "$POLL")
         wait_for 10 has_line "$R/a2.ref" ready && wait_for 10 has_line "$R/a2.poll" ready || fail "lazy: watchers not ready"
-        si kill-each "$N_LAZY" 100
+        si kill-each "$N_LAZY" "$LAZY_GAP_MS"
         wait_for 30 count_ge "$R/a2.json" '"exited"' "$N_LAZY" || fail "lazy: exited events missing"
         wait "$REF" "$POLL"
         daemon_stop
@@ -107,7 +107,7 @@ phase_docker() {
         mkdir -p "$DROOT"
         daemon_start d journal "$DROOT"
         "$BIN/pidfd-ref" "$W/d.targets" >"$R/d.ref" & REF=$!
-        "$BIN/poll-watch" "$W/d.targets" 100 >"$R/d.poll" & POLL=$!
+        "$BIN/poll-watch" "$W/d.targets" "$POLL_MS" >"$R/d.poll" & POLL=$!
         CLEAN_PIDS+=("$REF" "$POLL")
         wait_for 10 has_line "$R/d.ref" ready && wait_for 10 has_line "$R/d.poll" ready ||
                 { D_FAIL="watchers not ready"; return 1; }
@@ -164,10 +164,10 @@ plot() {
                 echo "set style line 5 lw 2 lc rgb '#d62728'; set style line 6 lw 2 lc rgb '#7f7f7f'"
                 have_docker && echo "set multiplot layout 1,2"
                 echo "set title 'spawn-inits containers: $N_SIDE kills, same run'"
-                echo "plot '$W/a.ref.cdf' w steps ls 1 t 'pidfd reference', '$W/a.json.cdf' w steps ls 2 t 'container-watchd --json', '$W/a.jsrc.cdf' w steps ls 3 t 'journal, socket receipt', '$W/a.jsto.cdf' w steps ls 4 t 'journal, stored', '$W/a.poll.cdf' w steps ls 6 t 'kill -0 every 100 ms'"
+                echo "plot '$W/a.ref.cdf' w steps ls 1 t 'pidfd reference', '$W/a.json.cdf' w steps ls 2 t 'container-watchd --json', '$W/a.jsrc.cdf' w steps ls 3 t 'journal, socket receipt', '$W/a.jsto.cdf' w steps ls 4 t 'journal, stored', '$W/a.poll.cdf' w steps ls 6 t 'kill -0 every $POLL_MS ms'"
                 if have_docker; then
                         echo "set title 'Docker $DOCKER_VERSION containers: $N_DOCKER kills, same run'"
-                        echo "plot '$W/d.ref.cdf' w steps ls 1 t 'pidfd reference', '$W/d.json.cdf' w steps ls 2 t 'container-watchd --json', '$W/d.jsrc.cdf' w steps ls 3 t 'journal, socket receipt', '$W/d.jsto.cdf' w steps ls 4 t 'journal, stored', '$W/d.docker.cdf' w steps ls 5 t 'docker events die', '$W/d.poll.cdf' w steps ls 6 t 'kill -0 every 100 ms'"
+                        echo "plot '$W/d.ref.cdf' w steps ls 1 t 'pidfd reference', '$W/d.json.cdf' w steps ls 2 t 'container-watchd --json', '$W/d.jsrc.cdf' w steps ls 3 t 'journal, socket receipt', '$W/d.jsto.cdf' w steps ls 4 t 'journal, stored', '$W/d.docker.cdf' w steps ls 5 t 'docker events die', '$W/d.poll.cdf' w steps ls 6 t 'kill -0 every $POLL_MS ms'"
                         echo "unset multiplot"
                 fi
         } >"$W/plot.gp"
@@ -193,7 +193,7 @@ $(table "pidfd reference (pidfd_open + epoll): readable" "$W/a.ref.ms" \
         "container-watchd \`--json\` line" "$W/a.json.ms" \
         "container-watchd journal entry, socket receipt (\`_SOURCE_REALTIME_TIMESTAMP\`)" "$W/a.jsrc.ms" \
         "container-watchd journal entry, stored (\`__REALTIME_TIMESTAMP\`)" "$W/a.jsto.ms" \
-        "\`kill -0\` every 100 ms" "$W/a.poll.ms" \
+        "\`kill -0\` every $POLL_MS ms" "$W/a.poll.ms" \
         "paired: \`--json\` line minus reference, same kill" "$W/a.diff.ms")
 
 The \`--json\` figure includes one more hop than the reference (a pipe write, and the reader's
@@ -204,7 +204,7 @@ wake-up), which any consumer of the stream pays too.
 $(table "pidfd reference: readable" "$W/a2.ref.ms" \
         "pidfd reference: reaped" "$W/a2.refx.ms" \
         "container-watchd \`--json\` line" "$W/a2.json.ms" \
-        "\`kill -0\` every 100 ms (a zombie still answers)" "$W/a2.poll.ms")
+        "\`kill -0\` every $POLL_MS ms (a zombie still answers)" "$W/a2.poll.ms")
 
 Exit status sources reported by the daemon: ${A2_SOURCES:-none}.
 
@@ -228,7 +228,7 @@ $(table "pidfd reference: readable" "$W/d.ref.ms" \
         "container-watchd \`--json\` line" "$W/d.json.ms" \
         "container-watchd journal entry, socket receipt" "$W/d.jsrc.ms" \
         "container-watchd journal entry, stored" "$W/d.jsto.ms" \
-        "\`kill -0\` every 100 ms" "$W/d.poll.ms" \
+        "\`kill -0\` every $POLL_MS ms" "$W/d.poll.ms" \
         "\`docker events\` \`die\`" "$W/d.docker.ms")
 
 Exit status sources reported by the daemon: ${D_SOURCES:-none}. Ratio of medians, Docker \`die\` /

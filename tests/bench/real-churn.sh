@@ -63,19 +63,19 @@ bench_run() {
         local i next now t_end
         if [ "$QUICK" = 1 ]; then CHURN_RATE=5 CHURN_SECS=12 SAMPLE_SECS=4
         else CHURN_RATE=20 CHURN_SECS=300 SAMPLE_SECS=30; fi
-        CHURN_LIFE_MS=1000
+        CHURN_LIFE_MS=1000 PERF_HZ=199
         overrides CHURN_RATE CHURN_SECS CHURN_LIFE_MS SAMPLE_SECS
         CH_N=$((CHURN_RATE * CHURN_SECS))
         MAX_LIVE=$(calc '%d' "$CHURN_RATE * ($CHURN_LIFE_MS / 1000 + 2)")
         LIFE_S=$(calc '%.3f' "$CHURN_LIFE_MS / 1000")
-        results CHURN_RATE CHURN_SECS CHURN_LIFE_MS SAMPLE_SECS CH_N MAX_LIVE
+        results CHURN_RATE CHURN_SECS CHURN_LIFE_MS SAMPLE_SECS CH_N MAX_LIVE PERF_HZ
         RROOT=$BENCH_ROOTS/real-churn
         mkdir -p "$RROOT"
         bundle
         : >"$R/done"; : >"$R/kills"; : >"$W/created.ids"; : >"$W/samples.tsv"
         daemon_start c journal "$RROOT"
         sleep 1.5        # the STATUS= of READY has gone out; the record is written
-        perf_start churn 199
+        perf_start churn "$PERF_HZ"
         T0=$(date +%s%N)
         sample start
         log "$CH_N containers, $CHURN_RATE a second for $CHURN_SECS s, each killed after $CHURN_LIFE_MS ms"
@@ -166,7 +166,7 @@ $(awk '{ printf "| %s | %.1f | %d | %d | %.0f | %d |\n", $1, $2, $3, $4, $5 / 1e
 
 $(table "kill → \`--json\` line under churn" "$W/kill-json.ms")
 
-$(perf_block churn "the whole churn (199 Hz)")
+$(perf_block churn "the whole churn ($PERF_HZ Hz)")
 EOT
 }
 

@@ -85,7 +85,7 @@ cat <<'EOT'
 - CPU: the daemon's `/proc/PID/schedstat` (time on CPU, and the number of times it was scheduled in:
   its wake-ups); memory: `VmRSS`.
 - Tools (tests/bench/): `spawn-inits` (fake containers: clone()d children with runc-format state
-  files), `pidfd-ref`, `poll-watch` (`kill -0` every 100 ms), `stamp-lines`, `notify-stamp` (stamps
+  files), `pidfd-ref`, `poll-watch` (`kill -0` at an interval), `stamp-lines`, `notify-stamp` (stamps
   the daemon's sd_notify messages: `READY=1`, `WATCHDOG=1`), `kill-stamp` (kills other processes'
   children: real containers' inits).
 EOT

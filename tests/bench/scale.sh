@@ -9,7 +9,8 @@
 bench_run() {
         if [ "$QUICK" = 1 ]; then N_SCALE=2000 N_SAMPLE=50 SCALE_STEPS="500 1000 2000"
         else N_SCALE=10000 N_SAMPLE=200 SCALE_STEPS="1000 2500 5000 7500 10000"; fi
-        results N_SCALE N_SAMPLE SCALE_STEPS
+        S_GAP_MS=10
+        results N_SCALE N_SAMPLE SCALE_STEPS S_GAP_MS
         # The daemon tracks a container through a pidfd only while its descriptor budget fits under
         # RLIMIT_NOFILE (container.c); past that it watches the state directory only ("untracked":
         # the exit is seen when the runtime removes the directory). Where the hard limit cannot be
@@ -23,7 +24,7 @@ bench_run() {
         si_start "$root" "$R/s1.stamps"
         daemon_start s journal "$root"
         echo "0 $(proc_rss_kb "$DPID")" >"$W/rss.tsv"
-        si cycle "$N_SAMPLE" 10
+        si cycle "$N_SAMPLE" "$S_GAP_MS"
         kills "$R/s1.stamps" >"$W/s1.kills"
         wait_for 30 count_ge "$R/s.json" '"exited"' "$N_SAMPLE" || fail "1-tracked exits missing"
         json_events "$R/s.json" exited >"$W/s.json.ev"
@@ -47,7 +48,7 @@ bench_run() {
 
         log "$N_SAMPLE kills one at a time with $N_SCALE tracked"
         si stamps "$R/sn.stamps"
-        si kill-each "$N_SAMPLE" 10
+        si kill-each "$N_SAMPLE" "$S_GAP_MS"
         si spawn "$N_SAMPLE"
         wait_for 60 count_ge "$R/s.json" '"started"' $((base_started + N_SCALE + N_SAMPLE)) || fail "refill missing"
         kills "$R/sn.stamps" >"$W/sn.kills"
@@ -125,8 +126,8 @@ EOT
         cat <<EOT
 ### Cost per event, 1 tracked and $N_SCALE tracked
 
-$(table "kill → \`--json\`, 1 tracked (cycles: create, 10 ms, kill, 10 ms)" "$W/s1.ms" \
-        "kill → \`--json\`, $N_SCALE tracked (kills 10 ms apart)" "$W/sn.ms")
+$(table "kill → \`--json\`, 1 tracked (cycles: create, $S_GAP_MS ms, kill, $S_GAP_MS ms)" "$W/s1.ms" \
+        "kill → \`--json\`, $N_SCALE tracked (kills $S_GAP_MS ms apart)" "$W/sn.ms")
 
 ### $KA_N killed at once
 
