@@ -4,8 +4,9 @@
  * annotations of an OCI config.json. Buffer in, RuncState out. Owns only the RuncState it returns
  * (freed with runc_state_free); never opens files, checks PIDs or logs (FACTS.md 3.3–3.7).
  *
- * Input is bounded twice before jansson sees it: by size (RUNC_STATE_SIZE_MAX) and by nesting
- * depth (RUNC_STATE_DEPTH_MAX, counted by a pre-scan, since jansson's own limit is 2048 levels).
+ * Input is bounded before jansson sees it: by size (RUNC_STATE_SIZE_MAX), then validated whole by
+ * json_scan() (util/json-scan.h: jansson's grammar, nesting depth RUNC_STATE_DEPTH_MAX, since
+ * jansson's own limit is 2048 levels), and jansson parses only the members the daemon reads.
  */
 #include <assert.h>
 #include <jansson.h>
@@ -15,6 +16,7 @@
 
 #include "runc-state.h"
 #include "util/cleanup.h"
+#include "util/json-scan.h"
 #include "util/time.h"
 
 /* cgroup v2 mount point; crun's "cgroup-path" is relative to it. */
@@ -75,88 +77,16 @@ void runc_state_freep(RuncState **s) {
 }
 
 /*
- * Refuse what jansson should never be handed: more than RUNC_STATE_SIZE_MAX bytes, or arrays and
- * objects nested deeper than RUNC_STATE_DEPTH_MAX. Brackets inside strings do not count. Unbalanced
- * brackets are left for jansson to reject.
- *
- * On the way, find the value of a "seccomp" member of an object one level down (runc's
- * config.seccomp): [*ret_skip_start, *ret_skip_end) when it is an object or array, else both 0.
- * It is most of a Docker state.json (about 21 of 30 KB) and nothing the daemon reads, and building
- * it in jansson dominated the start-up with 10,000 Docker containers (docs/BENCHMARKS.md).
+ * Bounds-check buf, validate it whole with json_scan() (depth at most RUNC_STATE_DEPTH_MAX) and
+ * parse into a JSON object only the members of keys that it holds (json_scan_prune()). The rest
+ * (a Docker state.json's config.seccomp, about 21 of its 30 KB, and most of config) is checked and
+ * skipped, never built: building it in jansson was most of the start-up with 10,000 Docker
+ * containers and of the instructions per container (docs/BENCHMARKS.md).
+ * Returns 0, -EFBIG, -EBADMSG or -ENOMEM.
  */
-static int json_check_bounds(const char *buf, size_t len, size_t *ret_skip_start, size_t *ret_skip_end) {
-        static const char key[] = "\"seccomp\"";
-        unsigned depth = 0;
-        bool in_string = false;
-        size_t string_start = 0, skip_start = 0, skip_end = 0;
-
-        if (len > RUNC_STATE_SIZE_MAX)
-                return -EFBIG;
-
-        for (size_t i = 0; i < len; i++) {
-                char c = buf[i];
-
-                if (in_string) {
-                        if (c == '\\')
-                                i++;   /* skip the escaped character, whatever it is */
-                        else if (c == '"') {
-                                in_string = false;
-                                /* a key "seccomp" at depth 2, not found before, whose value opens a
-                                 * bracket: remember where that value starts */
-                                if (depth == 2 && skip_end == 0 && skip_start == 0 &&
-                                    i + 1 - string_start == sizeof(key) - 1 &&
-                                    memcmp(buf + string_start, key, sizeof(key) - 1) == 0) {
-                                        size_t j = i + 1;
-
-                                        while (j < len && strchr(" \t\r\n", buf[j]))
-                                                j++;
-                                        if (j < len && buf[j] == ':') {
-                                                j++;
-                                                while (j < len && strchr(" \t\r\n", buf[j]))
-                                                        j++;
-                                                if (j < len && (buf[j] == '{' || buf[j] == '['))
-                                                        skip_start = j;
-                                        }
-                                }
-                        }
-                        continue;
-                }
-
-                switch (c) {
-                case '"':
-                        in_string = true;
-                        string_start = i;
-                        break;
-                case '[':
-                case '{':
-                        if (++depth > RUNC_STATE_DEPTH_MAX)
-                                return -EBADMSG;
-                        break;
-                case ']':
-                case '}':
-                        if (depth > 0)
-                                depth--;
-                        if (depth == 2 && skip_start > 0 && skip_end == 0)
-                                skip_end = i + 1;
-                        break;
-                default:
-                        break;
-                }
-        }
-
-        if (skip_end == 0)
-                skip_start = 0;
-        if (ret_skip_start) {
-                *ret_skip_start = skip_start;
-                *ret_skip_end = skip_end;
-        }
-        return 0;
-}
-
-/* Bounds-check and parse buf into a JSON object. Returns 0, -EFBIG, -EBADMSG or -ENOMEM. */
-static int json_load_object(const char *buf, size_t len, json_t **ret) {
-        _cleanup_free_ char *trimmed = NULL;
-        size_t skip_start = 0, skip_end = 0;
+static int json_load_object(const char *buf, size_t len, JsonScanKey *keys, size_t n_keys, json_t **ret) {
+        _cleanup_free_ char *pruned = NULL;
+        size_t pruned_len = 0;
         json_error_t error;
         json_t *j;
         int r;
@@ -164,31 +94,19 @@ static int json_load_object(const char *buf, size_t len, json_t **ret) {
         assert(buf || len == 0);
         assert(ret);
 
-        r = json_check_bounds(buf, len, &skip_start, &skip_end);
-        if (r < 0)
-                return r;
+        if (len > RUNC_STATE_SIZE_MAX)
+                return -EFBIG;
         if (len == 0)
                 return -EBADMSG;
-
-        if (skip_end > skip_start) {
-                /* parse a copy without config.seccomp: "...,"seccomp":null,..." */
-                size_t l = skip_start + 4 + (len - skip_end);
-
-                trimmed = malloc(l);
-                if (!trimmed)
-                        return -ENOMEM;
-                memcpy(trimmed, buf, skip_start);
-                trimmed[skip_start] = 'n';
-                trimmed[skip_start + 1] = 'u';
-                trimmed[skip_start + 2] = 'l';
-                trimmed[skip_start + 3] = 'l';
-                memcpy(trimmed + skip_start + 4, buf + skip_end, len - skip_end);
-                buf = trimmed;
-                len = l;
-        }
+        r = json_scan(buf, len, RUNC_STATE_DEPTH_MAX, keys, n_keys);
+        if (r < 0)
+                return r == -ENOMEM ? r : -EBADMSG;
+        r = json_scan_prune(buf, keys, n_keys, &pruned, &pruned_len);
+        if (r < 0)
+                return r;
 
         /* Without JSON_ALLOW_NUL jansson refuses "\u0000", so every string is a C string. */
-        j = json_loadb(buf, len, 0, &error);
+        j = json_loadb(pruned, pruned_len, 0, &error);
         if (!j)
                 return json_error_code(&error) == json_error_out_of_memory ? -ENOMEM : -EBADMSG;
         if (!json_is_object(j)) {
@@ -230,6 +148,26 @@ static int json_get_pid(json_t *v, pid_t *ret) {
         return 0;
 }
 
+/* A string of decimal digits (no sign, at least one) within uint64. */
+static int parse_ticks(const char *p, size_t n, uint64_t *ret) {
+        uint64_t u = 0;
+
+        if (n == 0)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++) {
+                unsigned d;
+
+                if (p[i] < '0' || p[i] > '9')
+                        return -EINVAL;
+                d = (unsigned) (p[i] - '0');
+                if (u > (UINT64_MAX - d) / 10)
+                        return -EINVAL;
+                u = u * 10 + d;
+        }
+        *ret = u;
+        return 0;
+}
+
 /* A start time in clock ticks: a non-negative integer, or a string of decimal digits (some runc
  * releases marshal the uint64 as a string). */
 static int json_get_start(json_t *v, uint64_t *ret) {
@@ -241,28 +179,8 @@ static int json_get_start(json_t *v, uint64_t *ret) {
                 *ret = (uint64_t) i;
                 return 0;
         }
-
-        if (json_is_string(v)) {
-                const char *p = json_string_value(v);
-                size_t n = json_string_length(v);
-                uint64_t u = 0;
-
-                if (n == 0)
-                        return -EINVAL;
-                for (size_t i = 0; i < n; i++) {
-                        unsigned d;
-
-                        if (p[i] < '0' || p[i] > '9')
-                                return -EINVAL;
-                        d = (unsigned) (p[i] - '0');
-                        if (u > (UINT64_MAX - d) / 10)
-                                return -EINVAL;
-                        u = u * 10 + d;
-                }
-                *ret = u;
-                return 0;
-        }
-
+        if (json_is_string(v))
+                return parse_ticks(json_string_value(v), json_string_length(v), ret);
         return -EINVAL;
 }
 
@@ -297,76 +215,16 @@ static int labels_append(RuncState *s, const char *key, size_t key_len, const ch
         return 0;
 }
 
-/* runc's config.labels: "key=value" strings, split at the first '=' (values may contain '='),
- * the "bundle=" label taken out into s->bundle. Entries without '=' or with an empty key are
- * skipped, as runc's own utils.Annotations() does. */
-static int runc_parse_labels(RuncState *s, json_t *labels) {
-        size_t i;
-        json_t *v;
-        int r;
-
-        if (!json_is_array(labels))
-                return 0;
-
-        r = labels_reserve(s, json_array_size(labels));
-        if (r < 0)
-                return r;
-
-        json_array_foreach(labels, i, v) {
-                const char *str, *eq;
-                size_t n;
-
-                if (!json_is_string(v))
-                        continue;
-                str = json_string_value(v);
-                n = json_string_length(v);
-                eq = memchr(str, '=', n);
-                if (!eq || eq == str)
-                        continue;
-
-                if ((size_t) (eq - str) == strlen("bundle") && memcmp(str, "bundle", strlen("bundle")) == 0) {
-                        char *b = NULL;
-
-                        if (eq + 1 < str + n) {
-                                b = strndup(eq + 1, (size_t) (str + n - eq - 1));
-                                if (!b)
-                                        return -ENOMEM;
-                        }
-                        free(s->bundle);
-                        s->bundle = b;
-                        continue;
-                }
-
-                r = labels_append(s, str, (size_t) (eq - str), eq + 1, (size_t) (str + n - eq - 1));
-                if (r < 0)
-                        return r;
-        }
-
-        return 0;
-}
-
-static int runc_parse_namespaces(RuncState *s, json_t *ns) {
-        if (!json_is_object(ns))
-                return 0;
-
-        for (size_t k = 0; k < _NS_MAX; k++) {
-                int r = json_dup_string(ns, ns_runc_key_table[k], &s->ns_path[k]);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
 /* The part both state formats share: the JSON object, and the two keys without which there is
  * nothing to watch (the init's pid and its start time). */
-static int state_parse_common(const char *buf, size_t len, Runtime runtime, const char *pid_key,
-                              const char *start_key, json_t **ret_json, RuncState **ret,
+static int state_parse_common(const char *buf, size_t len, JsonScanKey *keys, size_t n_keys, Runtime runtime,
+                              const char *pid_key, const char *start_key, json_t **ret_json, RuncState **ret,
                               const char **ret_missing) {
         json_auto_t *j = NULL;
         _cleanup_(runc_state_freep) RuncState *s = NULL;
         int r;
 
-        r = json_load_object(buf, len, &j);
+        r = json_load_object(buf, len, keys, n_keys, &j);
         if (r < 0)
                 return r;
         s = calloc(1, sizeof(RuncState));
@@ -388,57 +246,172 @@ static int state_parse_common(const char *buf, size_t len, Runtime runtime, cons
         return 0;
 }
 
+/* The members of a runc state.json that are read, by index in runc_keys[]. */
+enum {
+        RK_ID,
+        RK_PID,
+        RK_START,
+        RK_CREATED,
+        RK_ROOTLESS,
+        RK_CONFIG,
+        RK_LABELS,              /* config.labels */
+        RK_CGROUPS,
+        RK_CGROUP_MEMORY,       /* cgroup_paths.memory: v1 */
+        RK_CGROUP_UNIFIED,      /* cgroup_paths[""]: v2 or hybrid */
+        RK_NAMESPACES,
+        RK_NS_FIRST,            /* namespace_paths.NEWPID ... in the order of ns_runc_key_table[] */
+        _RK_MAX = RK_NS_FIRST + _NS_MAX,
+};
+
+/* A copy of the non-empty string found for k into *ret (replacing it). Absent, empty or not a
+ * string: *ret untouched. Returns 0 or -ENOMEM. */
+static int scan_dup_string(const char *buf, const JsonScanKey *k, char **ret) {
+        char *v = NULL;
+        int r;
+
+        r = json_scan_get_string(buf, k, &v);
+        if (r <= 0)
+                return r;
+        if (v[0] == '\0') {
+                free(v);
+                return 0;
+        }
+        free(*ret);
+        *ret = v;
+        return 0;
+}
+
+/* One of config.labels: "key=value", split at the first '=' (values may contain '='), "bundle="
+ * taken out into s->bundle. Entries without '=' or with an empty key are skipped, as runc's own
+ * utils.Annotations() does. */
+static int runc_add_label(const char *str, size_t n, void *userdata) {
+        RuncState *s = userdata;
+        const char *eq = memchr(str, '=', n);
+        int r;
+
+        if (!eq || eq == str)
+                return 0;
+        if ((size_t) (eq - str) == strlen("bundle") && memcmp(str, "bundle", strlen("bundle")) == 0) {
+                char *b = NULL;
+
+                if (eq + 1 < str + n) {
+                        b = strndup(eq + 1, (size_t) (str + n - eq - 1));
+                        if (!b)
+                                return -ENOMEM;
+                }
+                free(s->bundle);
+                s->bundle = b;
+                return 0;
+        }
+        /* room doubles at each power of two (labels start empty here) */
+        if (s->n_labels == 0 || (s->n_labels & (s->n_labels - 1)) == 0) {
+                r = labels_reserve(s, s->n_labels == 0 ? 4 : s->n_labels);
+                if (r < 0)
+                        return r;
+        }
+        return labels_append(s, str, (size_t) (eq - str), eq + 1, (size_t) (str + n - eq - 1));
+}
+
 int runc_state_parse(const char *buf, size_t len, RuncState **ret, const char **ret_missing) {
-        json_auto_t *j = NULL;
+        JsonScanKey keys[_RK_MAX] = {
+                [RK_ID]             = JSON_SCAN_KEY("id", -1),
+                [RK_PID]            = JSON_SCAN_KEY("init_process_pid", -1),
+                [RK_START]          = JSON_SCAN_KEY("init_process_start", -1),
+                [RK_CREATED]        = JSON_SCAN_KEY("created", -1),
+                [RK_ROOTLESS]       = JSON_SCAN_KEY("rootless", -1),
+                [RK_CONFIG]         = JSON_SCAN_KEY("config", -1),
+                [RK_LABELS]         = JSON_SCAN_KEY("labels", RK_CONFIG),
+                [RK_CGROUPS]        = JSON_SCAN_KEY("cgroup_paths", -1),
+                [RK_CGROUP_MEMORY]  = JSON_SCAN_KEY("memory", RK_CGROUPS),
+                [RK_CGROUP_UNIFIED] = JSON_SCAN_KEY("", RK_CGROUPS),
+                [RK_NAMESPACES]     = JSON_SCAN_KEY("namespace_paths", -1),
+        };
         _cleanup_(runc_state_freep) RuncState *s = NULL;
-        json_t *v, *config, *cgroups;
+        _cleanup_free_ char *created = NULL, *start = NULL;
+        int64_t i;
         int r;
 
         assert(ret);
 
-        r = state_parse_common(buf, len, RUNTIME_RUNC, "init_process_pid", "init_process_start", &j, &s,
-                               ret_missing);
+        /* The whole file is checked; what is read below is decoded straight from it: no jansson
+         * document at all (it cost more than the scan). */
+        for (size_t k = 0; k < _NS_MAX; k++)
+                keys[RK_NS_FIRST + k] = (JsonScanKey) JSON_SCAN_KEY(ns_runc_key_table[k], RK_NAMESPACES);
+        if (len > RUNC_STATE_SIZE_MAX)
+                return -EFBIG;
+        r = json_scan(buf, len, RUNC_STATE_DEPTH_MAX, keys, ELEMENTSOF(keys));
+        if (r < 0)
+                return r == -ENOMEM ? r : -EBADMSG;
+
+        s = calloc(1, sizeof(RuncState));
+        if (!s)
+                return -ENOMEM;
+        s->runtime = RUNTIME_RUNC;
+
+        /* the two keys without which there is nothing to watch */
+        if (json_scan_get_integer(buf, &keys[RK_PID], &i) <= 0 || i <= 0 || i > INT_MAX) {
+                if (ret_missing)
+                        *ret_missing = "init_process_pid";
+                return -EINVAL;
+        }
+        s->pid = (pid_t) i;
+        if (json_scan_get_integer(buf, &keys[RK_START], &i) > 0 && i >= 0)
+                s->start_ticks = (uint64_t) i;
+        else {
+                /* some runc releases marshal the uint64 as a string of digits */
+                r = json_scan_get_string(buf, &keys[RK_START], &start);
+                if (r < 0)
+                        return r;
+                if (r == 0 || parse_ticks(start, strlen(start), &s->start_ticks) < 0) {
+                        if (ret_missing)
+                                *ret_missing = "init_process_start";
+                        return -EINVAL;
+                }
+        }
+
+        r = scan_dup_string(buf, &keys[RK_ID], &s->id);
         if (r < 0)
                 return r;
 
-        r = json_dup_string(j, "id", &s->id);
+        r = json_scan_get_string(buf, &keys[RK_CREATED], &created);
         if (r < 0)
                 return r;
-
-        v = json_object_get(j, "created");
-        if (json_is_string(v) && parse_rfc3339_usec(json_string_value(v), &s->created_usec) < 0)
+        if (r > 0 && parse_rfc3339_usec(created, &s->created_usec) < 0)
                 s->created_usec = 0;
 
         /* runc >= 1.4 omits it when false. */
-        s->rootless = json_is_true(json_object_get(j, "rootless"));
+        s->rootless = json_scan_is_true(buf, &keys[RK_ROOTLESS]);
 
-        config = json_object_get(j, "config");
-        if (json_is_object(config)) {
-                r = runc_parse_labels(s, json_object_get(config, "labels"));
-                if (r < 0)
-                        return r;
-        }
-
-        /* v1 and hybrid: one key per controller; v2: only "" (FACTS.md 3.5). */
-        cgroups = json_object_get(j, "cgroup_paths");
-        if (json_is_object(cgroups)) {
-                r = json_dup_string(cgroups, "memory", &s->cgroup_v1_memory);
-                if (r < 0)
-                        return r;
-                r = json_dup_string(cgroups, "", &s->cgroup_unified);
-                if (r < 0)
-                        return r;
-        }
-
-        r = runc_parse_namespaces(s, json_object_get(j, "namespace_paths"));
+        r = json_scan_foreach_string(buf, &keys[RK_LABELS], runc_add_label, s);
         if (r < 0)
                 return r;
+
+        /* v1 and hybrid: one key per controller; v2: only "" (FACTS.md 3.5). */
+        r = scan_dup_string(buf, &keys[RK_CGROUP_MEMORY], &s->cgroup_v1_memory);
+        if (r < 0)
+                return r;
+        r = scan_dup_string(buf, &keys[RK_CGROUP_UNIFIED], &s->cgroup_unified);
+        if (r < 0)
+                return r;
+
+        for (size_t k = 0; k < _NS_MAX; k++) {
+                r = scan_dup_string(buf, &keys[RK_NS_FIRST + k], &s->ns_path[k]);
+                if (r < 0)
+                        return r;
+        }
 
         *ret = TAKE_PTR(s);
         return 0;
 }
 
 int crun_status_parse(const char *buf, size_t len, RuncState **ret, const char **ret_missing) {
+        JsonScanKey keys[] = {
+                JSON_SCAN_KEY("pid", -1),
+                JSON_SCAN_KEY("process-start-time", -1),
+                JSON_SCAN_KEY("bundle", -1),
+                JSON_SCAN_KEY("created", -1),
+                JSON_SCAN_KEY("cgroup-path", -1),
+        };
         json_auto_t *j = NULL;
         _cleanup_(runc_state_freep) RuncState *s = NULL;
         json_t *v;
@@ -446,7 +419,8 @@ int crun_status_parse(const char *buf, size_t len, RuncState **ret, const char *
 
         assert(ret);
 
-        r = state_parse_common(buf, len, RUNTIME_CRUN, "pid", "process-start-time", &j, &s, ret_missing);
+        r = state_parse_common(buf, len, keys, ELEMENTSOF(keys), RUNTIME_CRUN, "pid", "process-start-time", &j,
+                               &s, ret_missing);
         if (r < 0)
                 return r;
 
@@ -475,6 +449,7 @@ int crun_status_parse(const char *buf, size_t len, RuncState **ret, const char *
 }
 
 int oci_config_parse_annotations(const char *buf, size_t len, RuncState *s) {
+        JsonScanKey keys[] = { JSON_SCAN_KEY("annotations", -1) };
         json_auto_t *j = NULL;
         json_t *annotations, *v;
         const char *key;
@@ -483,7 +458,7 @@ int oci_config_parse_annotations(const char *buf, size_t len, RuncState *s) {
         if (!s)
                 return -EINVAL;
 
-        r = json_load_object(buf, len, &j);
+        r = json_load_object(buf, len, keys, ELEMENTSOF(keys), &j);
         if (r < 0)
                 return r;
 

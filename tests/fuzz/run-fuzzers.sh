@@ -64,7 +64,8 @@ LIBS=$(pkg-config --libs jansson)
 # the corpus without touching the source tree.
 sources() {
         case $1 in
-                runc-state|crun-status) echo "$top/daemon/runc-state.c" ;;
+                runc-state|crun-status) echo "$top/daemon/runc-state.c $top/daemon/util/json-scan.c" ;;
+                json-scan) echo "$top/daemon/util/json-scan.c" ;;
                 proc-stat) echo "$top/daemon/util/proc-stat.c $top/daemon/util/exit-status.c $top/daemon/util/time.c" ;;
                 config) echo "$top/daemon/config.c $top/daemon/util/strutil.c" ;;
                 *) echo "run-fuzzers: no source list for target '$1': add it to sources() in $0" >&2
@@ -74,6 +75,7 @@ sources() {
 seeds() {
         f=$top/tests/fixtures
         case $1 in
+                json-scan) ls "$f"/runc/state.*.json "$f"/docker/*.json "$f"/crun/*config.json "$here"/json-scan.seeds/* ;;
                 runc-state) ls "$f"/runc/state.*.json "$f"/docker/state.json "$f"/containerd/*.state.json \
                                "$f"/podman/state.json "$f"/containerd/*.config.json "$f"/podman/config.json ;;
                 crun-status) ls "$f"/crun/status.* "$f"/crun/*config.json "$f"/containerd/*.config.json \
@@ -85,7 +87,7 @@ seeds() {
 dict() {
         case $1 in
                 proc-stat) echo "-dict=$here/proc-stat.dict" ;;
-                runc-state|crun-status) echo "-dict=$here/state.dict" ;;
+                runc-state|crun-status|json-scan) echo "-dict=$here/state.dict" ;;
                 *) ;;
         esac
 }
