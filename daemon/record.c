@@ -16,6 +16,7 @@
 
 #include "record.h"
 #include "util/cleanup.h"
+#include "util/json-line.h"
 #include "util/strutil.h"
 
 #define RECORD_FILE "reported"
@@ -116,41 +117,197 @@ fail:
         return NULL;
 }
 
-static json_t *entry_to_json(const char *op, const RecordEntry *e, bool full) {
-        json_t *o = json_object();
+/* A line being written: buf[0] is room for a newline before it (record_write), the text follows. */
+typedef struct Line {
+        char *buf;
+        size_t len, cap;
+} Line;
 
-        if (!o)
-                return NULL;
-        (void) json_object_set_new(o, "op", json_string(op));
-        (void) json_object_set_new(o, "path", json_string(e->path));
-        (void) json_object_set_new(o, "pid", json_integer(e->pid));
-        (void) json_object_set_new(o, "start", json_integer((json_int_t) e->start_ticks));
-        if (full) {
+static void line_done(Line *l) {
+        free(l->buf);
+}
+
+static int line_put(Line *l, const char *s, size_t n) {
+        if (l->len + n + 2 > l->cap) {
+                size_t cap = (l->len + n + 2) * 2;
+                char *b = realloc(l->buf, cap);
+
+                if (!b)
+                        return -ENOMEM;
+                l->buf = b;
+                l->cap = cap;
+        }
+        memcpy(l->buf + l->len, s, n);
+        l->len += n;
+        return 0;
+}
+
+/* ,"key":N as jansson wrote the json_int_t it was given */
+static int line_put_number(Line *l, const char *key, int64_t v) {
+        char num[64];
+        int n = snprintf(num, sizeof(num), ",\"%s\":%" PRId64, key, v);
+
+        return line_put(l, num, (size_t) n);
+}
+
+/* ,"key":"value" (value JSON-escaped); nothing when value is not valid UTF-8, as jansson's
+ * json_string() refused it before. */
+static int line_put_member(Line *l, const char *key, const char *value) {
+        int r;
+
+        if (!utf8_is_valid_json(value))
+                return 0;
+        r = line_put(l, ",", 1);
+        if (r >= 0)
+                r = json_append_string(&l->buf, &l->len, &l->cap, key);
+        if (r >= 0)
+                r = line_put(l, ":", 1);
+        if (r >= 0)
+                r = json_append_string(&l->buf, &l->len, &l->cap, value);
+        return r;
+}
+
+/*
+ * One entry as a line of JSON, written by hand rather than through a jansson object and
+ * json_dumps() (a tenth of the daemon's instructions per container): l->buf[0] a newline, then
+ * {"op":OP,"path":...,"pid":N,"start":N[,"created":N][,"id":...]} without the closing newline.
+ * The same members in the same order as before; parsed back by entry_from_json().
+ */
+static int entry_format(Line *l, const char *op, const RecordEntry *e, bool full) {
+        int r;
+
+        l->len = 0;
+        r = line_put(l, "\n{\"op\":", strlen("\n{\"op\":"));
+        if (r >= 0)
+                r = json_append_string(&l->buf, &l->len, &l->cap, op);
+        if (r >= 0 && utf8_is_valid_json(e->path)) {
+                r = line_put(l, ",\"path\":", strlen(",\"path\":"));
+                if (r >= 0)
+                        r = json_append_string(&l->buf, &l->len, &l->cap, e->path);
+        }
+        if (r >= 0)
+                r = line_put_number(l, "pid", e->pid);
+        if (r >= 0)
+                r = line_put_number(l, "start", (int64_t) e->start_ticks);
+        if (r >= 0 && full) {
                 StringField f[] = { ENTRY_STRINGS((RecordEntry *) e) };
 
                 if (e->created_usec > 0)
-                        (void) json_object_set_new(o, "created", json_integer((json_int_t) e->created_usec));
-                for (size_t i = 0; i < ELEMENTSOF(f); i++)
+                        r = line_put_number(l, "created", (int64_t) e->created_usec);
+                for (size_t i = 0; r >= 0 && i < ELEMENTSOF(f); i++)
                         if (*f[i].value)
-                                (void) json_object_set_new(o, f[i].key, json_string(*f[i].value));
+                                r = line_put_member(l, f[i].key, *f[i].value);
         }
-        return o;
+        if (r >= 0)
+                r = line_put(l, "}", 1);
+        return r;
 }
 
-static int write_line(int fd, json_t *o) {
-        _cleanup_free_ char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        size_t l;
-        ssize_t k;
+/* A jansson value as compact JSON, members in their order, as json_dumps(JSON_COMPACT |
+ * JSON_PRESERVE_ORDER) wrote it but for reals, which are left to json_dumps (-EDOM). */
+static int line_put_json(Line *l, json_t *v) {
+        char num[32];
+        int r = 0;
 
+        switch (json_typeof(v)) {
+        case JSON_OBJECT: {
+                const char *key;
+                json_t *m;
+                bool first = true;
+
+                r = line_put(l, "{", 1);
+                json_object_foreach(v, key, m) {
+                        if (r >= 0 && !first)
+                                r = line_put(l, ",", 1);
+                        first = false;
+                        if (r >= 0)
+                                r = json_append_string(&l->buf, &l->len, &l->cap, key);
+                        if (r >= 0)
+                                r = line_put(l, ":", 1);
+                        if (r >= 0)
+                                r = line_put_json(l, m);
+                }
+                return r < 0 ? r : line_put(l, "}", 1);
+        }
+        case JSON_ARRAY: {
+                size_t i;
+                json_t *m;
+
+                r = line_put(l, "[", 1);
+                json_array_foreach(v, i, m) {
+                        if (r >= 0 && i > 0)
+                                r = line_put(l, ",", 1);
+                        if (r >= 0)
+                                r = line_put_json(l, m);
+                }
+                return r < 0 ? r : line_put(l, "]", 1);
+        }
+        case JSON_STRING:
+                return json_append_string(&l->buf, &l->len, &l->cap, json_string_value(v));
+        case JSON_INTEGER:
+                return line_put(l, num, (size_t) snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+                                                          json_integer_value(v)));
+        case JSON_TRUE:
+                return line_put(l, "true", 4);
+        case JSON_FALSE:
+                return line_put(l, "false", 5);
+        case JSON_NULL:
+                return line_put(l, "null", 4);
+        default:
+                return -EDOM;
+        }
+}
+
+/* A jansson object as a line (state and header lines), after the newline in l->buf[0]. Written
+ * by hand: a crash-loop state line for every death cost more through json_dumps() than the rest of
+ * the record. */
+static int json_format(Line *l, json_t *o) {
+        _cleanup_free_ char *s = NULL;
+        int r;
+
+        l->len = 0;
+        r = line_put(l, "\n", 1);
+        if (r >= 0)
+                r = line_put_json(l, o);
+        if (r != -EDOM)
+                return r;
+        /* a real somewhere: jansson formats it */
+        s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
         if (!s)
                 return -ENOMEM;
-        l = strlen(s);
-        s[l] = '\n'; /* json_dumps' NUL becomes the newline: one write() per line */
-        k = write(fd, s, l + 1);
-        s[l] = 0;
-        if (k < 0)
-                return -errno;
-        return (size_t) k == l + 1 ? 0 : -EIO;
+        l->len = 1;
+        return line_put(l, s, strlen(s));
+}
+
+/* Compaction's output, written in chunks of about RECORD_CHUNK. */
+typedef struct Chunks {
+        int fd;
+        Line out;
+} Chunks;
+
+static int chunks_flush(Chunks *c) {
+        for (size_t done = 0; done < c->out.len;) {
+                ssize_t k = write(c->fd, c->out.buf + done, c->out.len - done);
+
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        return -EIO;
+                done += (size_t) k;
+        }
+        c->out.len = 0;
+        return 0;
+}
+
+/* The text of l (without its leading newline) and a newline. */
+static int chunks_add(Chunks *c, const Line *l) {
+        int r = line_put(&c->out, l->buf + 1, l->len - 1);
+
+        if (r >= 0)
+                r = line_put(&c->out, "\n", 1);
+        if (r >= 0 && c->out.len >= RECORD_CHUNK)
+                r = chunks_flush(c);
+        return r;
 }
 
 /*
@@ -159,24 +316,17 @@ static int write_line(int fd, json_t *o) {
  * glued to it and lost with it; when even that fails, the next line starts with a newline (a
  * reader skips the fragment as a line that does not parse).
  */
-static int record_write(Record *r, json_t *o) {
-        _cleanup_free_ char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER), *buf = NULL;
-        size_t l, skip;
+static int record_write(Record *r, Line *l) {
+        size_t skip, want;
         ssize_t k;
 
-        if (!s)
+        if (line_put(l, "\n", 1) < 0)
                 return -ENOMEM;
-        l = strlen(s);
-        buf = malloc(l + 2);
-        if (!buf)
-                return -ENOMEM;
-        buf[0] = '\n';
-        memcpy(buf + 1, s, l);
-        buf[l + 1] = '\n';
         skip = r->torn ? 0 : 1;
+        want = l->len - skip;
         /* one write() per line; a short one is continued once, which says why it stopped */
-        for (size_t done = 0, want = l + 2 - skip; done < want; done += (size_t) k) {
-                k = write(r->fd, buf + skip + done, want - done);
+        for (size_t done = 0; done < want; done += (size_t) k) {
+                k = write(r->fd, l->buf + skip + done, want - done);
                 if (k <= 0) {
                         int error = k < 0 ? errno : EIO;
 
@@ -185,7 +335,7 @@ static int record_write(Record *r, json_t *o) {
                         return -error;
                 }
         }
-        r->size += (off_t) (l + 2 - skip);
+        r->size += (off_t) want;
         r->torn = false;
         return 0;
 }
@@ -442,13 +592,12 @@ RecordEntry *record_take_any(Record *r) {
 }
 
 int record_append(Record *r, const char *op, const RecordEntry *e) {
-        json_t *o = entry_to_json(op, e, streq(op, "started"));
+        _cleanup_(line_done) Line l = {};
         int k;
 
-        if (!o)
-                return -ENOMEM;
-        k = record_write(r, o);
-        json_decref(o);
+        k = entry_format(&l, op, e, streq(op, "started"));
+        if (k >= 0)
+                k = record_write(r, &l);
         if (k >= 0)
                 r->n_lines++;
         return k;
@@ -459,32 +608,28 @@ unsigned record_n_lines(const Record *r) {
 }
 
 int record_compact(Record *r, const RecordEntry *(*next)(void *userdata), void *userdata) {
-        _cleanup_close_ int fd = -1;
+        _cleanup_(line_done) Line l = {};
+        Chunks c = { .fd = -1 };
         const RecordEntry *e;
         json_t *h;
         int k;
 
-        fd = openat(r->dirfd, RECORD_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
+        c.fd = openat(r->dirfd, RECORD_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (c.fd < 0)
                 return -errno;
         h = json_pack("{s:s, s:i, s:s}", "record", "container-watchd", "version", 1, "boot", r->boot);
-        if (!h)
-                return -ENOMEM;
-        k = write_line(fd, h);
+        k = h ? json_format(&l, h) : -ENOMEM;
         json_decref(h);
+        if (k >= 0)
+                k = chunks_add(&c, &l);
         while (k >= 0 && (e = next(userdata))) {
-                json_t *o = entry_to_json("started", e, true);
-
-                if (!o)
-                        return -ENOMEM;
-                k = write_line(fd, o);
-                json_decref(o);
+                k = entry_format(&l, "started", e, true);
+                if (k >= 0)
+                        k = chunks_add(&c, &l);
                 if (k >= 0 && e->exited) {
-                        o = entry_to_json("exited", e, false);
-                        if (!o)
-                                return -ENOMEM;
-                        k = write_line(fd, o);
-                        json_decref(o);
+                        k = entry_format(&l, "exited", e, false);
+                        if (k >= 0)
+                                k = chunks_add(&c, &l);
                 }
         }
         if (k >= 0) {
@@ -499,19 +644,25 @@ int record_compact(Record *r, const RecordEntry *(*next)(void *userdata), void *
                                 json_t *o = json_pack("{s:s, s:s, s:s, s:O}", "op", "state", "kind", kind,
                                                       "key", key, "value", value);
 
-                                if (!o)
-                                        return -ENOMEM;
-                                k = write_line(fd, o);
+                                k = o ? json_format(&l, o) : -ENOMEM;
                                 json_decref(o);
+                                if (k >= 0)
+                                        k = chunks_add(&c, &l);
                                 if (k < 0)
-                                        return k;
+                                        break;
                         }
+                        if (k < 0)
+                                break;
                 }
         }
+        if (k >= 0)
+                k = chunks_flush(&c);
+        if (k >= 0 && fsync(c.fd) < 0)
+                k = -errno;
+        line_done(&c.out);
+        safe_close(c.fd);
         if (k < 0)
                 return k;
-        if (fsync(fd) < 0)
-                return -errno;
         if (renameat(r->dirfd, RECORD_TMP, r->dirfd, RECORD_FILE) < 0)
                 return -errno;
         (void) fsync(r->dirfd);
@@ -520,6 +671,7 @@ int record_compact(Record *r, const RecordEntry *(*next)(void *userdata), void *
 }
 
 int record_put_state(Record *r, const char *kind, const char *key, json_t *value) {
+        _cleanup_(line_done) Line l = {};
         json_t *o, *k;
         int q;
 
@@ -531,8 +683,10 @@ int record_put_state(Record *r, const char *kind, const char *key, json_t *value
         if (!o)
                 return -ENOMEM;
         record_apply_state(r, o);
-        q = record_write(r, o);
+        q = json_format(&l, o);
         json_decref(o);
+        if (q >= 0)
+                q = record_write(r, &l);
         if (q >= 0)
                 r->n_lines++;
         return q;

@@ -25,37 +25,56 @@ static int buf_reserve(char **buf, size_t len, size_t *cap, size_t more) {
         return 0;
 }
 
+/* Bytes that json_append_string() cannot copy as they are. */
+static const unsigned char json_escape_needed[256] = {
+        [0x00 ... 0x1f] = 1,
+        ['"'] = 1,
+        ['\\'] = 1,
+        [0x7f] = 1,
+};
+
 int json_append_string(char **buf, size_t *len, size_t *cap, const char *s) {
         static const char hex[] = "0123456789abcdef";
         size_t l = strlen(s);
+        const unsigned char *c = (const unsigned char *) s, *end = c + l;
+        char *o;
 
         /* at most 6 bytes per input byte (\u00XX), the quotes, and two bytes to spare for the
          * caller's separators (",", ":", "}", newline) */
         if (buf_reserve(buf, *len, cap, l * 6 + 4) < 0)
                 return -ENOMEM;
-        (*buf)[(*len)++] = '"';
-        for (const unsigned char *c = (const unsigned char *) s; *c; c++) {
-                char *o = *buf + *len;
+        o = *buf + *len;
+        *o++ = '"';
+        while (c < end) {
+                const unsigned char *run = c;
 
+                /* a run of bytes that need no escape, copied at once */
+                while (c < end && !json_escape_needed[*c])
+                        c++;
+                memcpy(o, run, (size_t) (c - run));
+                o += c - run;
+                if (c >= end)
+                        break;
                 if (*c == '"' || *c == '\\') {
                         o[0] = '\\';
                         o[1] = (char) *c;
-                        *len += 2;
+                        o += 2;
                 } else if (*c == '\n' || *c == '\t') {
                         o[0] = '\\';
                         o[1] = *c == '\n' ? 'n' : 't';
-                        *len += 2;
-                } else if (*c < 0x20 || *c == 0x7f) {
+                        o += 2;
+                } else {
                         o[0] = '\\';
                         o[1] = 'u';
                         o[2] = o[3] = '0';
                         o[4] = hex[*c >> 4];
                         o[5] = hex[*c & 0xf];
-                        *len += 6;
-                } else
-                        (*buf)[(*len)++] = (char) *c;
+                        o += 6;
+                }
+                c++;
         }
-        (*buf)[(*len)++] = '"';
+        *o++ = '"';
+        *len = (size_t) (o - *buf);
         return 0;
 }
 

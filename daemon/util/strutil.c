@@ -10,8 +10,9 @@
 
 #include "util/strutil.h"
 
-/* Length of a valid UTF-8 sequence starting at s (1..4), or 0 when invalid. */
-static size_t utf8_seq_len(const unsigned char *s) {
+/* Length of a valid UTF-8 sequence starting at s (1..4), or 0 when invalid (or, unless allow_c1,
+ * a C1 control). */
+static size_t utf8_seq_len_c1(const unsigned char *s, bool allow_c1) {
         size_t n;
         uint32_t cp;
 
@@ -38,9 +39,13 @@ static size_t utf8_seq_len(const unsigned char *s) {
             (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
                 return 0;
         /* C1 controls are controls too */
-        if (cp >= 0x80 && cp < 0xa0)
+        if (!allow_c1 && cp >= 0x80 && cp < 0xa0)
                 return 0;
         return n;
+}
+
+static size_t utf8_seq_len(const unsigned char *s) {
+        return utf8_seq_len_c1(s, false);
 }
 
 char *cescape(const char *s) {
@@ -76,6 +81,17 @@ char *cescape(const char *s) {
 bool utf8_is_valid(const char *s) {
         for (const unsigned char *c = (const unsigned char *) s; *c;) {
                 size_t n = utf8_seq_len(c);
+
+                if (n == 0)
+                        return false;
+                c += n;
+        }
+        return true;
+}
+
+bool utf8_is_valid_json(const char *s) {
+        for (const unsigned char *c = (const unsigned char *) s; *c;) {
+                size_t n = utf8_seq_len_c1(c, true);
 
                 if (n == 0)
                         return false;

@@ -18,6 +18,8 @@ char *cescape(const char *s);
 
 /* true when s is valid UTF-8 without C1 control characters (what cescape() leaves alone). */
 bool utf8_is_valid(const char *s);
+/* Whether s is valid UTF-8 as jansson's json_string() wants it (C1 controls allowed). */
+bool utf8_is_valid_json(const char *s);
 
 /* Free a NULL-terminated list of strings and the list; accepts NULL. */
 void strv_free(char **l);
