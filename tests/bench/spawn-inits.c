@@ -3,6 +3,7 @@
  * spawn-inits: a load generator of fake runc containers, for the benchmarks.
  *
  *   spawn-inits -r ROOT -k STAMPFILE [-s BYTES] [--reap-delay MS] [--keep]
+ *               [--docker-data DIR --docker-config FILE]
  *
  * Each "container" is a real process (a child of this helper that only pause()s) with a state
  * directory ROOT/<id>/ holding a runc-format state.json whose init_process_pid and
@@ -12,6 +13,10 @@
  * The helper is their parent and reaps them like a shim does: at once (default), after a delay
  * (--reap-delay MS), or not until quit (--reap-delay -1, like a lazy PID 1). After the reap it
  * removes the state directory, as `runc delete` does, unless --keep.
+ *
+ * --docker-data DIR --docker-config FILE: also give each container Docker's record of it, a copy of
+ * FILE as DIR/containers/<id>/config.v2.json (the daemon reads it for a root ".../runtime-runc/moby"
+ * with DockerDataRoot=DIR), removed with the state directory.
  *
  * -s BYTES pads state.json to about BYTES: libcontainer "mounts" entries, then (past ~2.4 KB) a
  * "seccomp" profile of one object per syscall, as Docker's (runc writes ~1.5-6 KB; Docker's is ~30 KB,
@@ -72,6 +77,9 @@ static const char *arg_root;
 static size_t arg_size = 1536;
 static long arg_reap_delay_ms = 0;
 static bool arg_keep = false;
+static const char *arg_docker_data, *arg_docker_config;
+static char *docker_config_buf;
+static size_t docker_config_len;
 
 static int rootfd = -1, sigfd = -1;
 static FILE *stamps;
@@ -239,11 +247,61 @@ static void write_state(size_t i, size_t size) {
         close(dfd);
 }
 
+/* DIR/containers/<id>/config.v2.json, a copy of --docker-config with its "Name" made this
+ * container's own, "/cw-<id>" (written as Docker does: a temporary file renamed into place). */
+static void write_docker_config(const char *id) {
+        char path[4096], tmp[4200], name[80];
+        const char *n = memmem(docker_config_buf, docker_config_len, "\"Name\":\"", 8), *e = NULL;
+        size_t off = 0, head = docker_config_len, tail = docker_config_len;
+        int fd;
+
+        if (n)
+                e = memchr(n + 8, '"', docker_config_len - (size_t) (n + 8 - docker_config_buf));
+        if (e) {
+                head = (size_t) (n + 8 - docker_config_buf);
+                tail = (size_t) (e - docker_config_buf);
+        }
+        snprintf(name, sizeof(name), "/cw-%.12s", id);
+
+        snprintf(path, sizeof(path), "%s/containers/%s", arg_docker_data, id);
+        if (mkdir(path, 0700) < 0 && errno != EEXIST)
+                die(PROG, "mkdir docker container directory");
+        snprintf(tmp, sizeof(tmp), "%s/.tmp-config.v2.json", path);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0)
+                die(PROG, "create config.v2.json");
+        /* the template up to the name, the name, the rest */
+        if (write(fd, docker_config_buf, head) != (ssize_t) head ||
+            (e && write(fd, name, strlen(name)) != (ssize_t) strlen(name)))
+                die(PROG, "write config.v2.json");
+        for (off = tail; off < docker_config_len;) {
+                ssize_t k = write(fd, docker_config_buf + off, docker_config_len - off);
+                if (k < 0)
+                        die(PROG, "write config.v2.json");
+                off += (size_t) k;
+        }
+        close(fd);
+        snprintf(path + strlen(path), sizeof(path) - strlen(path), "/config.v2.json");
+        if (rename(tmp, path) < 0)
+                die(PROG, "rename config.v2.json");
+}
+
+static void remove_docker_config(const char *id) {
+        char path[4096];
+
+        snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", arg_docker_data, id);
+        (void) unlink(path);
+        *strrchr(path, '/') = 0;
+        (void) rmdir(path);
+}
+
 static void remove_state(size_t i) {
         char id[65];
         int dfd;
 
         ctr_id(i, id);
+        if (arg_docker_data)
+                remove_docker_config(id);
         dfd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0) {
                 (void) unlinkat(dfd, "state.json", 0);
@@ -281,8 +339,10 @@ static size_t spawn_one(void) {
                 pid_map[pid] = (int) i + 1;
         n_alive++;
         n_unreaped++;
-        write_state(i, arg_size);
         ctr_id(i, id);
+        if (arg_docker_data)
+                write_docker_config(id); /* before the state file: Docker writes it at create */
+        write_state(i, arg_size);
         fprintf(stamps, "S %s %d %" PRIu64 "\n", id, (int) pid, now_ns());
         return i;
 }
@@ -538,7 +598,8 @@ static void cmd_quit(void) {
 }
 
 static void usage(FILE *f) {
-        fputs("usage: spawn-inits -r ROOT -k STAMPFILE [-s BYTES] [--reap-delay MS] [--keep]\n", f);
+        fputs("usage: spawn-inits -r ROOT -k STAMPFILE [-s BYTES] [--reap-delay MS] [--keep]\n"
+              "                   [--docker-data DIR --docker-config FILE]\n", f);
 }
 
 int main(int argc, char *argv[]) {
@@ -548,6 +609,8 @@ int main(int argc, char *argv[]) {
                 { "size", required_argument, NULL, 's' },
                 { "reap-delay", required_argument, NULL, 'd' },
                 { "keep", no_argument, NULL, 'K' },
+                { "docker-data", required_argument, NULL, 'D' },
+                { "docker-config", required_argument, NULL, 'C' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -574,6 +637,12 @@ int main(int argc, char *argv[]) {
                 case 'K':
                         arg_keep = true;
                         break;
+                case 'D':
+                        arg_docker_data = optarg;
+                        break;
+                case 'C':
+                        arg_docker_config = optarg;
+                        break;
                 case 'h':
                         usage(stdout);
                         return 0;
@@ -586,6 +655,25 @@ int main(int argc, char *argv[]) {
                 return 1;
         }
 
+        if (!!arg_docker_data != !!arg_docker_config) {
+                usage(stderr);
+                return 1;
+        }
+        if (arg_docker_data) {
+                char path[4096];
+                FILE *f = fopen(arg_docker_config, "re");
+
+                if (!f)
+                        die(PROG, "open --docker-config");
+                docker_config_buf = malloc(4 * 1024 * 1024);
+                if (!docker_config_buf)
+                        die(PROG, "malloc");
+                docker_config_len = fread(docker_config_buf, 1, 4 * 1024 * 1024, f);
+                fclose(f);
+                snprintf(path, sizeof(path), "%s/containers", arg_docker_data);
+                (void) mkdir(arg_docker_data, 0711);
+                (void) mkdir(path, 0711);
+        }
         (void) mkdir(arg_root, 0711);
         rootfd = open(arg_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
