@@ -15,6 +15,7 @@
 #include "log.h"
 #include "list.h"
 #include "manager.h"
+#include "metadata.h"
 #include "notify.h"
 #include "privileges.h"
 #include "probe.h"
@@ -184,6 +185,7 @@ int main(int argc, char *argv[]) {
         }
         if (arg_list) {
                 r = list_run(config, arg_json);
+                metadata_cache_clear();
                 free(arg_roots);
                 return r < 0 ? EXIT_RUNTIME : EXIT_SUCCESS;
         }
@@ -213,6 +215,7 @@ int main(int argc, char *argv[]) {
         else
                 r = manager_run(m);
         m = manager_free(m);
+        metadata_cache_clear();
         free(arg_roots);
         return r < 0 ? EXIT_RUNTIME : EXIT_SUCCESS;
 }

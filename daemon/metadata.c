@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "docker.h"
@@ -16,6 +17,7 @@
 #include "ownership.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
+#include "util/json-scan.h"
 #include "util/strutil.h"
 
 /* containers-storage's containers.json: about 1 KB per container of the host. */
@@ -66,6 +68,216 @@ static int dup_json_string(json_t *o, const char *key, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* One container of a containers.json: its id, its name and image as podman_collect() finds them. */
+typedef struct PodmanRecord {
+        char *id, *name, *image;
+        size_t pos;             /* in the file: the first of two records of one id wins */
+} PodmanRecord;
+
+/*
+ * A containers.json read whole once and kept as a sorted index, as long as the file is the same
+ * (device, inode, size, mtime, ctime): one file describes every Podman container of a graph root,
+ * and reading it again for each container made a start-up with N of them O(N²) (issue 17).
+ */
+typedef struct PodmanIndex {
+        char *path;
+        uid_t owner;
+        struct stat st;
+        PodmanRecord *records;
+        size_t n;
+} PodmanIndex;
+
+/* The files of the few graph roots of a host (root's, and each rootless user's). */
+#define PODMAN_INDEX_MAX 8
+static PodmanIndex podman_index[PODMAN_INDEX_MAX];
+static unsigned podman_index_next;
+
+static void podman_index_done(PodmanIndex *x) {
+        for (size_t i = 0; i < x->n; i++) {
+                free(x->records[i].id);
+                free(x->records[i].name);
+                free(x->records[i].image);
+        }
+        free(x->records);
+        free(x->path);
+        *x = (PodmanIndex) {};
+}
+
+void metadata_cache_clear(void) {
+        for (size_t i = 0; i < PODMAN_INDEX_MAX; i++)
+                podman_index_done(&podman_index[i]);
+}
+
+/* The members of one containers.json record that are read. */
+enum { PK_ID, PK_NAMES, PK_METADATA, _PK_MAX };
+
+typedef struct PodmanBuild {
+        const char *buf;
+        PodmanRecord *records;
+        size_t n, cap;
+} PodmanBuild;
+
+static char *mfree(char *p) {
+        free(p);
+        return NULL;
+}
+
+static int first_string(const char *s, size_t len, void *userdata) {
+        char **ret = userdata;
+
+        if (*ret)
+                return 0;
+        *ret = strndup(s, len);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* "metadata" is JSON inside a JSON string: {"image-name": ..., "name": ...} */
+static int podman_metadata_parse(const char *md, char **name, char **image) {
+        JsonScanKey keys[] = { JSON_SCAN_KEY("image-name", -1), JSON_SCAN_KEY("name", -1) };
+        _cleanup_free_ char *n = NULL;
+        int r;
+
+        if (json_scan(md, strlen(md), 64, keys, ELEMENTSOF(keys)) < 0)
+                return 0;
+        r = json_scan_get_string(md, &keys[0], image);
+        if (r >= 0 && !*name) {
+                r = json_scan_get_string(md, &keys[1], &n);
+                if (r > 0)
+                        *name = TAKE_PTR(n);
+        }
+        return r < 0 ? r : 0;
+}
+
+static int podman_record_add(const JsonScanKey *keys, void *userdata) {
+        PodmanBuild *b = userdata;
+        _cleanup_free_ char *id = NULL, *name = NULL, *image = NULL, *md = NULL;
+        int r;
+
+        r = json_scan_get_string(b->buf, &keys[PK_ID], &id);
+        if (r <= 0 || !container_id_is_valid(id))
+                return r;
+        r = json_scan_foreach_string(b->buf, &keys[PK_NAMES], first_string, &name);
+        if (r < 0)
+                return r;
+        if (name && !*name)
+                name = mfree(name);
+        r = json_scan_get_string(b->buf, &keys[PK_METADATA], &md);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                r = podman_metadata_parse(md, &name, &image);
+                if (r < 0)
+                        return r;
+        }
+        if (name && !*name)
+                name = mfree(name);
+        if (image && !*image)
+                image = mfree(image);
+        if (b->n == b->cap) {
+                size_t cap = b->cap ? b->cap * 2 : 64;
+                PodmanRecord *p = reallocarray(b->records, cap, sizeof(PodmanRecord));
+
+                if (!p)
+                        return -ENOMEM;
+                b->records = p;
+                b->cap = cap;
+        }
+        b->records[b->n] = (PodmanRecord) { .id = TAKE_PTR(id), .name = TAKE_PTR(name), .image = TAKE_PTR(image),
+                                            .pos = b->n };
+        b->n++;
+        return 0;
+}
+
+static int record_cmp(const void *a, const void *b) {
+        const PodmanRecord *x = a, *y = b;
+        int c = strcmp(x->id, y->id);
+
+        return c != 0 ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static bool stat_same(const struct stat *a, const struct stat *b) {
+        return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+               a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+               a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/*
+ * The index of the containers.json at path, read with owner's access when owner is not 0 (the
+ * bundle path is the state file's word: in a user's root, read only that user's file). Read again
+ * only when the file changed; a file that cannot be read or parsed gives an empty index. Returns
+ * the index (owned by the cache) or NULL (out of memory).
+ */
+static const PodmanIndex *podman_index_get(const char *path, uid_t owner) {
+        JsonScanKey keys[_PK_MAX] = {
+                [PK_ID]       = JSON_SCAN_KEY("id", -1),
+                [PK_NAMES]    = JSON_SCAN_KEY("names", -1),
+                [PK_METADATA] = JSON_SCAN_KEY("metadata", -1),
+        };
+        _cleanup_free_ char *buf = NULL;
+        PodmanBuild b = {};
+        PodmanIndex *x = NULL;
+        struct stat st = {};
+        size_t len = 0, k = 0;
+        bool have_st;
+
+        /* a changed file (podman rewrites it whole) is a new inode, size or mtime; checked by
+         * stat() only: what is cached was read with owner's access, and the same file says the same */
+        have_st = stat(path, &st) >= 0;
+        for (size_t i = 0; i < PODMAN_INDEX_MAX; i++) {
+                PodmanIndex *c = &podman_index[i];
+
+                if (c->path && c->owner == owner && streq(c->path, path)) {
+                        if (have_st && stat_same(&c->st, &st))
+                                return c;
+                        x = c;
+                }
+        }
+        if (!x) {
+                x = &podman_index[podman_index_next];
+                podman_index_next = (podman_index_next + 1) % PODMAN_INDEX_MAX;
+        }
+        podman_index_done(x);
+        x->path = strdup(path);
+        if (!x->path)
+                return NULL;
+        x->owner = owner;
+        if (!have_st)
+                return x; /* not there: an empty index, looked at again next time */
+        x->st = st;
+        if ((owner != 0 ? read_file_as_owner(path, owner, PODMAN_CONTAINERS_SIZE_MAX, &buf, &len)
+                        : read_file_path(path, PODMAN_CONTAINERS_SIZE_MAX, &buf, &len)) < 0)
+                return x;
+        b.buf = buf;
+        if (json_scan_each(buf, len, 64, keys, _PK_MAX, podman_record_add, &b) < 0) {
+                /* not JSON, or out of memory: nothing is known from this file */
+                for (size_t i = 0; i < b.n; i++) {
+                        free(b.records[i].id);
+                        free(b.records[i].name);
+                        free(b.records[i].image);
+                }
+                free(b.records);
+                return x;
+        }
+        /* sorted by id, the first record of an id kept */
+        qsort(b.records, b.n, sizeof(PodmanRecord), record_cmp);
+        for (size_t i = 0; i < b.n; i++) {
+                if (k > 0 && streq(b.records[k - 1].id, b.records[i].id)) {
+                        free(b.records[i].id);
+                        free(b.records[i].name);
+                        free(b.records[i].image);
+                        continue;
+                }
+                b.records[k++] = b.records[i];
+        }
+        x->records = b.records;
+        x->n = k;
+        return x;
+}
+
+static int id_cmp(const void *key, const void *r) {
+        return strcmp(key, ((const PodmanRecord *) r)->id);
+}
+
 /*
  * Podman puts no name in the OCI spec; containers-storage records it with the image in
  * <graphroot>/<driver>-containers/containers.json, beside the bundle (FACTS.md 3.8):
@@ -73,11 +285,11 @@ static int dup_json_string(json_t *o, const char *key, char **ret) {
  *   [{"id": "<id>", "names": ["web"], "metadata": "{\"image-name\":\"localhost/bbox:latest\",...}"}, ...]
  */
 static int podman_collect(const char *id, const RuncState *s, uid_t owner, Meta *m) {
-        _cleanup_free_ char *path = NULL, *buf = NULL;
+        _cleanup_free_ char *path = NULL;
         const char *b = s->bundle, *tail;
-        size_t len, il = id ? strlen(id) : 0, i;
-        json_t *j, *c;
-        int r = 0;
+        const PodmanIndex *x;
+        const PodmanRecord *rec;
+        size_t len, il = id ? strlen(id) : 0;
 
         if (!b || !id || !container_id_is_valid(id))
                 return 0;
@@ -90,37 +302,17 @@ static int podman_collect(const char *id, const RuncState *s, uid_t owner, Meta 
                 return 0;
         if (asprintf(&path, "%.*scontainers.json", (int) (tail - il - b), b) < 0)
                 return -ENOMEM;
-        /* the bundle path is the state file's word: in a user's root, read only that user's file */
-        if ((owner != 0 ? read_file_as_owner(path, owner, PODMAN_CONTAINERS_SIZE_MAX, &buf, &len)
-                        : read_file_path(path, PODMAN_CONTAINERS_SIZE_MAX, &buf, &len)) < 0)
+        x = podman_index_get(path, owner);
+        if (!x)
+                return -ENOMEM;
+        rec = x->n > 0 ? bsearch(id, x->records, x->n, sizeof(PodmanRecord), id_cmp) : NULL;
+        if (!rec)
                 return 0;
-        j = json_loadb(buf, len, 0, NULL);
-        json_array_foreach(j, i, c) {
-                const char *cid = json_string_value(json_object_get(c, "id")), *name, *mds;
-                json_t *md = NULL;
-
-                if (!cid || !streq(cid, id))
-                        continue;
-                name = json_string_value(json_array_get(json_object_get(c, "names"), 0));
-                if (name && *name) {
-                        m->name = strdup(name);
-                        if (!m->name)
-                                r = -ENOMEM;
-                }
-                /* "metadata" is JSON inside a JSON string */
-                mds = json_string_value(json_object_get(c, "metadata"));
-                if (r >= 0 && mds)
-                        md = json_loads(mds, 0, NULL);
-                if (json_is_object(md)) {
-                        r = dup_json_string(md, "image-name", &m->image);
-                        if (r >= 0)
-                                r = dup_json_string(md, "name", &m->name);
-                }
-                json_decref(md);
-                break;
-        }
-        json_decref(j);
-        return r;
+        if (rec->name && !(m->name = strdup(rec->name)))
+                return -ENOMEM;
+        if (rec->image && !(m->image = strdup(rec->image)))
+                return -ENOMEM;
+        return 0;
 }
 
 /* CRI-O keeps the kubelet labels as one JSON object in an annotation. */

@@ -42,6 +42,10 @@ int metadata_collect(const char *id, const char *ns, const char *root, const Run
 /* Free the strings of m and zero it; accepts a zeroed Meta. */
 void meta_done(Meta *m);
 
+/* Forget the Podman containers.json files kept parsed between calls of metadata_collect() (each
+ * is read again only when it changed); at the end of the process. */
+void metadata_cache_clear(void);
+
 /* The static string Meta.manager would hold for a manager's name (as the record stored it);
  * "runc" for a name metadata_collect() never gives. */
 const char *meta_manager_static(const char *name);

@@ -541,6 +541,66 @@ int json_scan(const char *buf, size_t len, unsigned depth_max, JsonScanKey *keys
         return 0;
 }
 
+int json_scan_each(const char *buf, size_t len, unsigned depth_max, JsonScanKey *keys, size_t n_keys,
+                   int (*cb)(const JsonScanKey *keys, void *userdata), void *userdata) {
+        Scanner s = {
+                .base = (const unsigned char *) buf,
+                .p = (const unsigned char *) buf,
+                .end = (const unsigned char *) buf + len,
+                .depth_max = depth_max,
+                .keys = keys,
+                .n_keys = n_keys,
+        };
+        int r;
+
+        if ((!buf && len > 0) || depth_max < 2 || depth_max > JSON_SCAN_DEPTH_LIMIT || (!keys && n_keys > 0) || !cb)
+                return -EINVAL;
+        for (size_t i = 0; i < n_keys; i++)
+                if (!keys[i].name || keys[i].parent < -1 || keys[i].parent >= (int) i)
+                        return -EINVAL;
+
+        skip_ws(&s);
+        if (s.p >= s.end || *s.p != '[')
+                return -EBADMSG;
+        s.p++;
+        s.depth = 1;
+        skip_ws(&s);
+        if (s.p < s.end && *s.p == ']')
+                s.p++;
+        else
+                for (;;) {
+                        skip_ws(&s);
+                        if (s.p < s.end && *s.p == '{') {
+                                for (size_t i = 0; i < n_keys; i++)
+                                        keys[i].start = keys[i].end = 0;
+                                r = scan_container(&s, -1);
+                                if (r < 0)
+                                        return r == -ENOMEM ? r : -EBADMSG;
+                                r = cb(keys, userdata);
+                                if (r < 0)
+                                        return r;
+                        } else {
+                                r = skip_value(&s);
+                                if (r < 0)
+                                        return r == -ENOMEM ? r : -EBADMSG;
+                        }
+                        skip_ws(&s);
+                        if (s.p >= s.end)
+                                return -EBADMSG;
+                        if (*s.p == ']') {
+                                s.p++;
+                                break;
+                        }
+                        if (*s.p != ',')
+                                return -EBADMSG;
+                        s.p++;
+                }
+        skip_ws(&s);
+        if (s.p != s.end)
+                return -EBADMSG;
+        return 0;
+}
+
 typedef struct Out {
         char *buf;
         size_t len, cap;

@@ -41,6 +41,16 @@ typedef struct JsonScanKey {
 int json_scan(const char *buf, size_t len, unsigned depth_max, JsonScanKey *keys, size_t n_keys);
 
 /*
+ * The same for a JSON array of objects (Podman's containers.json): check buf[0, len) whole (the
+ * array is depth 1, depth_max ≥ 2), and for each element that is an object, fill keys[] in as
+ * json_scan() does for one object (parent -1: a member of the element) and call cb with them
+ * (elements of other types are checked and passed over). cb is called as the scan goes: a document
+ * refused later has had some calls. Returns 0, -EBADMSG, -EINVAL, -ENOMEM or cb's negative return.
+ */
+int json_scan_each(const char *buf, size_t len, unsigned depth_max, JsonScanKey *keys, size_t n_keys,
+                   int (*cb)(const JsonScanKey *keys, void *userdata), void *userdata);
+
+/*
  * After json_scan(): the JSON text of an object holding only the members found, with their values
  * copied verbatim; a member that is the parent of others is written as an object of just those (or
  * null when its value is not an object). *ret is NUL-terminated (its length in *ret_len); the

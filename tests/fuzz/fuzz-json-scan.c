@@ -116,6 +116,36 @@ static void check_getters(const char *buf, const JsonScanKey *k, json_t *a) {
         }
 }
 
+static int count_element(const JsonScanKey *k, void *userdata) {
+        (void) k;
+        (*(size_t *) userdata)++;
+        return 0;
+}
+
+/* json_scan_each(): accepted exactly when jansson gives an array within the depth limit, with one
+ * call per object element. */
+static void check_each(const char *buf, size_t size, json_t *ref) {
+        JsonScanKey keys[sizeof(table) / sizeof(table[0])];
+        size_t calls = 0, objects = 0, i;
+        json_t *v;
+        int r;
+
+        memcpy(keys, table, sizeof(table));
+        r = json_scan_each(buf, size, DEPTH_MAX, keys, sizeof(table) / sizeof(table[0]), count_element, &calls);
+        if (r == -ENOMEM)
+                return;
+        if (r == -EBADMSG && json_is_array(ref) && memchr(buf, 0, size))
+                return; /* jansson's NUL quirk, as below */
+        if ((r == 0) != (json_is_array(ref) && tree_depth(ref) <= DEPTH_MAX))
+                abort();
+        if (r < 0)
+                return;
+        json_array_foreach(ref, i, v)
+                objects += json_is_object(v);
+        if (calls != objects)
+                abort();
+}
+
 static bool has_children(const JsonScanKey *keys, size_t n, size_t k) {
         for (size_t i = 0; i < n; i++)
                 if (keys[i].parent == (int) k)
@@ -141,6 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         r = json_scan(copy, size, DEPTH_MAX, keys, n);
         ref = json_loadb(copy, size, 0, &error);
+        check_each(copy, size, ref);
         if (!ref && json_error_code(&error) == json_error_out_of_memory)
                 goto out;
         ref_ok = json_is_object(ref) && tree_depth(ref) <= DEPTH_MAX;

@@ -118,6 +118,27 @@ START_TEST(test_foreach_string) {
 }
 END_TEST
 
+static int count_ids(const JsonScanKey *keys, void *userdata) {
+        char *acc = userdata;
+
+        strcat(acc, keys[0].end > 0 ? "o" : "-");
+        return 0;
+}
+
+START_TEST(test_each) {
+        static const char text[] = " [ {\"id\":\"a\"}, 1, {\"x\":{\"id\":2}}, [{\"id\":3}], {} ] ";
+        JsonScanKey keys[] = { JSON_SCAN_KEY("id", -1) };
+        char acc[16] = "";
+
+        ck_assert_int_eq(json_scan_each(text, strlen(text), 8, keys, 1, count_ids, acc), 0);
+        ck_assert_str_eq(acc, "o--");   /* the three objects; x.id and the nested array's are not theirs */
+        ck_assert_int_eq(json_scan_each("{}", 2, 8, keys, 1, count_ids, acc), -EBADMSG);
+        ck_assert_int_eq(json_scan_each("[{}", 3, 8, keys, 1, count_ids, acc), -EBADMSG);
+        ck_assert_int_eq(json_scan_each("[]", 2, 8, keys, 1, count_ids, acc), 0);
+        ck_assert_int_eq(json_scan_each("[[[1]]]", 7, 2, keys, 1, count_ids, acc), -EBADMSG);
+}
+END_TEST
+
 START_TEST(test_docker_state_truncated) {
         _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int dirfd = open(FIXTURES_DIR "/docker", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -144,6 +165,7 @@ int main(void) {
         tcase_add_test(tc, test_accepted);
         tcase_add_test(tc, test_keys);
         tcase_add_test(tc, test_foreach_string);
+        tcase_add_test(tc, test_each);
         tcase_add_test(tc, test_docker_state_truncated);
         suite_add_tcase(s, tc);
         sr = srunner_create(s);
