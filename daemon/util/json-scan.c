@@ -200,10 +200,9 @@ static int scan_string(Scanner *s, char *name, size_t *name_len) {
                                         return -EBADMSG;
                                 s->p += 6;
                                 cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                        } else if (cp >= 0xdc00 && cp <= 0xdfff)
-                                return -EBADMSG; /* a lone low surrogate */
-                        else if (cp == 0)
-                                return -EBADMSG; /* jansson refuses NUL without JSON_ALLOW_NUL */
+                        } else if ((cp >= 0xdc00 && cp <= 0xdfff) || cp == 0)
+                                return -EBADMSG; /* a lone low surrogate; or NUL, which jansson
+                                                  * refuses without JSON_ALLOW_NUL */
                         if (name)
                                 name_put(name, &nl, cp);
                         break;
@@ -521,8 +520,10 @@ int json_scan(const char *buf, size_t len, unsigned depth_max, JsonScanKey *keys
         };
         int r;
 
-        if ((!buf && len > 0) || depth_max == 0 || depth_max > JSON_SCAN_DEPTH_LIMIT || (!keys && n_keys > 0))
+        if (depth_max == 0 || depth_max > JSON_SCAN_DEPTH_LIMIT || (!keys && n_keys > 0))
                 return -EINVAL;
+        if (!buf)
+                return len > 0 ? -EINVAL : -EBADMSG;
         for (size_t i = 0; i < n_keys; i++) {
                 if (!keys[i].name || keys[i].parent < -1 || keys[i].parent >= (int) i)
                         return -EINVAL;
@@ -553,8 +554,10 @@ int json_scan_each(const char *buf, size_t len, unsigned depth_max, JsonScanKey 
         };
         int r;
 
-        if ((!buf && len > 0) || depth_max < 2 || depth_max > JSON_SCAN_DEPTH_LIMIT || (!keys && n_keys > 0) || !cb)
+        if (depth_max < 2 || depth_max > JSON_SCAN_DEPTH_LIMIT || (!keys && n_keys > 0) || !cb)
                 return -EINVAL;
+        if (!buf)
+                return len > 0 ? -EINVAL : -EBADMSG;
         for (size_t i = 0; i < n_keys; i++)
                 if (!keys[i].name || keys[i].parent < -1 || keys[i].parent >= (int) i)
                         return -EINVAL;
@@ -696,7 +699,7 @@ static int decode_string(const char *p, char **ret, const char **ret_end) {
                 return -ENOMEM;
         while (q < e) {
                 const char *plain = q;
-                unsigned cp, lo = 0;
+                unsigned cp = 0, lo = 0;
                 size_t k;
 
                 while (plain < e && *plain != '\\')
