@@ -149,8 +149,10 @@ START_TEST(test_docker_state_truncated) {
         ck_assert_int_eq(read_file_at(dirfd, "state.json", 1 << 20, &buf, &len), 0);
         ck_assert_int_eq(json_scan(buf, len, 64, keys, ELEMENTSOF(keys)), 0);
         ck_assert_int_gt(keys[1].end, keys[1].start);
-        /* every proper prefix is refused (only trailing whitespace could be cut, and there is none) */
-        for (size_t l = 0; l < len; l++)
+        /* proper prefixes are refused (only trailing whitespace could be cut, and there is none):
+         * every one of the first and last 512 bytes, every 37th between (each scan reads up to 30 KB,
+         * and all 30,000 took too long under ASan) */
+        for (size_t l = 0; l < len; l += (l < 512 || l + 512 >= len) ? 1 : 37)
                 ck_assert_msg(json_scan(buf, l, 64, keys, ELEMENTSOF(keys)) == -EBADMSG, "prefix %zu accepted", l);
 }
 END_TEST
