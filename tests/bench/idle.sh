@@ -144,6 +144,22 @@ done)
         if [ -s "$W/$v.syscalls" ]; then awk '{ s += $2; l = l sprintf("%s%s × %d", l ? ", " : "", $1, $2) } END { printf "%d: %s | ", s, l }' "$W/$v.syscalls"; else printf 'not traced | '; fi
 done)
 
+$(for v in $VARIANTS; do
+        w=$(v_get VOL "$v"); p=$(v_get PINGS "$v")
+        [ "$w" -gt "$p" ] 2>/dev/null || continue
+        r=$(awk '$1 == "readlink" { print $2 }' "$W/$v.syscalls" 2>/dev/null)
+        printf '%s: %d wake-ups besides the %d pings' "$v" $((w - p)) "$p"
+        if [ -n "$r" ]; then
+                printf '; the trace has %d readlink() calls, with an open of a /proc/PID/cgroup after each: what the daemon does for a record of the kernel probe (util/proc-sender.c: a signal'"'"'s sender), for processes outside this benchmark'"'"'s containers, in which nothing happened.
+
+' "$r"
+        else
+                printf '.
+
+'
+        fi
+done)
+
 sd-event pings the watchdog on any loop iteration once a quarter of the period has passed since
 the last ping, and otherwise wakes for it between a half and three quarters of the period: a ping
 spacing below $(half_s) s means the loop woke for something else.
