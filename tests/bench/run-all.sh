@@ -16,6 +16,12 @@
 #
 # Each benchmark is one script, tests/bench/NAME.sh (tests/bench/lib.sh says what it defines). To
 # add one: write the script and add NAME to BENCHES below; report.sh finds its section by itself.
+# A benchmark's sizes can be set for a trial from the environment (BENCH_N_RUNC=100, see the
+# `overrides` line of each script); the page shows the sizes used.
+#
+# What a full run costs (wall time on the 2-core reference machine, loaded): latency ~40 s, scale
+# ~45 s, startup ~75 s, churn ~70 s, idle ~85 s, real-scale ~195 s, real-churn ~320 s (5 minutes of
+# churn), callgrind ~150 s, probe ~60-120 s: about 18 minutes. --quick: about 4 minutes in all.
 set -uo pipefail
 
 # The benchmarks of a full run, in this order (each NAME is tests/bench/NAME.sh).
@@ -41,7 +47,7 @@ while [ $# -gt 0 ]; do
         --docs) DOCS=$2; DOCS_GIVEN=1; shift ;;
         --no-docker) DOCKER=0 ;;
         --list) printf '%s\n' "${BENCHES[@]}"; exit 0 ;;
-        -h|--help) sed -n '3,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '3,25p' "$0"; exit 0 ;;
         *) echo "run-all.sh: unknown option '$1'" >&2; exit 1 ;;
         esac
         shift
