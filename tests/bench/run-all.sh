@@ -47,7 +47,7 @@ while [ $# -gt 0 ]; do
         --docs) DOCS=$2; DOCS_GIVEN=1; shift ;;
         --no-docker) DOCKER=0 ;;
         --list) printf '%s\n' "${BENCHES[@]}"; exit 0 ;;
-        -h|--help) sed -n '3,25p' "$0"; exit 0 ;;
+        -h|--help) sed -n '3,24p' "$0"; exit 0 ;;
         *) echo "run-all.sh: unknown option '$1'" >&2; exit 1 ;;
         esac
         shift
