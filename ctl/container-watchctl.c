@@ -431,6 +431,17 @@ static int print_table(Entry *const *entries, size_t n, const int *cols, const c
         return r;
 }
 
+/* Step to the next entry (backwards: the previous one) and read it: 1 and *ret, 0 at the end, or
+ * a negative errno from sd-journal. */
+static int journal_step(sd_journal *j, bool backwards, Entry **ret) {
+        int r = backwards ? sd_journal_previous(j) : sd_journal_next(j);
+
+        if (r <= 0)
+                return r;
+        r = entry_from_journal(j, ret);
+        return r < 0 ? r : 1;
+}
+
 typedef struct EntryList {
         Entry **e;
         size_t n, cap;
@@ -480,18 +491,13 @@ static int verb_list(void) {
         for (;;) {
                 _cleanup_(entry_freep) Entry *e = NULL;
 
-                r = sd_journal_next(j);
+                r = journal_step(j, /* backwards= */ false, &e);
                 if (r < 0) {
                         entry_list_done(&l);
                         return journal_failed(r, "read");
                 }
                 if (r == 0)
                         break;
-                r = entry_from_journal(j, &e);
-                if (r < 0) {
-                        entry_list_done(&l);
-                        return journal_failed(r, "read");
-                }
                 if (!filter_match(&arg_filter, e))
                         continue;
                 shown++;
@@ -544,20 +550,6 @@ static void info_line(const char *label, const char *fmt, ...) {
         printf("%16s: %s\n", label, esc ?: "");
 }
 
-static bool parse_u64(const char *s, uint64_t *ret) {
-        char *end;
-        unsigned long long u;
-
-        if (isempty(s) || s[0] == '-')
-                return false;
-        errno = 0;
-        u = strtoull(s, &end, 10);
-        if (errno != 0 || *end)
-                return false;
-        *ret = (uint64_t) u;
-        return true;
-}
-
 static void print_info(const Entry *e, uint64_t now) {
         static const char *const shown[] = {
                 "CONTAINER_ID", "CONTAINER_ID_FULL", "CONTAINER_NAME", "CONTAINER_EVENT", "EXIT_CODE",
@@ -596,7 +588,7 @@ static void print_info(const Entry *e, uint64_t now) {
                           obs ?: "");
         if ((v = entry_get(e, "OOM_KILLED")))
                 info_line("OOM killed", "%s", streq(v, "1") ? "yes" : "no");
-        if (parse_u64(entry_get(e, "CONTAINER_STARTED_USEC"), &u))
+        if (entry_get_u64(e, "CONTAINER_STARTED_USEC", &u))
                 info_line("Started", "%s", timestamp_format(ts, sizeof(ts), u, arg_utc));
         if (entry_lifetime(e, &u))
                 info_line("Lifetime", "%s", format_timespan_short(span, sizeof(span), u));
@@ -658,18 +650,13 @@ static int verb_info(const char *ident) {
         for (;;) {
                 _cleanup_(entry_freep) Entry *e = NULL;
 
-                r = sd_journal_previous(j);
+                r = journal_step(j, /* backwards= */ true, &e);
                 if (r < 0) {
                         entry_list_done(&l);
                         return journal_failed(r, "read");
                 }
                 if (r == 0)
                         break;
-                r = entry_from_journal(j, &e);
-                if (r < 0) {
-                        entry_list_done(&l);
-                        return journal_failed(r, "read");
-                }
                 if (e->realtime_usec < arg_filter.since_usec)
                         break;
                 if (!filter_match(&arg_filter, e))
@@ -830,7 +817,7 @@ static int verb_events(void) {
         while (!stop_requested) {
                 _cleanup_(entry_freep) Entry *e = NULL;
 
-                r = sd_journal_next(j);
+                r = journal_step(j, /* backwards= */ false, &e);
                 if (r < 0)
                         return journal_failed(r, "read");
                 if (r == 0) {
@@ -839,9 +826,6 @@ static int verb_events(void) {
                                 return journal_failed(r, "wait for");
                         continue;
                 }
-                r = entry_from_journal(j, &e);
-                if (r < 0)
-                        return journal_failed(r, "read");
                 if (e->realtime_usec > arg_filter.until_usec)
                         break;
                 if (!filter_match(&arg_filter, e))

@@ -123,8 +123,8 @@ char *entry_status(const Entry *e, char *buf, size_t l) {
         return buf;
 }
 
-bool entry_lifetime(const Entry *e, uint64_t *ret_usec) {
-        const char *v = entry_get(e, "CONTAINER_LIFETIME_USEC");
+bool entry_get_u64(const Entry *e, const char *key, uint64_t *ret) {
+        const char *v = entry_get(e, key);
         char *end;
         unsigned long long u;
 
@@ -134,8 +134,12 @@ bool entry_lifetime(const Entry *e, uint64_t *ret_usec) {
         u = strtoull(v, &end, 10);
         if (errno != 0 || *end)
                 return false;
-        *ret_usec = (uint64_t) u;
+        *ret = (uint64_t) u;
         return true;
+}
+
+bool entry_lifetime(const Entry *e, uint64_t *ret_usec) {
+        return entry_get_u64(e, "CONTAINER_LIFETIME_USEC", ret_usec);
 }
 
 const char *entry_image_or_pod(const Entry *e, char *buf, size_t l) {

@@ -53,6 +53,10 @@ const char *entry_reason(const Entry *e);
  * "-" when unknown. Writes into buf and returns it. */
 char *entry_status(const Entry *e, char *buf, size_t l);
 
+/* Field key as an unsigned decimal number (CONTAINER_STARTED_USEC, ...): true and *ret when it is
+ * one, false when it is absent, empty, negative or not a number. */
+bool entry_get_u64(const Entry *e, const char *key, uint64_t *ret);
+
 /* CONTAINER_LIFETIME_USEC, when the entry has a valid one. */
 bool entry_lifetime(const Entry *e, uint64_t *ret_usec);
 

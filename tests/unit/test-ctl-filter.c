@@ -269,6 +269,25 @@ START_TEST(test_columns) {
 }
 END_TEST
 
+START_TEST(test_get_u64) {
+        _cleanup_(entry_freep) Entry *e = mk(1, "CONTAINER_STARTED_USEC=1764622923250000", "A=", "B=-1",
+                                             "C=12x", "D=99999999999999999999", "E=0", (const char *) NULL);
+        uint64_t u = 7;
+
+        ck_assert(entry_get_u64(e, "CONTAINER_STARTED_USEC", &u));
+        ck_assert_uint_eq(u, 1764622923250000);
+        ck_assert(entry_get_u64(e, "E", &u));
+        ck_assert_uint_eq(u, 0);
+        u = 7;
+        ck_assert(!entry_get_u64(e, "MISSING", &u));
+        ck_assert(!entry_get_u64(e, "A", &u));   /* empty */
+        ck_assert(!entry_get_u64(e, "B", &u));   /* negative */
+        ck_assert(!entry_get_u64(e, "C", &u));   /* trailing garbage */
+        ck_assert(!entry_get_u64(e, "D", &u));   /* beyond 64 bits */
+        ck_assert_uint_eq(u, 7);                 /* untouched when false */
+}
+END_TEST
+
 START_TEST(test_json) {
         _cleanup_(entry_freep) Entry *e = mk(1764622923250000, "CONTAINER_NAME=quote\" back\\ nl\n",
                                              "CONTAINER_ID=abc", "CONTAINER_ID=dup", (const char *) NULL);
@@ -303,6 +322,7 @@ static Suite *filter_suite(void) {
         tcase_add_test(tc, test_ident);
         tcase_add_test(tc, test_same_container);
         tcase_add_test(tc, test_columns);
+        tcase_add_test(tc, test_get_u64);
         tcase_add_test(tc, test_json);
         suite_add_tcase(s, tc);
         return s;
