@@ -9,6 +9,7 @@
 ITEST_MOUNTNS=1
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
+. "$top_srcdir/tests/lib/state-file.sh" || exit 99
 require_root
 require_cmd mount dd
 
@@ -17,20 +18,9 @@ mkdir -p "$state"
 mount -t tmpfs -o size=64k,mode=0700 cwd-record-enospc "$state" || skip_or_fail "cannot mount a tmpfs"
 export STATE_DIRECTORY=$state
 
-# write_state DIR ID PID: a runc-format state.json for PID, renamed into place as runc does.
-write_state() {
-        local start
-        start=$(sed 's/.*) //' "/proc/$3/stat" | cut -d' ' -f20)
-        mkdir -p "$1/$2"
-        printf '{"id":"%s","init_process_pid":%d,"init_process_start":%s,"config":{}}\n' \
-                "$2" "$3" "$start" >"$1/$2/state-tmp"
-        mv "$1/$2/state-tmp" "$1/$2/state.json"
-}
 root=$TEST_TMP/root
 mkdir -p "$root"
-sleep 1000000 &
-pid=$!
-CLEANUP_PIDS+=("$pid")
+start_sleeper pid
 
 start_daemon -r "$root" --log-target=console --json
 early=$(new_id early)

@@ -11,20 +11,10 @@
 #     owns (who could have put it there), is that user's: one that names root's process is refused.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
+. "$top_srcdir/tests/lib/state-file.sh" || exit 99
 require_root
 
-# write_state DIR ID PID: a runc-format state.json for PID, renamed into place as runc does.
-write_state() {
-        local start
-        start=$(sed 's/.*) //' "/proc/$3/stat" | cut -d' ' -f20)
-        mkdir -p "$1/$2"
-        printf '{"id":"%s","init_process_pid":%d,"init_process_start":%s,"config":{}}\n' \
-                "$2" "$3" "$start" >"$1/$2/state-tmp"
-        mv "$1/$2/state-tmp" "$1/$2/state.json"
-}
-sleep 1000000 &
-pid=$!
-CLEANUP_PIDS+=("$pid")
+start_sleeper pid
 
 # one directory, two names
 real=$TEST_TMP/real/runtime-runc/moby
