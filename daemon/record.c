@@ -142,12 +142,28 @@ static int line_put(Line *l, const char *s, size_t n) {
         return 0;
 }
 
-/* ,"key":N as jansson wrote the json_int_t it was given */
+/* ,"key":N as jansson wrote the json_int_t it was given (digits by hand: snprintf() was half of
+ * the cost of a line) */
 static int line_put_number(Line *l, const char *key, int64_t v) {
-        char num[64];
-        int n = snprintf(num, sizeof(num), ",\"%s\":%" PRId64, key, v);
+        char num[24], *p = num + sizeof(num);
+        uint64_t u = v < 0 ? 0 - (uint64_t) v : (uint64_t) v;
+        size_t kl = strlen(key);
+        int r;
 
-        return line_put(l, num, (size_t) n);
+        do {
+                *--p = (char) ('0' + u % 10);
+                u /= 10;
+        } while (u > 0);
+        if (v < 0)
+                *--p = '-';
+        r = line_put(l, ",\"", 2);
+        if (r >= 0)
+                r = line_put(l, key, kl);
+        if (r >= 0)
+                r = line_put(l, "\":", 2);
+        if (r >= 0)
+                r = line_put(l, p, (size_t) (num + sizeof(num) - p));
+        return r;
 }
 
 /* ,"key":"value" (value JSON-escaped); nothing when value is not valid UTF-8, as jansson's

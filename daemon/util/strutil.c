@@ -80,7 +80,13 @@ char *cescape(const char *s) {
 
 bool utf8_is_valid(const char *s) {
         for (const unsigned char *c = (const unsigned char *) s; *c;) {
-                size_t n = utf8_seq_len(c);
+                size_t n;
+
+                if (*c < 0x80) {
+                        c++; /* ASCII, most of what is checked, without the call */
+                        continue;
+                }
+                n = utf8_seq_len(c);
 
                 if (n == 0)
                         return false;
@@ -91,7 +97,13 @@ bool utf8_is_valid(const char *s) {
 
 bool utf8_is_valid_json(const char *s) {
         for (const unsigned char *c = (const unsigned char *) s; *c;) {
-                size_t n = utf8_seq_len_c1(c, true);
+                size_t n;
+
+                if (*c < 0x80) {
+                        c++;
+                        continue;
+                }
+                n = utf8_seq_len_c1(c, true);
 
                 if (n == 0)
                         return false;
