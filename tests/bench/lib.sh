@@ -90,7 +90,8 @@ si_quit() {
 # daemon_start NAME TARGET ROOT... : container-watchd with --json through stamp-lines ($R/NAME.json),
 # its notifications stamped by notify-stamp ($R/NAME.notify); waits for READY=1. Sets DPID.
 # DAEMON_PREFIX: a wrapper (valgrind); DAEMON_ENV: extra VAR=VALUE for the daemon (WATCHDOG_USEC);
-# DAEMON_CONF: its configuration file (default: an empty one);
+# DAEMON_CONF: its configuration file (default: an empty one); DAEMON_STATE_FROM: a record directory
+# to start from (a copy; default: none, as at a first start on a host);
 # READY_TIMEOUT (s), READY_SOFT=1 (return 1 instead of failing).
 DAEMON_PREFIX=()
 DAEMON_ENV=()
@@ -103,6 +104,7 @@ daemon_start() {
         rm -f "$R/$name".{json,notify,err}
         # A private record of reported events (DESIGN.md §5), never the host's /var/lib one.
         rm -rf "$W/state/$name" && mkdir -p "$W/state/$name"
+        [ -z "${DAEMON_STATE_FROM:-}" ] || cp -a "$DAEMON_STATE_FROM/." "$W/state/$name/"
         [ -e "$W/bench.conf" ] || : >"$W/bench.conf"     # no host configuration; roots come from -r
         env -u WATCHDOG_USEC -u WATCHDOG_PID STATE_DIRECTORY="$W/state/$name" "${DAEMON_ENV[@]}" \
                 "$BIN/notify-stamp" -o "$R/$name.notify" "$W/$name.sock" -- \

@@ -3,7 +3,7 @@
  * spawn-inits: a load generator of fake runc containers, for the benchmarks.
  *
  *   spawn-inits -r ROOT -k STAMPFILE [-s BYTES] [--reap-delay MS] [--keep]
- *               [--docker-data DIR --docker-config FILE]
+ *               [--docker-data DIR --docker-config FILE] [--podman GRAPHROOT]
  *
  * Each "container" is a real process (a child of this helper that only pause()s) with a state
  * directory ROOT/<id>/ holding a runc-format state.json whose init_process_pid and
@@ -17,6 +17,10 @@
  * --docker-data DIR --docker-config FILE: also give each container Docker's record of it, a copy of
  * FILE as DIR/containers/<id>/config.v2.json (the daemon reads it for a root ".../runtime-runc/moby"
  * with DockerDataRoot=DIR), removed with the state directory.
+ *
+ * --podman GRAPHROOT: state files as Podman's runc writes them: labels io.container.manager=libpod
+ * and bundle=GRAPHROOT/overlay-containers/<id>/userdata (the caller writes the containers.json
+ * beside them that names the containers).
  *
  * -s BYTES pads state.json to about BYTES: libcontainer "mounts" entries, then (past ~2.4 KB) a
  * "seccomp" profile of one object per syscall, as Docker's (runc writes ~1.5-6 KB; Docker's is ~30 KB,
@@ -77,7 +81,7 @@ static const char *arg_root;
 static size_t arg_size = 1536;
 static long arg_reap_delay_ms = 0;
 static bool arg_keep = false;
-static const char *arg_docker_data, *arg_docker_config;
+static const char *arg_docker_data, *arg_docker_config, *arg_podman;
 static char *docker_config_buf;
 static size_t docker_config_len;
 
@@ -189,9 +193,14 @@ static size_t build_state(const char *id, pid_t pid, uint64_t start, size_t targ
                  "{\"id\":\"%s\",\"init_process_pid\":%d,\"init_process_start\":%" PRIu64 ",\"created\":\"%s\","
                  "\"config\":{\"no_pivot_root\":false,\"parent_death_signal\":0,\"rootfs\":\"/run/bench/%s/rootfs\","
                  "\"umask\":null,\"readonlyfs\":true,\"rootPropagation\":0,\"hostname\":\"%.12s\","
-                 "\"labels\":[\"bundle=/run/bench/%s\"],\"cgroups\":{\"path\":\"/bench/%s\",\"rootless_cgroups\":false},"
-                 "\"namespaces\":[",
-                 id, (int) pid, start, created, id, id, id, id);
+                 "\"labels\":[",
+                 id, (int) pid, start, created, id, id);
+        if (arg_podman)
+                json_put(&len, "\"bundle=%s/overlay-containers/%s/userdata\",\"io.container.manager=libpod\"",
+                         arg_podman, id);
+        else
+                json_put(&len, "\"bundle=/run/bench/%s\"", id);
+        json_put(&len, "],\"cgroups\":{\"path\":\"/bench/%s\",\"rootless_cgroups\":false},\"namespaces\":[", id);
         for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
                 json_put(&len, "%s{\"type\":\"%s\",\"path\":\"\"}", i ? "," : "", ns[i][0]);
         /* Mounts as runc writes them (up to ~2.4 KB, as in a Docker state.json), then the rest of the
@@ -599,7 +608,7 @@ static void cmd_quit(void) {
 
 static void usage(FILE *f) {
         fputs("usage: spawn-inits -r ROOT -k STAMPFILE [-s BYTES] [--reap-delay MS] [--keep]\n"
-              "                   [--docker-data DIR --docker-config FILE]\n", f);
+              "                   [--docker-data DIR --docker-config FILE] [--podman GRAPHROOT]\n", f);
 }
 
 int main(int argc, char *argv[]) {
@@ -611,6 +620,7 @@ int main(int argc, char *argv[]) {
                 { "keep", no_argument, NULL, 'K' },
                 { "docker-data", required_argument, NULL, 'D' },
                 { "docker-config", required_argument, NULL, 'C' },
+                { "podman", required_argument, NULL, 'P' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -642,6 +652,9 @@ int main(int argc, char *argv[]) {
                         break;
                 case 'C':
                         arg_docker_config = optarg;
+                        break;
+                case 'P':
+                        arg_podman = optarg;
                         break;
                 case 'h':
                         usage(stdout);
