@@ -645,8 +645,8 @@ static int parse_unsigned(const char *value, unsigned long min, unsigned long ma
         return 0;
 }
 
-/* A count setting from 1 to max ("a number of <what>"): empty restores def; anything else is
- * reported and the setting stays. */
+/* A count setting from 1 to max ("a number of <what>", or "a number" when what is NULL): empty
+ * restores def; anything else is reported and the setting stays. */
 static void parse_count_setting(Parser *ps, const char *value, const char *key, const char *what, unsigned def,
                                 unsigned max, unsigned *dest) {
         if (*value == '\0') {
@@ -654,7 +654,8 @@ static void parse_count_setting(Parser *ps, const char *value, const char *key, 
                 return;
         }
         if (parse_unsigned(value, 1, max, dest) < 0)
-                parser_log(ps, true, "Invalid %s= '%s': expected a number of %s from 1 to %u.", key, value, what, max);
+                parser_log(ps, true, "Invalid %s= '%s': expected a number%s%s from 1 to %u.", key, value,
+                           what ? " of " : "", what ?: "", max);
 }
 
 static int parse_crashloop_count(Parser *ps, const char *value) {
@@ -773,45 +774,22 @@ static int parse_events_socket(Parser *ps, const char *value) {
 }
 
 static int parse_max_subscribers(Parser *ps, const char *value) {
-        if (*value == '\0') {
-                ps->config->max_subscribers = CONFIG_DEFAULT_MAX_SUBSCRIBERS;
-                return 0;
-        }
-        if (parse_unsigned(value, 1, CONFIG_MAX_SUBSCRIBERS_MAX, &ps->config->max_subscribers) < 0)
-                parser_log(ps, true, "Invalid MaxSubscribers= '%s': expected a number from 1 to %u.",
-                           value, (unsigned) CONFIG_MAX_SUBSCRIBERS_MAX);
+        parse_count_setting(ps, value, "MaxSubscribers", /* what= */ NULL, CONFIG_DEFAULT_MAX_SUBSCRIBERS,
+                            CONFIG_MAX_SUBSCRIBERS_MAX, &ps->config->max_subscribers);
         return 0;
 }
 
 static int parse_subscriber_queue_size(Parser *ps, const char *value) {
-        if (*value == '\0') {
-                ps->config->subscriber_queue_size = CONFIG_DEFAULT_SUBSCRIBER_QUEUE_SIZE;
-                return 0;
-        }
-        if (parse_unsigned(value, 1, CONFIG_SUBSCRIBER_QUEUE_SIZE_MAX, &ps->config->subscriber_queue_size) < 0)
-                parser_log(ps, true, "Invalid SubscriberQueueSize= '%s': expected a number of events from 1 to %u.",
-                           value, (unsigned) CONFIG_SUBSCRIBER_QUEUE_SIZE_MAX);
+        parse_count_setting(ps, value, "SubscriberQueueSize", "events", CONFIG_DEFAULT_SUBSCRIBER_QUEUE_SIZE,
+                            CONFIG_SUBSCRIBER_QUEUE_SIZE_MAX, &ps->config->subscriber_queue_size);
         return 0;
 }
 
 static int parse_subscriber_timeout(Parser *ps, const char *value) {
-        uint64_t usec;
-        int r;
-
-        if (*value == '\0') {
-                ps->config->subscriber_timeout_usec = CONFIG_DEFAULT_SUBSCRIBER_TIMEOUT_USEC;
-                return 0;
-        }
-        r = parse_duration_usec(value, &usec);
-        if (r < 0 && r != -ERANGE) {
-                parser_log(ps, true, "Invalid SubscriberTimeoutSec= '%s': expected seconds like '30' or '1min'.", value);
-                return 0;
-        }
-        if (r == -ERANGE || usec < CONFIG_SUBSCRIBER_TIMEOUT_MIN_USEC || usec > CONFIG_SUBSCRIBER_TIMEOUT_MAX_USEC) {
-                parser_log(ps, true, "SubscriberTimeoutSec= '%s' is out of range [1, 3600] seconds.", value);
-                return 0;
-        }
-        ps->config->subscriber_timeout_usec = usec;
+        parse_duration_setting(ps, value, "SubscriberTimeoutSec", "seconds like '30' or '1min'",
+                               CONFIG_DEFAULT_SUBSCRIBER_TIMEOUT_USEC, CONFIG_SUBSCRIBER_TIMEOUT_MIN_USEC,
+                               CONFIG_SUBSCRIBER_TIMEOUT_MAX_USEC, "[1, 3600] seconds",
+                               &ps->config->subscriber_timeout_usec);
         return 0;
 }
 

@@ -355,6 +355,48 @@ START_TEST(test_bad_values) {
 }
 END_TEST
 
+/* The [Events] settings: values, defaults restored by an empty value, and each refusal's words. */
+START_TEST(test_events_settings) {
+        static const struct {
+                const char *line, *error;
+        } bad[] = {
+                { "MaxSubscribers=0", "Invalid MaxSubscribers= '0': expected a number from 1 to 65536.\n" },
+                { "MaxSubscribers=+5", "Invalid MaxSubscribers= '+5': expected a number from 1 to 65536.\n" },
+                { "SubscriberQueueSize=1000001",
+                  "Invalid SubscriberQueueSize= '1000001': expected a number of events from 1 to 1000000.\n" },
+                { "SubscriberTimeoutSec=soon",
+                  "Invalid SubscriberTimeoutSec= 'soon': expected seconds like '30' or '1min'.\n" },
+                { "SubscriberTimeoutSec=2h", "SubscriberTimeoutSec= '2h' is out of range [1, 3600] seconds.\n" },
+        };
+        char text[256];
+
+        write_file(main_path, "[Events]\nMaxSubscribers=3\nSubscriberQueueSize=10\nSubscriberTimeoutSec=5min\n");
+        Load l = load(main_path, false);
+        ck_assert_int_eq(l.r, 0);
+        ck_assert_uint_eq(l.c->max_subscribers, 3);
+        ck_assert_uint_eq(l.c->subscriber_queue_size, 10);
+        ck_assert_uint_eq(l.c->subscriber_timeout_usec, 300 * USEC_PER_SEC);
+        load_done(&l);
+
+        write_dropin("90-reset.conf", "[Events]\nMaxSubscribers=\nSubscriberQueueSize=\nSubscriberTimeoutSec=\n");
+        l = load(main_path, false);
+        ck_assert_int_eq(l.r, 0);
+        ck_assert_uint_eq(l.c->max_subscribers, CONFIG_DEFAULT_MAX_SUBSCRIBERS);
+        ck_assert_uint_eq(l.c->subscriber_queue_size, CONFIG_DEFAULT_SUBSCRIBER_QUEUE_SIZE);
+        ck_assert_uint_eq(l.c->subscriber_timeout_usec, CONFIG_DEFAULT_SUBSCRIBER_TIMEOUT_USEC);
+        load_done(&l);
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                snprintf(text, sizeof(text), "[Events]\n%s\n", bad[i].line);
+                write_file(main_path, text);
+                l = load(main_path, false);
+                ck_assert_msg(l.r == -EINVAL, "'%s' gave r=%d", bad[i].line, l.r);
+                ck_assert_msg(strstr(l.log, bad[i].error), "'%s': no '%s' in: %s", bad[i].line, bad[i].error, l.log);
+                load_done(&l);
+        }
+}
+END_TEST
+
 START_TEST(test_all_errors_reported) {
         /* Parsing goes on after an error; an error in a drop-in counts too. */
         write_file(main_path, "[Log]\nLevel=loud\nTarget=nowhere\n");
@@ -607,6 +649,7 @@ static Suite *config_suite(void) {
         tcase_add_test(tc, test_dropin_appends_to_main);
         tcase_add_test(tc, test_unknown_warns);
         tcase_add_loop_test(tc, test_bad_values, 0, (int) ELEMENTSOF(bad_values));
+        tcase_add_test(tc, test_events_settings);
         tcase_add_test(tc, test_all_errors_reported);
         tcase_add_test(tc, test_nul_byte);
         tcase_add_loop_test(tc, test_durations, 0, (int) ELEMENTSOF(durations));
