@@ -219,7 +219,15 @@ static int probe_tp_proto(const struct btf *btf, const char *name, unsigned arg_
 static int probe_open_load(Probe *p, const char **ret_reason) {
         int r;
 
-        p->skel = probe_bpf__open();
+        /* The kernel's BTF named explicitly: libbpf then takes every CO-RE candidate from it
+         * alone. Otherwise, for a relocation that has no candidate in vmlinux (the probe's
+         * bpf_core_type_exists() checks of types that one kernel has and another lacks), libbpf
+         * 1.1 goes on to iterate the kernel modules' BTF objects, and BPF_BTF_GET_NEXT_ID needs
+         * CAP_SYS_ADMIN: with only CAP_BPF and CAP_PERFMON (the unit's), the whole load failed
+         * with EPERM ("failed to iterate BTF objects"). The probe uses no module types. */
+        LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = PROBE_VMLINUX_BTF);
+
+        p->skel = probe_bpf__open_opts(&opts);
         if (!p->skel) {
                 *ret_reason = "cannot open the probe's BPF object";
                 return -ENOMEM;
