@@ -1,38 +1,77 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# What the kernel probe costs (issue 13, item 5), side by side in one run: tests/bench/probe-storm's
-# signal storm and fork/exit storm between ordinary (non-container) processes, alternately with the
-# probe detached and attached (tests/probe/probe-listen holds it, as the daemon would), ROUNDS times
-# each, and the probe's kernel memory (the memlock of its maps and programs, from fdinfo) and the
-# holder's RSS. Writes a Markdown section to stdout. Reports only; asserts no time.
+# What the kernel probe costs (issue 13, item 5), side by side in one run, with medians, ratios and
+# the number of runs stated. Writes a Markdown section to stdout (report.sh appends it to
+# docs/BENCHMARKS.md); progress on stderr. Reports only; asserts no time.
 #
-#   probe-cost.sh [--quick]      env: BENCH_BIN (probe-storm), PROBE_LISTEN, ROUNDS (default 3)
+#   1. Storms: tests/bench/probe-storm's signal storm (1,000,000 signals) and fork/exit storm
+#      (100,000 short processes) between ordinary (non-container) processes, ROUNDS times with the
+#      probe detached and attached (tests/probe/probe-listen holds it, as the daemon would: attached,
+#      then no capability left). Each round runs the pair back to back, in alternating order
+#      (detached first in odd rounds, attached first in even ones), so that a drift of a shared
+#      machine hits both alike; the figure is the median over the rounds of each round's own
+#      attached/detached ratio of CPU time (probe-storm's user + system time with its children,
+#      which leaves out the waits for a CPU on a loaded machine), with the smallest and largest
+#      ratio beside it, and the wall-time ratio.
+#   2. Kill -> --json latency: the daemon itself, with the probe (default) and with KernelProbe=no,
+#      in alternating order over LAT_ROUNDS rounds; every round starts LAT_N real runc containers
+#      (busybox sleep, each the init of its own PID namespace: the probe follows them), SIGKILLs
+#      them one at a time LAT_GAP_MS apart with kill-stamp, and takes each exited line's stamp from
+#      stamp-lines on the daemon's stdout. The same kills in both modes: medians, p90, n, and the
+#      difference of the medians.
+#   3. Memory: the attached probe's maps and programs (kernel memlock from fdinfo) and the holder's
+#      resident set.
+#
+#   probe-cost.sh [--quick]
+#   env: BENCH_BIN (probe-storm, stamp-lines, kill-stamp, notify-stamp), PROBE_LISTEN, DAEMON
+#        (without it, or without runc and busybox, part 2 is left out and the section says so),
+#        ROUNDS (default 5; --quick 2), LAT_ROUNDS (default 4; --quick 2), LAT_N (default 25;
+#        --quick 5), LAT_GAP_MS (default 53)
 set -uo pipefail
 
 QUICK=0
 [ "${1:-}" = --quick ] && QUICK=1
 BIN=${BENCH_BIN:?BENCH_BIN: the directory of probe-storm}
 LISTEN=${PROBE_LISTEN:?PROBE_LISTEN: tests/probe/probe-listen}
-ROUNDS=${ROUNDS:-3}
+DAEMON=${DAEMON:-}
 if [ "$QUICK" = 1 ]; then
-        SIGNALS=100000 FORKS=5000 ROUNDS=${ROUNDS_QUICK:-1}
+        SIGNALS=100000 FORKS=5000 ROUNDS=${ROUNDS:-2} LAT_ROUNDS=${LAT_ROUNDS:-2} LAT_N=${LAT_N:-5}
 else
-        SIGNALS=1000000 FORKS=100000
+        SIGNALS=1000000 FORKS=100000 ROUNDS=${ROUNDS:-5} LAT_ROUNDS=${LAT_ROUNDS:-4} LAT_N=${LAT_N:-25}
 fi
+LAT_GAP_MS=${LAT_GAP_MS:-53}
 log() { printf '[probe-cost %s] %s\n' "$(date +%T)" "$*" >&2; }
 tmp=$(mktemp -d /tmp/cw-probe-cost.XXXXXX) || exit 1
-trap 'rm -rf "$tmp"; [ -n "${lp:-}" ] && kill "$lp" 2>/dev/null' EXIT
-
+RUNC_ROOT=$tmp/runc
 lp=
+dp=
+cleanup() {
+        [ -n "$lp" ] && kill "$lp" 2>/dev/null
+        [ -n "$dp" ] && kill "$dp" 2>/dev/null
+        if [ -d "$RUNC_ROOT" ]; then
+                for c in "$RUNC_ROOT"/*/; do
+                        [ -d "$c" ] || continue
+                        runc --root "$RUNC_ROOT" delete -f "$(basename "$c")" >/dev/null 2>&1
+                done
+        fi
+        rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+wait_until() {   # SECONDS CMD...: poll every 10 ms
+        local i
+        for ((i = 0; i < $1 * 100; i++)); do "${@:2}" && return 0; sleep 0.01; done
+        return 1
+}
+
+# ------------------------------------------------------------------ 1. storms
 attach() {
         "$LISTEN" --drop-privileges >"$tmp/listen.out" 2>"$tmp/listen.err" &
         lp=$!
-        for _ in $(seq 500); do
-                grep -q '^ready ' "$tmp/listen.out" 2>/dev/null && return 0
-                kill -0 "$lp" 2>/dev/null || break
-                sleep 0.01
-        done
+        listener_up() { grep -q '^ready ' "$tmp/listen.out" 2>/dev/null || ! kill -0 "$lp" 2>/dev/null; }
+        wait_until 10 listener_up
+        grep -q '^ready ' "$tmp/listen.out" && return 0
         log "the probe did not attach: $(cat "$tmp/listen.err")"
         return 1
 }
@@ -56,10 +95,9 @@ memory() {
         printf '%s %s %s\n' "$maps" "$progs" "$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status")"
 }
 
-: >"$tmp/results"
+: >"$tmp/storms"        # "ROUND MODE WORKLOAD N NS"
 mem=
 for round in $(seq "$ROUNDS"); do
-        # Alternate which goes first, so that a drift of the machine hits both alike.
         if [ $((round % 2)) = 1 ]; then order="detached attached"; else order="attached detached"; fi
         for mode in $order; do
                 if [ "$mode" = attached ]; then
@@ -69,40 +107,187 @@ for round in $(seq "$ROUNDS"); do
                 for w in "signals $SIGNALS" "forks $FORKS"; do
                         # shellcheck disable=SC2086
                         out=$("$BIN/probe-storm" $w) || { log "probe-storm $w failed"; exit 1; }
-                        echo "$mode $out" >>"$tmp/results"
-                        log "round $round $mode: $out"
+                        echo "$round $mode $out" >>"$tmp/storms"
+                        log "round $round/$ROUNDS $mode: $out"
                 done
                 [ "$mode" = attached ] && detach
         done
 done
 
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
-row() {
-        local w=$1 n=$2 d a
-        d=$(awk -v w="$w" '$1 == "detached" && $2 == w { print $4 }' "$tmp/results" | median)
-        a=$(awk -v w="$w" '$1 == "attached" && $2 == w { print $4 }' "$tmp/results" | median)
-        awk -v w="$w" -v n="$n" -v d="$d" -v a="$a" 'BEGIN {
-                o = (a - d) * 100.0 / d
-                printf "| %s storm, %d %s | %.3f s (%.2f µs each) | %.3f s (%.2f µs each) | %+.1f %% | %s |\n",
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# ratios FIELD WORKLOAD: per round, attached / detached of the same round (FIELD 5 wall, 6 CPU).
+ratios() {
+        awk -v f="$1" -v w="$2" '$3 == w { t[$1, $2] = $f; r[$1] = 1 }
+                END { for (i in r) if (t[i, "detached"] > 0) printf "%.6f\n", t[i, "attached"] / t[i, "detached"] }' "$tmp/storms"
+}
+storm_row() {
+        local w=$1 n=$2 dw aw dc ac rw rc lo hi
+        dw=$(awk -v w="$w" '$2 == "detached" && $3 == w { print $5 }' "$tmp/storms" | median)
+        aw=$(awk -v w="$w" '$2 == "attached" && $3 == w { print $5 }' "$tmp/storms" | median)
+        dc=$(awk -v w="$w" '$2 == "detached" && $3 == w { print $6 }' "$tmp/storms" | median)
+        ac=$(awk -v w="$w" '$2 == "attached" && $3 == w { print $6 }' "$tmp/storms" | median)
+        ratios 6 "$w" >"$tmp/ratio.$w"
+        rc=$(median <"$tmp/ratio.$w")
+        lo=$(sort -g "$tmp/ratio.$w" | head -n 1)
+        hi=$(sort -g "$tmp/ratio.$w" | tail -n 1)
+        rw=$(ratios 5 "$w" | median)
+        awk -v w="$w" -v n="$n" -v dw="$dw" -v aw="$aw" -v dc="$dc" -v ac="$ac" -v rc="$rc" -v rw="$rw" \
+                -v lo="$lo" -v hi="$hi" -v k="$ROUNDS" 'BEGIN {
+                o = (rc - 1) * 100
+                printf "| %s storm, %d %s | %.3f s / %.3f s (%.2f µs each) | %.3f s / %.3f s (%.2f µs each) | %+.1f %% (%+.1f … %+.1f), n = %d | %+.1f %% | %s |\n",
                         w == "signals" ? "signal" : "fork/exit", n, w == "signals" ? "signals" : "processes",
-                        d / 1e9, d / n / 1e3, a / 1e9, a / n / 1e3, o, o <= 3 ? "met" : "NOT met"
+                        dw / 1e9, dc / 1e9, dc / n / 1e3, aw / 1e9, ac / 1e9, ac / n / 1e3,
+                        o, (lo - 1) * 100, (hi - 1) * 100, k, (rw - 1) * 100, o <= 3 ? "met" : "NOT met"
         }'
 }
+
+# ------------------------------------------------------------------ 2. kill -> --json latency
+LAT=1
+LAT_WHY=
+if [ "$LAT_ROUNDS" -lt 1 ] || [ "$LAT_N" -lt 1 ]; then
+        LAT=0 LAT_WHY="LAT_ROUNDS=$LAT_ROUNDS, LAT_N=$LAT_N"
+elif [ -z "$DAEMON" ] || [ ! -x "$DAEMON" ]; then
+        LAT=0 LAT_WHY="no daemon (DAEMON=)"
+elif ! command -v runc >/dev/null || ! command -v busybox >/dev/null || ! command -v jq >/dev/null; then
+        LAT=0 LAT_WHY="no runc, busybox or jq"
+else
+        for t in stamp-lines kill-stamp notify-stamp; do
+                [ -x "$BIN/$t" ] || { LAT=0 LAT_WHY="no $BIN/$t"; }
+        done
+fi
+
+lat_round() {   # MODE (probe | noprobe) ROUND
+        local mode=$1 round=$2 name=lat.$2.$1 i id pid
+        : >"$tmp/$name.conf"
+        [ "$mode" = noprobe ] && printf '[Exit]\nKernelProbe=no\n' >"$tmp/$name.conf"
+        mkdir -p "$tmp/state.$name" "$RUNC_ROOT"
+        STATE_DIRECTORY=$tmp/state.$name env -u WATCHDOG_USEC -u WATCHDOG_PID \
+                "$BIN/notify-stamp" -o "$tmp/$name.notify" "$tmp/notify.sock" -- \
+                "$DAEMON" -c "$tmp/$name.conf" -r "$RUNC_ROOT" --json --log-target=console \
+                2>"$tmp/$name.err" | "$BIN/stamp-lines" >"$tmp/$name.json" &
+        dp=$!
+        ready() { grep -q ' READY=1' "$tmp/$name.notify" 2>/dev/null; }
+        wait_until 30 ready || { log "daemon ($mode) not ready: $(tail -3 "$tmp/$name.err")"; return 1; }
+        if [ "$mode" = probe ] && grep -q 'kernel probe off' "$tmp/$name.notify"; then
+                log "the daemon did not load the probe: $(grep -o 'kernel probe off.*' "$tmp/$name.notify" | head -1)"
+                return 1
+        fi
+        : >"$tmp/$name.targets"
+        for i in $(seq "$LAT_N"); do
+                id=cw-pcost-$$-$round-$mode-$i
+                runc --root "$RUNC_ROOT" run -d --bundle "$tmp/bundle" "$id" </dev/null >>"$tmp/runc.log" 2>&1 ||
+                        { log "runc run failed: $(tail -3 "$tmp/runc.log")"; return 1; }
+                pid=$(jq -r .init_process_pid "$RUNC_ROOT/$id/state.json")
+                echo "$id $pid" >>"$tmp/$name.targets"
+        done
+        started() { [ "$(grep -c '"CONTAINER_EVENT":"started"' "$tmp/$name.json")" -ge "$LAT_N" ]; }
+        wait_until 30 started || { log "only $(grep -c '"started"' "$tmp/$name.json") started lines ($mode)"; return 1; }
+        "$BIN/kill-stamp" "$tmp/$name.targets" "$LAT_GAP_MS" >"$tmp/$name.kills"
+        exited() { [ "$(grep -c '"CONTAINER_EVENT":"exited"' "$tmp/$name.json")" -ge "$LAT_N" ]; }
+        wait_until 30 exited || { log "only $(grep -c '"exited"' "$tmp/$name.json") exited lines ($mode)"; return 1; }
+        kill -TERM "$(awk '$1 == "start" { print $3; exit }' "$tmp/$name.notify")" 2>/dev/null
+        wait "$dp" 2>/dev/null
+        dp=
+        while read -r id _; do
+                runc --root "$RUNC_ROOT" delete -f "$id" >/dev/null 2>&1
+        done <"$tmp/$name.targets"
+        # Per kill: the exited line's stamp minus the kill's, in ms (ids are runc's, printed in full).
+        awk 'function t(s) { return substr(s, length(s) - 11) + 0 }
+             NR == FNR { if ($1 == "K") k[$2] = t($4); next }
+             index($0, "\"CONTAINER_EVENT\":\"exited\"") && match($0, /"CONTAINER_ID_FULL":"[^"]*"/) {
+                     id = substr($0, RSTART + 21, RLENGTH - 22)
+                     if ((id in k) && !seen[id]++) { d = t($1) - k[id]; if (d < -5e11) d += 1e12; printf "%.4f\n", d / 1e6 }
+             }' "$tmp/$name.kills" "$tmp/$name.json" >>"$tmp/lat.$mode.ms"
+        log "latency round $round/$LAT_ROUNDS $mode: $(wc -l <"$tmp/lat.$mode.ms") kills so far, median $(median <"$tmp/lat.$mode.ms") ms"
+}
+
+if [ "$LAT" = 1 ]; then
+        mkdir -p "$tmp/bundle/rootfs/bin" "$tmp/bundle/rootfs/proc" "$tmp/bundle/rootfs/dev" "$tmp/bundle/rootfs/sys"
+        cp "$(command -v busybox)" "$tmp/bundle/rootfs/bin/busybox"
+        ln -s busybox "$tmp/bundle/rootfs/bin/sleep"
+        (cd "$tmp/bundle" && runc spec) || { log "runc spec failed"; exit 1; }
+        jq '.process.terminal = false | .process.args = ["/bin/sleep", "1000000"] | .root.readonly = true
+            | .linux.namespaces |= map(select(.type != "network"))' "$tmp/bundle/config.json" >"$tmp/bundle/c.json" &&
+                mv "$tmp/bundle/c.json" "$tmp/bundle/config.json"
+        : >"$tmp/lat.probe.ms"
+        : >"$tmp/lat.noprobe.ms"
+        for round in $(seq "$LAT_ROUNDS"); do
+                if [ $((round % 2)) = 1 ]; then order="noprobe probe"; else order="probe noprobe"; fi
+                for mode in $order; do
+                        lat_round "$mode" "$round" || { LAT=0 LAT_WHY="a latency round failed (see the log)"; break 2; }
+                done
+        done
+fi
+pct() {         # Q FILE: nearest-rank quantile
+        sort -g "$2" | awk -v q="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "nan"; exit } r = int(q * NR); if (r < q * NR) r++; if (r < 1) r = 1; print v[r] }'
+}
+lat_rows() {
+        local mp mn dp9 dn9 np nn
+        mp=$(median <"$tmp/lat.probe.ms") mn=$(median <"$tmp/lat.noprobe.ms")
+        dp9=$(pct 0.9 "$tmp/lat.probe.ms") dn9=$(pct 0.9 "$tmp/lat.noprobe.ms")
+        np=$(wc -l <"$tmp/lat.probe.ms") nn=$(wc -l <"$tmp/lat.noprobe.ms")
+        awk -v mp="$mp" -v mn="$mn" -v p9="$dp9" -v n9="$dn9" -v np="$np" -v nn="$nn" 'BEGIN {
+                d = mp - mn
+                printf "| kill → `--json` line, KernelProbe=no | %.3f ms | %.3f ms | n = %d | |\n", mn, n9, nn
+                printf "| kill → `--json` line, with the probe | %.3f ms | %.3f ms | n = %d | difference of the medians %+.3f ms: %s |\n",
+                        mp, p9, np, d, (d <= 0.1 ? "met" : "NOT met")
+        }'
+}
+
 read -r maps progs rss <<<"$mem"
+# One line for report.sh's table of targets: "KEY=VALUE ..." in an HTML comment (not shown).
+summary() {
+        local sig fork lat=- latn=0
+        sig=$(ratios 6 signals | median | awk '{ printf "%+.1f", ($1 - 1) * 100 }')
+        fork=$(ratios 6 forks | median | awk '{ printf "%+.1f", ($1 - 1) * 100 }')
+        if [ "$LAT" = 1 ]; then
+                lat=$(awk -v a="$(median <"$tmp/lat.probe.ms")" -v b="$(median <"$tmp/lat.noprobe.ms")" 'BEGIN { printf "%+.3f", a - b }')
+                latn=$(wc -l <"$tmp/lat.probe.ms")
+        fi
+        printf '<!-- probe-cost: rounds=%s signals_pct=%s forks_pct=%s lat_rounds=%s lat_n=%s lat_diff_ms=%s maps_kib=%s progs_kib=%s rss_kib=%s quick=%s -->\n' \
+                "$ROUNDS" "$sig" "$fork" "$([ "$LAT" = 1 ] && echo "$LAT_ROUNDS" || echo 0)" "$latn" "$lat" \
+                "$((maps / 1024))" "$((progs / 1024))" "$rss" "$QUICK"
+}
+summary
 cat <<EOT
 ## The kernel probe's cost (issue 13)
 
-\`tests/bench/probe-cost.sh\`: $ROUNDS rounds, detached and attached alternately (medians); the probe is
-held by \`tests/probe/probe-listen\` as the daemon holds it (attached, then no capability left). The
-storms run between ordinary processes outside any container, so every signal and every exit passes
-the probe's tracepoints and is filtered out in the kernel. Kernel $(uname -r), $(nproc) CPUs.
+\`tests/bench/probe-cost.sh\`$([ "$QUICK" = 1 ] && printf ' (--quick: small N, not a result)'), kernel $(uname -r), $(nproc) CPUs, load average
+$(cut -d' ' -f1-3 /proc/loadavg) at the end.
 
-| workload | detached | attached | difference | target ≤ 3 % |
+**Storms.** $ROUNDS rounds; each round runs the workload with the probe detached and attached back to
+back (the order alternates from round to round). The probe is held by \`tests/probe/probe-listen\` as
+the daemon holds it (attached, then no capability left). The processes are ordinary ones outside any
+container, so every signal and every exit passes the probe's tracepoints and is dropped by its
+in-kernel filter. Times are medians over the rounds, wall / CPU (user and system time of the storm
+and its children: the probe's programs run in their context, and waits for a CPU taken by other work
+are left out). The difference is the median of each round's own attached/detached ratio of CPU time,
+with the smallest and the largest in parentheses; the wall-time ratio is beside it.
+
+| workload | detached: wall / CPU | attached: wall / CPU | CPU difference (range), rounds | wall difference | target ≤ 3 % |
+|---|---|---|---|---|---|
+$(storm_row signals "$SIGNALS")
+$(storm_row forks "$FORKS")
+EOT
+if [ "$LAT" = 1 ]; then
+        cat <<EOT
+
+**Kill → \`--json\` latency.** The daemon itself with the probe and with \`KernelProbe=no\`,
+$LAT_ROUNDS rounds in alternating order; each round starts $LAT_N real runc containers (busybox
+\`sleep\`, each the init of its own PID namespace, so the probe records their signals and exits) and
+SIGKILLs them one at a time ${LAT_GAP_MS} ms apart (\`kill-stamp\`); the latency of a kill is the time
+\`stamp-lines\` read the \`exited\` line from the daemon's stdout minus the time just before \`kill()\`.
+
+| | median | p90 | kills | target: within 0.1 ms |
 |---|---|---|---|---|
-$(row signals "$SIGNALS")
-$(row forks "$FORKS")
+$(lat_rows)
+EOT
+else
+        printf '\n**Kill → `--json` latency:** not measured in this run: %s.\n' "$LAT_WHY"
+fi
+cat <<EOT
 
-Memory of the attached probe: maps $((maps / 1024)) KiB (the 256 KiB ring buffer and the OOM map),
+**Memory** of the attached probe: maps $((maps / 1024)) KiB (the 256 KiB ring buffer and the OOM map),
 programs $((progs / 1024)) KiB (kernel memlock from fdinfo, charged to the holder's memory cgroup),
 and the holder's resident set $rss KiB (probe-listen: libbpf and the mapped ring buffer).
 EOT
