@@ -13,6 +13,11 @@
 # and with KernelProbe=no: the one diagnostic line, STATUS= says so, the same deaths judged from the
 # status and the OOM counter (REASON_SOURCE none / counters), no SIGNAL_SENDER_* fields, and the
 # fields of before all there. Needs root, runc; fails under CI=true when the probe was not built.
+# tests/probe/why-kernel-6.1.sh runs it unchanged in the tests/vm guest (Debian 12's 6.1, PID 1
+# reaping every orphan at once). There, without the probe, a kernel before 6.15 may give no exit
+# status at all (FACTS.md §7): such an exit must then say DEATH_REASON=unknown, never a wrong
+# reason. WHY_OOM_SCOPE=1 (set by that wrapper: the guest's kernel takes the out_of_memory fentry)
+# makes OOM_SCOPE=container mandatory for the init over its own limit.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
 . "$top_srcdir/tests/lib/runc.sh" || exit 99
@@ -29,6 +34,14 @@ killer=$TEST_TMP/cw-killer
 cp "$(command -v dash)" "$killer" || fail "cannot copy dash"
 parent_comm=$(cat "/proc/$$/comm")
 limit=$((16 * 1024 * 1024))
+# Whether an exit without the probe always has a known status: yes from 6.15 on (PIDFD_INFO_EXIT),
+# and on a host whose PID 1 reaps orphans late; not in the tests/vm guest on an older kernel.
+status_always_known=1
+if [ "${VM_GUEST:-}" = 1 ]; then
+        IFS=. read -r kmajor kminor _ <<<"$(uname -r)"
+        kminor=${kminor%%[!0-9]*}
+        (( kmajor > 6 || (kmajor == 6 && kminor >= 15) )) || status_always_known=0
+fi
 
 # kill_from SCRIPT PID: run SCRIPT (dash, $1 = PID) as cw-killer, which then waits on a FIFO
 # until released, so that it still exists when the daemon reads its /proc. Sets KILLER_PID.
@@ -127,7 +140,11 @@ assert_field "$e" exited SIGNAL_CODE SI_KERNEL
 assert_field "$e" exited PRIORITY 3
 assert_match "$(event_field "$e" exited MESSAGE)" "was killed by the OOM killer: init dd used [0-9.]+M of its 16M limit" "MESSAGE"
 scope=$(event_field "$e" exited OOM_SCOPE)
-[ -z "$scope" ] || assert_eq "$scope" container "OOM_SCOPE of an init over its own limit"
+if [ "${WHY_OOM_SCOPE:-}" = 1 ]; then
+        assert_eq "$scope" container "OOM_SCOPE of an init over its own limit"
+else
+        [ -z "$scope" ] || assert_eq "$scope" container "OOM_SCOPE of an init over its own limit"
+fi
 note "oom-killed: $(event_field "$e" exited MESSAGE) scope '${scope:-unknown here}'"
 
 f=$(new_id why-oom-child)
@@ -153,25 +170,41 @@ notify_has 'STATUS=Tracking 0 containers under 1 root; kernel probe off: disable
         fail "STATUS= does not say the probe is off"
 [ "$(stderr_lines_matching 'Kernel probe not loaded: disabled')" = 1 ] || fail "not one diagnostic line for the probe: $(cat "$DAEMON_ERR")"
 
+# status_unknown ID: the exit of ID came without a status (only where !status_always_known); it
+# must then say so and judge nothing.
+status_unknown() {
+        [ "$status_always_known" = 0 ] && [ "$(event_field "$1" exited EXIT_CODE)" = unknown ] || return 1
+        assert_field "$1" exited DEATH_REASON unknown
+        assert_field "$1" exited REASON_SOURCE none
+        assert_field "$1" exited EXIT_STATUS_SOURCE none
+        assert_field "$1" exited OOM_KILLED 0
+        ! event_has_field "$1" exited EXIT_SIGNAL || fail "EXIT_SIGNAL without a status"
+        unknown_exits=$((unknown_exits + 1))
+        note "$1: no exit status on $(uname -r) without the probe: DEATH_REASON=unknown"
+}
+unknown_exits=0
+
 g=$(new_id noprobe-kill)
 runc_run "$g" "${INIT_SLEEP[@]}"
 wait_event "$g" started
 kill_from 'kill -KILL "$1"' "$(runc_pid "$g")"
 wait_event "$g" exited
-assert_field "$g" exited DEATH_REASON killed
-assert_field "$g" exited REASON_SOURCE none
-assert_field "$g" exited EXIT_SIGNAL SIGKILL
-assert_field "$g" exited OOM_KILLED 0
-assert_match "$(event_field "$g" exited EXIT_STATUS_SOURCE)" '^(proc|pidfd)$' "EXIT_STATUS_SOURCE without the probe"
 for field in SIGNAL_SENDER_PID SIGNAL_SENDER_COMM SIGNALS STOP_GRACE_USEC; do
         ! event_has_field "$g" exited "$field" || fail "$field without the probe"
 done
-assert_match "$(event_field "$g" exited MESSAGE)" "^Container ${g:0:12} exited: killed by SIGKILL" "MESSAGE without the probe"
+if ! status_unknown "$g"; then
+        assert_field "$g" exited DEATH_REASON killed
+        assert_field "$g" exited REASON_SOURCE none
+        assert_field "$g" exited EXIT_SIGNAL SIGKILL
+        assert_field "$g" exited OOM_KILLED 0
+        assert_match "$(event_field "$g" exited EXIT_STATUS_SOURCE)" '^(proc|pidfd)$' "EXIT_STATUS_SOURCE without the probe"
+        assert_match "$(event_field "$g" exited MESSAGE)" "^Container ${g:0:12} exited: killed by SIGKILL" "MESSAGE without the probe"
+fi
 
 h=$(new_id noprobe-segv)
 run_ctl "$h" /ctl/crash
 wait_event "$h" exited
-assert_field "$h" exited DEATH_REASON crashed
+status_unknown "$h" || assert_field "$h" exited DEATH_REASON crashed
 
 # Without the probe the counter must be read at discovery before the kill (FACTS.md 4.4): the init
 # waits for /ctl/go. (With the probe above, the init died at once: its records waited for it.)
@@ -180,17 +213,20 @@ EDIT=".linux.resources.memory = {limit: $limit}" run_ctl "$i" sh -c 'while [ ! -
 wait_event "$i" started
 touch "$TEST_TMP/ctl/$i/go"
 wait_event "$i" exited
-assert_field "$i" exited DEATH_REASON oom-killed
-assert_field "$i" exited OOM_KILLED 1
-assert_field "$i" exited REASON_SOURCE counters
+if ! status_unknown "$i"; then
+        assert_field "$i" exited DEATH_REASON oom-killed
+        assert_field "$i" exited OOM_KILLED 1
+        assert_field "$i" exited REASON_SOURCE counters
+fi
 
 j=$(new_id noprobe-oom-child)
 EDIT=".linux.resources.memory = {limit: $limit}" run_ctl "$j" sh -c 'dd if=/dev/zero of=/dev/null bs=64M count=1; exec sleep 1000000'
 wait_event "$j" oom
 kill_from 'kill -KILL "$1"' "$(runc_pid "$j")"
 wait_event "$j" exited
-assert_field "$j" exited DEATH_REASON killed
+status_unknown "$j" || assert_field "$j" exited DEATH_REASON killed
 assert_field "$j" exited OOM_KILLED 0
 release_killers
 stop_daemon
+note "without the probe: $unknown_exits of 4 exits had no status on $(uname -r)"
 note "PASS"
