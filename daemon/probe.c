@@ -225,7 +225,10 @@ static int probe_open_load(Probe *p, const char **ret_reason) {
          * 1.1 goes on to iterate the kernel modules' BTF objects, and BPF_BTF_GET_NEXT_ID needs
          * CAP_SYS_ADMIN: with only CAP_BPF and CAP_PERFMON (the unit's), the whole load failed
          * with EPERM ("failed to iterate BTF objects"). The probe uses no module types. */
-        LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = PROBE_VMLINUX_BTF);
+        struct bpf_object_open_opts opts = {
+                .sz = sizeof(opts),     /* what LIBBPF_OPTS() sets; cppcheck cannot expand that macro */
+                .btf_custom_path = PROBE_VMLINUX_BTF,
+        };
 
         p->skel = probe_bpf__open_opts(&opts);
         if (!p->skel) {
