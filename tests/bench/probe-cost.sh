@@ -26,7 +26,7 @@
 #   probe-cost.sh [--quick]
 #   env: BENCH_BIN (probe-storm, stamp-lines, kill-stamp, notify-stamp), PROBE_LISTEN, DAEMON
 #        (without it, or without runc and busybox, part 2 is left out and the section says so),
-#        ROUNDS (default 5; --quick 2), LAT_ROUNDS (default 4; --quick 2), LAT_N (default 25;
+#        ROUNDS (default 4; --quick 2), LAT_ROUNDS (default 4; --quick 2), LAT_N (default 20;
 #        --quick 5), LAT_GAP_MS (default 53)
 set -uo pipefail
 
@@ -38,7 +38,7 @@ DAEMON=${DAEMON:-}
 if [ "$QUICK" = 1 ]; then
         SIGNALS=100000 FORKS=5000 ROUNDS=${ROUNDS:-2} LAT_ROUNDS=${LAT_ROUNDS:-2} LAT_N=${LAT_N:-5}
 else
-        SIGNALS=1000000 FORKS=100000 ROUNDS=${ROUNDS:-5} LAT_ROUNDS=${LAT_ROUNDS:-4} LAT_N=${LAT_N:-25}
+        SIGNALS=1000000 FORKS=100000 ROUNDS=${ROUNDS:-4} LAT_ROUNDS=${LAT_ROUNDS:-4} LAT_N=${LAT_N:-20}
 fi
 LAT_GAP_MS=${LAT_GAP_MS:-53}
 log() { printf '[probe-cost %s] %s\n' "$(date +%T)" "$*" >&2; }
