@@ -39,6 +39,6 @@ case $(cat "$out/kernel") in
 esac
 grep -hE '^(why-runc|oom-scope-guest): ' "$out/why-runc.log" "$out/oom-scope-guest.log" | sed 's/^/guest: /'
 [ "$rc" = 0 ] || fail "the guest part failed (status $rc): $(cat "$out/guest.log")"
-grep -q '^why-runc: PASS$' "$out/why-runc.log" || fail "why-runc.sh did not reach PASS in the guest"
-grep -q '^oom-scope-guest: PASS$' "$out/oom-scope-guest.log" || fail "oom-scope-guest.sh did not reach PASS in the guest"
+grep -qE '^why-runc: (\[[0-9.]+\] )?PASS$' "$out/why-runc.log" || fail "why-runc.sh did not reach PASS in the guest"
+grep -qE '^oom-scope-guest: (\[[0-9.]+\] )?PASS$' "$out/oom-scope-guest.log" || fail "oom-scope-guest.sh did not reach PASS in the guest"
 note "ok on $(cat "$out/kernel")"
