@@ -38,6 +38,18 @@ typedef struct Scanner {
         size_t n_keys;
 } Scanner;
 
+/* A scanner at the start of buf. */
+static Scanner scanner_at(const char *buf, size_t len, unsigned depth_max, JsonScanKey *keys, size_t n_keys) {
+        return (Scanner) {
+                .base = (const unsigned char *) buf,
+                .p = (const unsigned char *) buf,
+                .end = (const unsigned char *) buf + len,
+                .depth_max = depth_max,
+                .keys = keys,
+                .n_keys = n_keys,
+        };
+}
+
 static inline void skip_ws(Scanner *s) {
         if (s->p < s->end && *s->p > ' ')
                 return; /* most of what runtimes write is compact */
@@ -510,14 +522,7 @@ static int scan_value(Scanner *s, int ctx) {
 }
 
 int json_scan(const char *buf, size_t len, unsigned depth_max, JsonScanKey *keys, size_t n_keys) {
-        Scanner s = {
-                .base = (const unsigned char *) buf,
-                .p = (const unsigned char *) buf,
-                .end = (const unsigned char *) buf + len,
-                .depth_max = depth_max,
-                .keys = keys,
-                .n_keys = n_keys,
-        };
+        Scanner s = scanner_at(buf, len, depth_max, keys, n_keys);
         int r;
 
         if (depth_max == 0 || depth_max > JSON_SCAN_DEPTH_LIMIT || (!keys && n_keys > 0))
@@ -544,14 +549,7 @@ int json_scan(const char *buf, size_t len, unsigned depth_max, JsonScanKey *keys
 
 int json_scan_each(const char *buf, size_t len, unsigned depth_max, JsonScanKey *keys, size_t n_keys,
                    int (*cb)(const JsonScanKey *keys, void *userdata), void *userdata) {
-        Scanner s = {
-                .base = (const unsigned char *) buf,
-                .p = (const unsigned char *) buf,
-                .end = (const unsigned char *) buf + len,
-                .depth_max = depth_max,
-                .keys = keys,
-                .n_keys = n_keys,
-        };
+        Scanner s = scanner_at(buf, len, depth_max, keys, n_keys);
         int r;
 
         if (depth_max < 2 || depth_max > JSON_SCAN_DEPTH_LIMIT || (!keys && n_keys > 0) || !cb)
