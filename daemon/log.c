@@ -133,7 +133,11 @@ int log_journal_sendv(const char *socket_path, const LogHeader *h, const struct 
         if (journal_fd < 0) {
                 int size = 8 * 1024 * 1024;
 
-                journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                /* Never blocking (issue 14, item 7): a stopped or stalled journald fills its socket's
+                 * queue (net.unix.max_dgram_qlen datagrams), and a blocking send would then stop the
+                 * whole loop, pidfds, inotify and the watchdog ping included. The caller queues on
+                 * -EAGAIN instead. */
+                journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
                 if (journal_fd < 0)
                         return -errno;
                 /* as sd-journal does: room for large entries in one datagram */
@@ -141,7 +145,8 @@ int log_journal_sendv(const char *socket_path, const LogHeader *h, const struct 
         }
         if (sendmsg(journal_fd, &mh, MSG_NOSIGNAL) >= 0)
                 return 0;
-        if (errno != EMSGSIZE && errno != ENOBUFS && errno != EAGAIN)
+        /* EAGAIN is journald's queue being full, not the entry's size: a memfd would wait as well */
+        if (errno != EMSGSIZE && errno != ENOBUFS)
                 return -errno;
         return journal_send_memfd(&sa, mh.msg_namelen, iov, k);
 }

@@ -57,8 +57,8 @@ void log_header_init(LogHeader *h, int priority, const char *message_id);
 
 /*
  * Send one journal entry to socket_path (NULL: JOURNAL_SOCKET): h's fields, then the n "KEY=value"
- * strings of fields, in journald's native protocol. Returns 0, -ENOENT (no socket), -ECONNREFUSED
- * (nobody listens), -EINVAL (a field without "KEY="), -E2BIG (more than LOG_JOURNAL_FIELDS_MAX),
- * other -errno.
+ * strings of fields, in journald's native protocol. Never blocks. Returns 0, -ENOENT (no socket),
+ * -ECONNREFUSED (nobody listens), -EAGAIN (journald's queue is full: it is stopped or behind),
+ * -EINVAL (a field without "KEY="), -E2BIG (more than LOG_JOURNAL_FIELDS_MAX), other -errno.
  */
 int log_journal_sendv(const char *socket_path, const LogHeader *h, const struct iovec *fields, size_t n);
