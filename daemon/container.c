@@ -6,7 +6,10 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "catalog-ids.h"
@@ -15,6 +18,7 @@
 #include "log.h"
 #include "ownership.h"
 #include "util/cleanup.h"
+#include "util/fileio.h"
 #include "util/strutil.h"
 #include "util/time.h"
 
@@ -36,6 +40,13 @@
  * shim through containerd to dockerd (or the CRI plugin) before it is written down, tens of
  * milliseconds on an idle host, more under load. */
 #define MANAGER_EXIT_WAIT_USEC (2 * USEC_PER_SEC)
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+/* /proc/PID/cgroup: one line per hierarchy */
+#define PROC_CGROUP_SIZE_MAX ((size_t) 64 * 1024)
+#ifndef F_TYPE_EQUAL
+#define F_TYPE_EQUAL(a, b) ((a) == (__typeof__(a)) (b))
+#endif
 
 /* ---------------------------------------------------------------- state and descriptors */
 
@@ -96,6 +107,32 @@ bool container_fds_available(const ContainerContext *x) {
 
 /* ---------------------------------------------------------------- building and freeing */
 
+/* The names of /proc/PID/ns/ entries, by NsKind. */
+static const char *const proc_ns_name[_NS_MAX] = {
+        [NS_PID] = "pid", [NS_NET] = "net", [NS_MNT] = "mnt", [NS_IPC] = "ipc",
+        [NS_UTS] = "uts", [NS_USER] = "user", [NS_CGROUP] = "cgroup",
+};
+
+static int strdup_or_null(const char *s, char **ret) {
+        *ret = s ? strdup(s) : NULL;
+        return s && !*ret ? -ENOMEM : 0;
+}
+
+static void container_forget_ns_paths(Container *c) {
+        for (NsKind k = 0; k < _NS_MAX; k++) {
+                free(c->ns_path[k]);
+                c->ns_path[k] = NULL;
+        }
+}
+
+/* What the state file said for watching it: not needed any more (watched, or never to be). */
+static void container_forget_paths(Container *c) {
+        container_forget_ns_paths(c);
+        free(c->cgroup_v1_memory);
+        free(c->cgroup_unified);
+        c->cgroup_v1_memory = c->cgroup_unified = NULL;
+}
+
 int container_new(ContainerContext *ctx, const StateDirEntry *e, const RuncState *s, Container **ret) {
         Container *c = calloc(1, sizeof(*c));
 
@@ -112,10 +149,17 @@ int container_new(ContainerContext *ctx, const StateDirEntry *e, const RuncState
         c->id = strdup(e->id);
         c->ns = e->ns ? strdup(e->ns) : NULL;
         if (!c->path || !c->id || (e->ns && !c->ns) ||
+            strdup_or_null(s->cgroup_v1_memory, &c->cgroup_v1_memory) < 0 ||
+            strdup_or_null(s->cgroup_unified, &c->cgroup_unified) < 0 ||
             metadata_collect(e->id, e->ns, e->dir, s, ctx->config->docker_data_root, &c->meta) < 0) {
                 container_free(c);
                 return -ENOMEM;
         }
+        for (NsKind k = 0; k < _NS_MAX; k++)
+                if (strdup_or_null(s->ns_path[k], &c->ns_path[k]) < 0) {
+                        container_free(c);
+                        return -ENOMEM;
+                }
         *ret = c;
         return 0;
 }
@@ -145,6 +189,15 @@ int container_new_from_record(ContainerContext *ctx, RecordEntry *e, Container *
                 container_free(c);
                 return -ENOMEM;
         }
+        /* Its state file is not at hand (its root is no longer configured): what watching it needs
+         * comes from its init, read once our pidfd pins it (container_track). */
+        for (NsKind k = 0; k < _NS_MAX; k++)
+                if (asprintf(&c->ns_path[k], "/proc/%d/ns/%s", (int) c->pid, proc_ns_name[k]) < 0) {
+                        c->ns_path[k] = NULL;
+                        container_free(c);
+                        return -ENOMEM;
+                }
+        c->cgroup_from_proc = true;
         *ret = c;
         return 0;
 }
@@ -171,6 +224,7 @@ Container *container_free(Container *c) {
                 container_set_state(c, CONTAINER_NEW); /* off the untracked list */
         c->runtime_wait = runtime_exit_wait_free(c->runtime_wait);
         meta_done(&c->meta);
+        container_forget_paths(c);
         free(c->path);
         free(c->id);
         free(c->ns);
@@ -266,6 +320,7 @@ void container_refuse(Container *c) {
         const char *manager = c->meta.manager; /* static */
 
         container_release_watch(c);
+        container_forget_paths(c);
         /* Kept only so that its state file is not read again: nothing it said is needed, and names,
          * images and labels are the writer's, of any size. */
         meta_done(&c->meta);
@@ -301,11 +356,11 @@ static void container_on_oom(OomWatch *w, uint64_t oom_kill, void *userdata) {
 }
 
 /* Watch the cgroup's OOM kills and take the baseline now (FACTS.md §4: the cgroup vanishes right
- * after the exit, so its counter is followed from discovery on). */
-static void container_oom_open(Container *c, const RuncState *s) {
+ * after the exit, so its counter is followed from the start of tracking on). */
+static void container_oom_open(Container *c) {
         int r;
 
-        r = oomwatch_new(c->ctx->event, s->cgroup_v1_memory, s->cgroup_unified, OOM_SETTLE_USEC,
+        r = oomwatch_new(c->ctx->event, c->cgroup_v1_memory, c->cgroup_unified, OOM_SETTLE_USEC,
                          container_on_oom, c, &c->oom);
         if (r < 0)
                 return (void) log_debug_errno(r, "No OOM watch for container '%s': %m", c->path);
@@ -395,6 +450,113 @@ static void container_on_exit(PidWatch *w, const ExitStatus *st, uint64_t exit_u
 
 /* ---------------------------------------------------------------- tracking */
 
+/*
+ * The inode numbers of the container's namespaces, as lsns shows them. For a /proc/PID/ns/KIND link
+ * (runc's usual namespace_paths) readlink() gives "net:[4026531840]" without the nsfs dentry and
+ * inode that stat() through the link sets up: stat() of seven such paths was a quarter of the
+ * start-up time with 10,000 containers. Other paths (bind-mounted namespaces) are stat()ed.
+ */
+static void container_read_ns_inodes(Container *c) {
+        if (c->ns_read)
+                return;
+        for (NsKind k = 0; k < _NS_MAX; k++) {
+                const char *p = c->ns_path[k];
+                char target[64];
+                struct stat st;
+                ssize_t l;
+
+                if (!p)
+                        continue;
+                if (strncmp(p, "/proc/", 6) == 0 && strstr(p, "/ns/") &&
+                    (l = readlink(p, target, sizeof(target) - 1)) > 0) {
+                        const char *b;
+                        char *end;
+                        unsigned long long ino;
+
+                        target[l] = 0;
+                        b = strstr(target, ":[");
+                        if (b) {
+                                errno = 0;
+                                ino = strtoull(b + 2, &end, 10);
+                                if (errno == 0 && end != b + 2 && *end == ']') {
+                                        c->ns_ino[k] = ino;
+                                        continue;
+                                }
+                        }
+                }
+                if (stat(p, &st) >= 0)
+                        c->ns_ino[k] = (uint64_t) st.st_ino;
+        }
+        /* read after the pid was pinned (or checked): a reused pid would have failed that */
+        c->ns_read = true;
+        container_forget_ns_paths(c);
+}
+/*
+ * A container rebuilt from the record: its cgroup as its init's /proc/PID/cgroup names it (read once
+ * our pidfd pins the pid), in the form of state.json's cgroup_paths: the v1 memory controller's
+ * directory, and the unified one (/sys/fs/cgroup on v2, /sys/fs/cgroup/unified on hybrid hosts).
+ */
+static void container_read_proc_cgroup(Container *c) {
+        _cleanup_free_ char *buf = NULL;
+        char path[64];
+        struct statfs sfs;
+        bool v2;
+
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) c->pid);
+        if (read_file_path(path, PROC_CGROUP_SIZE_MAX, &buf, NULL) < 0)
+                return;
+        v2 = statfs(CGROUP_ROOT, &sfs) >= 0 && F_TYPE_EQUAL(sfs.f_type, CGROUP2_SUPER_MAGIC);
+        for (char *line = buf, *next; line && *line; line = next) {
+                char *controllers, *dir;
+
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                /* "hierarchy-ID:controller-list:cgroup-path" */
+                controllers = strchr(line, ':');
+                dir = controllers ? strchr(controllers + 1, ':') : NULL;
+                if (!dir || dir[1] != '/')
+                        continue;
+                *dir++ = 0;
+                controllers++;
+                if (*controllers == 0 && !c->cgroup_unified) {
+                        if (asprintf(&c->cgroup_unified, "%s%s", v2 ? CGROUP_ROOT : CGROUP_ROOT "/unified",
+                                     streq(dir, "/") ? "" : dir) < 0)
+                                c->cgroup_unified = NULL;
+                } else if (!v2 && !c->cgroup_v1_memory) {
+                        for (const char *w = controllers; w; w = strchr(w, ',') ? strchr(w, ',') + 1 : NULL)
+                                if (strncmp(w, "memory", 6) == 0 && (w[6] == ',' || w[6] == 0)) {
+                                        if (asprintf(&c->cgroup_v1_memory, CGROUP_ROOT "/memory%s",
+                                                     streq(dir, "/") ? "" : dir) < 0)
+                                                c->cgroup_v1_memory = NULL;
+                                        break;
+                                }
+                }
+        }
+}
+
+/*
+ * Tracked from now on, whichever way it came (discovery, promotion, restore): what watching it
+ * needs, once. Its namespaces (if not read while it waited for a descriptor), the OOM watch of its
+ * cgroup (baseline now) and the kernel probe's records of its init.
+ */
+static void container_observe(Container *c) {
+        container_read_ns_inodes(c);
+        if (c->cgroup_from_proc) {
+                container_read_proc_cgroup(c);
+                c->cgroup_from_proc = false;
+        }
+        if (!c->oom)
+                container_oom_open(c);
+        if (!c->why)
+                c->why = why_track(c->ctx->why, c->pid, c->ns_ino[NS_PID], c->cgroup_v1_memory ?: c->cgroup_unified,
+                                   c->id);
+        /* the cgroup's paths served the watch and the probe: they are not needed again */
+        free(c->cgroup_v1_memory);
+        free(c->cgroup_unified);
+        c->cgroup_v1_memory = c->cgroup_unified = NULL;
+}
+
 /* In a root an ordinary user writes: may that user speak for the pid? (ownership.h) */
 static int container_check_owner(Container *c) {
         int k;
@@ -431,7 +593,9 @@ int container_track(Container *c, ExitStatus *ret_gone) {
         }
         if (r == -EMFILE || r == -ENFILE) {
                 /* Past the RLIMIT_NOFILE soft limit less a reserve, or the kernel says so: its exit is
-                 * then noticed when its state directory goes away or at a rescan. */
+                 * then noticed when its state directory goes away or at a rescan. Its namespaces
+                 * cost no descriptor: its started entry names them all the same. */
+                container_read_ns_inodes(c);
                 if (!x->warned_fd_limit) {
                         log_id(LOG_ERR, MESSAGE_ID_RESOURCE_LIMIT,
                                "Out of file descriptors (limit %" PRIu64 ") at %u tracked containers: '%s' and "
@@ -447,48 +611,7 @@ int container_track(Container *c, ExitStatus *ret_gone) {
         x->n_tracked++;
         container_account(c);
         container_set_state(c, CONTAINER_TRACKED);
+        container_observe(c);
         return 0;
 }
 
-/*
- * The inode numbers of the container's namespaces, as lsns shows them. For a /proc/PID/ns/KIND link
- * (runc's usual namespace_paths) readlink() gives "net:[4026531840]" without the nsfs dentry and
- * inode that stat() through the link sets up: stat() of seven such paths was a quarter of the
- * start-up time with 10,000 containers. Other paths (bind-mounted namespaces) are stat()ed.
- */
-static void container_read_ns_inodes(Container *c, const RuncState *s) {
-        for (NsKind k = 0; k < _NS_MAX; k++) {
-                const char *p = s->ns_path[k];
-                char target[64];
-                struct stat st;
-                ssize_t l;
-
-                if (!p)
-                        continue;
-                if (strncmp(p, "/proc/", 6) == 0 && strstr(p, "/ns/") &&
-                    (l = readlink(p, target, sizeof(target) - 1)) > 0) {
-                        const char *b;
-                        char *end;
-                        unsigned long long ino;
-
-                        target[l] = 0;
-                        b = strstr(target, ":[");
-                        if (b) {
-                                errno = 0;
-                                ino = strtoull(b + 2, &end, 10);
-                                if (errno == 0 && end != b + 2 && *end == ']') {
-                                        c->ns_ino[k] = ino;
-                                        continue;
-                                }
-                        }
-                }
-                if (stat(p, &st) >= 0)
-                        c->ns_ino[k] = (uint64_t) st.st_ino;
-        }
-}
-
-void container_observe(Container *c, const RuncState *s) {
-        container_read_ns_inodes(c, s);
-        container_oom_open(c, s);
-        c->why = why_track(c->ctx->why, c->pid, c->ns_ino[NS_PID], s->cgroup_v1_memory ?: s->cgroup_unified, c->id);
-}

@@ -91,6 +91,13 @@ struct Container {
         uint64_t start_ticks;
         uint64_t created_usec;
         uint64_t ns_ino[_NS_MAX];
+        /* What its state file said that watching it needs, kept until it is used: the namespace
+         * paths until their inodes are read, the cgroup until its OOM watch is open. Every path that
+         * starts tracking uses them (container_track(): discovery, promotion, restore). */
+        char *ns_path[_NS_MAX];
+        char *cgroup_v1_memory, *cgroup_unified;
+        bool ns_read;                /* ns_ino[] read (or it was gone by then) */
+        bool cgroup_from_proc;       /* rebuilt from the record: its init's /proc/PID/cgroup says */
         bool oom_seen;               /* an OOM in its cgroup since discovery (read at the init's death) */
         uint64_t oom_reported;       /* the oom_kill counter at its last "oom" entry (0: none) */
         WhyState *why;               /* what the kernel probe said about its init, or NULL */
@@ -136,15 +143,15 @@ bool container_fds_available(const ContainerContext *ctx);
  * Hold a pidfd on the init, within the budget. Every path that starts tracking a container comes
  * here (discovery, the untracked ones' promotion, the record's restore), and so does the one check
  * of who may speak for the pid: with c->owner not 0 the init must be that user's (pid_belongs_to(),
- * checked while our pidfd pins it when there is one). Returns 0 (CONTAINER_TRACKED); -EMFILE when
- * no descriptor is left (CONTAINER_UNTRACKED; said once until all are tracked again); -ESRCH when
- * the init is gone already (*ret_gone: what is knowable; the state is unchanged); -EPERM when the
- * pid is not the owner's (said once, nothing held, the state unchanged); other -errno.
+ * checked while our pidfd pins it when there is one). And so does what watching it needs, the same
+ * for each path: its namespaces' inodes are read (for the started entry, also when no descriptor
+ * is left), and once tracked its OOM watch opens and the kernel probe follows its init.
+ * Returns 0 (CONTAINER_TRACKED); -EMFILE when no descriptor is left (CONTAINER_UNTRACKED; said once
+ * until all are tracked again); -ESRCH when the init is gone already (*ret_gone: what is knowable;
+ * the state is unchanged); -EPERM when the pid is not the owner's (said once, nothing held, the
+ * state unchanged); other -errno.
  */
 int container_track(Container *c, ExitStatus *ret_gone);
-
-/* At first discovery of a tracked one: read its namespaces' inodes, start the OOM watch. */
-void container_observe(Container *c, const RuncState *s);
 
 /* Never to be reported: give back what it holds, CONTAINER_REFUSED. */
 void container_refuse(Container *c);

@@ -261,7 +261,7 @@ static bool manager_found_again(Manager *m, const char *path, const RuncState *s
  * (owner != 0) the pid must be that user's, checked once our pidfd pins it (ownership.h).
  * false: it cannot be watched at all, and is dropped.
  */
-static bool manager_track_new(Manager *m, Container *c, const RuncState *s, uid_t owner, bool reported_before) {
+static bool manager_track_new(Manager *m, Container *c, uid_t owner, bool reported_before) {
         ExitStatus gone = EXIT_STATUS_UNKNOWN;
         int r = container_track(c, &gone);
 
@@ -291,8 +291,6 @@ static bool manager_track_new(Manager *m, Container *c, const RuncState *s, uid_
                 log_warning_errno(r, "Failed to watch pid %d of container '%s', ignoring: %m", (int) c->pid, c->path);
                 return false;
         }
-        if (r >= 0)
-                container_observe(c, s);
         if (!reported_before) {
                 container_report_started(c);
                 keeper_append(m->keeper, c, "started");
@@ -333,7 +331,7 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
                 container_mark_reported(c); /* reported before the restart: remember, say nothing */
                 keep = true;
         } else
-                keep = manager_track_new(m, c, s, owner, /* reported_before= */ rec != NULL);
+                keep = manager_track_new(m, c, owner, /* reported_before= */ rec != NULL);
         record_entry_free(rec);
         if (!keep || manager_insert(m, c) < 0) {
                 if (keep)
