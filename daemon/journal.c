@@ -18,9 +18,18 @@
 #include "util/strutil.h"
 #include "util/time.h"
 
+/* What waits for the journal to take an entry (journal_when_taken). */
+typedef struct Action {
+        struct Action *next;
+        JournalTakenHandler fn;
+        void *data;
+        void (*free_data)(void *data);
+} Action;
+
 /* An event the journal could not take yet: its fields copied. */
 typedef struct Entry {
         struct Entry *next;
+        Action *actions, *actions_tail;  /* to run, in order, once it left the queue */
         const char *message_id;  /* static, as in Event */
         int priority;
         size_t n;
@@ -41,9 +50,22 @@ struct Journal {
         uint64_t dropped, dropped_total;
 };
 
+static Action *action_free(Action *a) {
+        if (a->free_data)
+                a->free_data(a->data);
+        free(a);
+        return NULL;
+}
+
 static Entry *entry_free(Entry *e) {
         if (!e)
                 return NULL;
+        while (e->actions) {
+                Action *a = e->actions;
+
+                e->actions = a->next;
+                action_free(a);
+        }
         for (size_t i = 0; i < e->n; i++)
                 free(e->fields[i].kv);
         free(e);
@@ -109,6 +131,19 @@ int journal_set_socket(Journal *j, const char *path) {
         return 0;
 }
 
+/* e has left the queue (taken by the journal, or dropped past the bound): what waited for it runs,
+ * in order. */
+static void entry_done(Journal *j, Entry *e) {
+        while (e->actions) {
+                Action *a = e->actions;
+
+                e->actions = a->next;
+                a->fn(a->data, j->userdata);
+                action_free(a);
+        }
+        entry_free(e);
+}
+
 static void queue_push(Journal *j, Entry *e) {
         while (j->head && j->len >= j->max) {
                 /* Past the bound the oldest go: the newest say the most about the host now. */
@@ -117,8 +152,8 @@ static void queue_push(Journal *j, Entry *e) {
                 j->head = old->next;
                 if (!j->head)
                         j->tail = NULL;
-                entry_free(old);
                 j->len--;
+                entry_done(j, old);
                 j->dropped++;
                 j->dropped_total++;
         }
@@ -164,9 +199,34 @@ int journal_flush(Journal *j) {
                 j->head = e->next;
                 if (!j->head)
                         j->tail = NULL;
-                entry_free(e);
                 j->len--;
+                entry_done(j, e);
         }
+        return 0;
+}
+
+int journal_when_taken(Journal *j, JournalTakenHandler fn, void *data, void (*free_data)(void *data)) {
+        Action *a;
+
+        if (!j->tail) {
+                /* nothing waits: every event emitted so far is the journal's already */
+                fn(data, j->userdata);
+                if (free_data)
+                        free_data(data);
+                return 0;
+        }
+        a = malloc(sizeof(*a));
+        if (!a) {
+                if (free_data)
+                        free_data(data);
+                return -ENOMEM;
+        }
+        *a = (Action) { .fn = fn, .data = data, .free_data = free_data };
+        if (j->tail->actions_tail)
+                j->tail->actions_tail->next = a;
+        else
+                j->tail->actions = a;
+        j->tail->actions_tail = a;
         return 0;
 }
 

@@ -43,6 +43,20 @@ void journal_setup(Journal *j, bool to_journal, bool to_console, bool json);
  * that the oldest are dropped, and a MESSAGE_ID_EVENTS_LOST entry says how many once it is back. */
 void journal_set_queue_size(Journal *j, unsigned n);
 
+/* Something to do once the journal has taken an event (journal_when_taken). userdata: the
+ * journal's, as given to journal_new(). */
+typedef void (*JournalTakenHandler)(void *data, void *userdata);
+
+/*
+ * Run fn(data) once every event emitted so far has left the queue: at once when none waits, else
+ * when the newest of them is taken by the journal (or dropped past the bound: then the gap entry
+ * counts it). What waits when the journal is freed with the queue undelivered never runs: a
+ * restarted daemon then knows that those events were not reported (issue 14, item 8). free_data
+ * (may be NULL) releases data afterwards, whether fn ran or not. Returns 0, or -ENOMEM (fn did not
+ * run, data was released).
+ */
+int journal_when_taken(Journal *j, JournalTakenHandler fn, void *data, void (*free_data)(void *data));
+
 /* Events waiting for the journal. */
 size_t journal_queue_length(const Journal *j);
 /* Events dropped past the bound since j was made (the metrics counter). */

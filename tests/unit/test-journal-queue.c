@@ -267,6 +267,131 @@ START_TEST(test_free_flushes) {
 }
 END_TEST
 
+/* What journal_when_taken() ran: the queue length at each call, and how many data were released. */
+typedef struct Taken {
+        Journal *journal;
+        size_t n;
+        size_t queue_at[8];
+        int tag[8];
+        unsigned freed;
+} Taken;
+
+static Taken taken;
+
+static void on_taken(void *data, void *userdata) {
+        ck_assert_ptr_nonnull(userdata); /* the journal's owner: the fixture */
+        ck_assert_uint_lt(taken.n, 8);
+        taken.tag[taken.n] = *(int *) data;
+        taken.queue_at[taken.n++] = journal_queue_length(taken.journal);
+}
+
+static void taken_free(void *data) {
+        taken.freed++;
+        free(data);
+}
+
+static void when_taken(Fixture *f, int tag) {
+        int *d = malloc(sizeof(int));
+
+        ck_assert_ptr_nonnull(d);
+        *d = tag;
+        ck_assert_int_eq(journal_when_taken(f->journal, on_taken, d, taken_free), 0);
+}
+
+/* Issue 14, item 8: what waits for an event runs once the journal took it, never before. */
+START_TEST(test_when_taken) {
+        Fixture f;
+
+        taken = (Taken) {};
+        fixture_init(&f, 8);
+        taken.journal = f.journal;
+        /* nothing waits: at once */
+        when_taken(&f, 1);
+        ck_assert_uint_eq(taken.n, 1);
+        ck_assert_uint_eq(taken.freed, 1);
+
+        /* behind waiting events: only once each event before it was taken, in order */
+        emit(&f, "c1", "one", -ENOENT);
+        when_taken(&f, 2);
+        emit(&f, "c2", "two", -EAGAIN);
+        when_taken(&f, 3);
+        when_taken(&f, 4);
+        ck_assert_int_eq(journal_flush(f.journal), -ENOENT);
+        ck_assert_uint_eq(taken.n, 1);
+        listener_start(&f);
+        ck_assert_int_eq(journal_flush(f.journal), 0);
+        ck_assert_uint_eq(taken.n, 4);
+        ck_assert_int_eq(taken.tag[1], 2);
+        ck_assert_uint_eq(taken.queue_at[1], 1);  /* "one" taken, "two" still waiting */
+        ck_assert_int_eq(taken.tag[2], 3);
+        ck_assert_uint_eq(taken.queue_at[2], 0);
+        ck_assert_int_eq(taken.tag[3], 4);
+        ck_assert_uint_eq(taken.freed, 4);
+        expect_datagram(&f, "MESSAGE", "one");
+        expect_datagram(&f, "MESSAGE", "two");
+
+        /* the stop with the journal away: it never ran, its data is released all the same */
+        listener_stop(&f);
+        emit(&f, "c3", "three", -ECONNREFUSED);
+        when_taken(&f, 5);
+        f.journal = journal_free(f.journal);
+        ck_assert_uint_eq(taken.n, 4);
+        ck_assert_uint_eq(taken.freed, 5);
+        fixture_done(&f);
+}
+END_TEST
+
+/* Past the bound the dropped event's followers run too: the gap entry accounts for it. */
+START_TEST(test_when_taken_dropped) {
+        Fixture f;
+
+        taken = (Taken) {};
+        fixture_init(&f, 1);
+        taken.journal = f.journal;
+        emit(&f, "c1", "one", -ENOENT);
+        when_taken(&f, 1);
+        emit(&f, "c2", "two", -EAGAIN);
+        ck_assert_uint_eq(taken.n, 1);
+        ck_assert_int_eq(taken.tag[0], 1);
+        fixture_done(&f);
+        ck_assert_uint_eq(taken.freed, 1);
+}
+END_TEST
+
+/* Issue 14, item 7: journald alive but not reading (SIGSTOPped): its socket's queue fills, and the
+ * send says so at once instead of blocking; the events wait and go once it reads again. */
+START_TEST(test_full_socket) {
+        Fixture f;
+        char buf[65536];
+        size_t len, n = 0, got = 0;
+        int r = 0;
+
+        fixture_init(&f, 100000);
+        listener_start(&f);
+        while (r == 0 && n < 100000) {
+                Event ev;
+
+                event_init(&ev, MESSAGE_ID_CONTAINER_STARTED, LOG_INFO);
+                ck_assert_int_eq(event_add(&ev, "MESSAGE", "filler"), 0);
+                r = journal_emit(f.journal, &ev);
+                event_clear(&ev);
+                n++;
+        }
+        ck_assert_int_eq(r, -EAGAIN);
+        ck_assert_uint_eq(journal_queue_length(f.journal), 1);
+        emit(&f, "c1", "behind", -EAGAIN);
+        /* journald reads again */
+        while (journal_flush(f.journal) == -EAGAIN)
+                while (receive(&f, buf, sizeof(buf), &len))
+                        got++;
+        while (receive(&f, buf, sizeof(buf), &len))
+                got++;
+        ck_assert_uint_eq(got, n + 1);
+        ck_assert_uint_eq(journal_queue_length(f.journal), 0);
+        fixture_done(&f);
+}
+END_TEST
+
 static Suite *journal_queue_suite(void) {
         Suite *s = suite_create("journal-queue");
         TCase *tc = tcase_create("queue");
@@ -275,6 +400,9 @@ static Suite *journal_queue_suite(void) {
         tcase_add_test(tc, test_outage_in_order);
         tcase_add_test(tc, test_bound);
         tcase_add_test(tc, test_free_flushes);
+        tcase_add_test(tc, test_when_taken);
+        tcase_add_test(tc, test_when_taken_dropped);
+        tcase_add_test(tc, test_full_socket);
         suite_add_tcase(s, tc);
         return s;
 }
