@@ -14,7 +14,9 @@
 
 struct Keeper {
         Record *record;              /* NULL: running without one */
+        Journal *journal;            /* what the lines wait for (keeper_set_journal), or NULL */
         sd_event_source *compact_defer;
+        bool compact_waits;          /* a compaction waits for the journal's queue to drain */
         const KeeperOps *ops;
         void *userdata;
         bool restored;               /* keeper_restore() ran: appends go to the record */
@@ -77,17 +79,66 @@ RecordEntry *keeper_take(Keeper *k, const char *path, pid_t pid, uint64_t start_
         return record_take(k->record, path, pid, start_ticks);
 }
 
+void keeper_set_journal(Keeper *k, Journal *j) {
+        if (k)
+                k->journal = j;
+}
+
+/* A line waiting for the journal to take the event it records. */
+typedef struct PendingLine {
+        Keeper *keeper;
+        RecordLine *line;
+} PendingLine;
+
+static void pending_line_free(void *p) {
+        PendingLine *l = p;
+
+        record_line_free(l->line);
+        free(l);
+}
+
+static void keeper_write_line(Keeper *k, RecordLine *line) {
+        int r = record_append_line(k->record, line);
+
+        if (r < 0)
+                log_warning_errno(r, "Failed to append to the record of reported events: %m");
+        keeper_grew(k);
+}
+
+static void keeper_on_line_taken(void *data, void *userdata) {
+        PendingLine *l = data;
+
+        (void) userdata;
+        keeper_write_line(l->keeper, l->line);
+}
+
 void keeper_append(Keeper *k, const Container *c, const char *op) {
+        _cleanup_free_ PendingLine *l = NULL;
         RecordEntry e;
-        int r;
+        RecordLine *line;
 
         if (!k || !k->record || !k->restored)
                 return;
         e = container_to_record(c);
-        r = record_append(k->record, op, &e);
-        if (r < 0)
-                log_warning_errno(r, "Failed to append to the record of reported events: %m");
-        keeper_grew(k);
+        line = record_line_new(op, &e);
+        if (!line)
+                return (void) log_error("Out of memory.");
+        if (!k->journal) {
+                keeper_write_line(k, line);
+                record_line_free(line);
+                return;
+        }
+        /* Written once the journal took the event (issue 14, item 8): a line saying "exited" for an
+         * exit still in the journal's queue would make a stop or a crash lose that exit for good;
+         * without the line a restarted daemon reports it, late. In order, behind the events. */
+        l = malloc(sizeof(*l));
+        if (!l) {
+                record_line_free(line);
+                return (void) log_error("Out of memory.");
+        }
+        *l = (PendingLine) { .keeper = k, .line = line };
+        if (journal_when_taken(k->journal, keeper_on_line_taken, TAKE_PTR(l), pending_line_free) < 0)
+                log_error("Out of memory.");
 }
 
 /* Let the log grow to a few times what it describes, then write it anew. */
@@ -113,12 +164,28 @@ static const RecordEntry *compact_next(void *userdata) {
         return &it->cur;
 }
 
+static void keeper_on_queue_drained(void *data, void *userdata) {
+        Keeper *k = data;
+
+        (void) userdata;
+        /* not from inside the journal's flush: on the loop, where the queue is looked at again */
+        (void) sd_event_source_set_enabled(k->compact_defer, SD_EVENT_ONESHOT);
+}
+
 void keeper_compact(Keeper *k) {
         CompactIter it = {};
         int r;
 
         if (!k || !k->record)
                 return;
+        if (k->journal && journal_queue_length(k->journal) > 0) {
+                /* The table says what happened, not what the journal has: it would mark the exits
+                 * still waiting as reported. Once the queue has drained. */
+                if (!k->compact_waits && journal_when_taken(k->journal, keeper_on_queue_drained, k, NULL) >= 0)
+                        k->compact_waits = true;
+                return;
+        }
+        k->compact_waits = false;
         it.all = k->ops->collect(k->userdata);
         r = record_compact(k->record, compact_next, &it);
         if (r < 0)

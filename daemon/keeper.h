@@ -14,6 +14,7 @@
 #include <systemd/sd-event.h>
 
 #include "container.h"
+#include "journal.h"
 #include "record.h"
 #include "util/tree.h"
 
@@ -40,6 +41,14 @@ int keeper_new(sd_event *e, const char *dir, const KeeperOps *ops, void *userdat
 /* Close the record and drop the compaction source. Accepts NULL, returns NULL. */
 Keeper *keeper_free(Keeper *k);
 void keeper_freep(Keeper **k);
+
+/*
+ * The journal the record's lines wait for (journal_when_taken()): a line is appended only once the
+ * journal took the event it records, and a compaction waits for the journal's queue to drain (issue
+ * 14, item 8). Without one (NULL, the default) lines are appended at once. The journal must be
+ * freed before the keeper.
+ */
+void keeper_set_journal(Keeper *k, Journal *j);
 
 /* The record, for the states others keep in it (crash loops, counters); NULL without one. */
 Record *keeper_record(const Keeper *k);

@@ -622,6 +622,7 @@ int manager_start(Manager *m) {
         r = keeper_new(m->event, m->opts.record_dir, &keeper_ops, m, &m->keeper);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the record of reported events: %m");
+        keeper_set_journal(m->keeper, m->journal); /* a line only once the journal took its event */
         r = counters_new(m->event, m->config, m->keeper, m->journal, &m->cx, &m->counters);
         if (r < 0)
                 return log_error_errno(r, "Failed to restore the crash-loop counts: %m");

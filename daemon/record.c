@@ -607,6 +607,36 @@ RecordEntry *record_take_any(Record *r) {
         return e;
 }
 
+struct RecordLine {
+        Line line;
+};
+
+RecordLine *record_line_new(const char *op, const RecordEntry *e) {
+        RecordLine *l = calloc(1, sizeof(*l));
+
+        if (!l)
+                return NULL;
+        if (entry_format(&l->line, op, e, streq(op, "started")) < 0)
+                return record_line_free(l);
+        return l;
+}
+
+RecordLine *record_line_free(RecordLine *l) {
+        if (l) {
+                line_done(&l->line);
+                free(l);
+        }
+        return NULL;
+}
+
+int record_append_line(Record *r, RecordLine *l) {
+        int k = record_write(r, &l->line);
+
+        if (k >= 0)
+                r->n_lines++;
+        return k;
+}
+
 int record_append(Record *r, const char *op, const RecordEntry *e) {
         _cleanup_(line_done) Line l = {};
         int k;

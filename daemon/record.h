@@ -61,6 +61,15 @@ void record_entry_free(RecordEntry *e);
 /* Append one line. Errors are returned but leave the record usable. */
 int record_append(Record *r, const char *op, const RecordEntry *e);
 
+/* The line record_append(r, op, e) would write, built now (e may be gone by the time it is written:
+ * the line waits for the journal to take the event, journal_when_taken()). NULL: out of memory. */
+typedef struct RecordLine RecordLine;
+RecordLine *record_line_new(const char *op, const RecordEntry *e);
+/* Accepts NULL; returns NULL. */
+RecordLine *record_line_free(RecordLine *l);
+/* Append a line record_line_new() built, once, as record_append() does. */
+int record_append_line(Record *r, RecordLine *l);
+
 /* Number of lines appended since the last compaction. */
 unsigned record_n_lines(const Record *r);
 

@@ -14,11 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "catalog-ids.h"
 #include "container.h"
+#include "journal-test.h"
 #include "keeper.h"
 #include "record.h"
 #include "util/cleanup.h"
@@ -279,6 +283,69 @@ START_TEST(test_nothing_before_restore) {
 }
 END_TEST
 
+/* Issue 14, item 8: a line waits for the journal to take the event it records; a compaction waits
+ * for the queue to drain; what never reached the journal is never marked. */
+START_TEST(test_lines_wait_for_journal) {
+        Fixture f;
+        uint64_t start;
+        pid_t pid = spawn_init(&start);
+        Container *c;
+        char path[256], sock[sizeof(tmpdir) + 16];
+        RuncState s = { .runtime = RUNTIME_RUNC, .pid = pid, .start_ticks = start };
+        StateDirEntry e = { .root = tmpdir, .dir = tmpdir, .id = "c3", .path = path, .dirfd = -1,
+                            .runtime = RUNTIME_RUNC };
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        Journal *j = NULL;
+        Event ev;
+        Record *r;
+        int l;
+
+        snprintf(path, sizeof(path), "%s/root/c3", tmpdir);
+        snprintf(sock, sizeof(sock), "%s/socket", tmpdir);
+        fixture_init(&f, tmpdir);
+        r = keeper_record(f.keeper);
+        ck_assert_int_eq(journal_new(f.event, NULL, NULL, &j), 0);
+        ck_assert_int_eq(journal_set_socket(j, sock), 0);
+        journal_setup(j, /* to_journal= */ true, /* to_console= */ false, /* json= */ false);
+        keeper_set_journal(f.keeper, j);
+        ck_assert_int_eq(container_new(&f.cx, &e, &s, &c), 0);
+        ck_assert_int_eq(ptr_array_push(&f.adopted, c), 0);
+        keeper_restore(f.keeper, &f.cx);
+
+        /* journald is away: its started event waits, and so does the line saying it was reported */
+        event_init(&ev, MESSAGE_ID_CONTAINER_STARTED, LOG_INFO);
+        ck_assert_int_eq(event_add(&ev, "MESSAGE", "started"), 0);
+        ck_assert_int_eq(journal_emit(j, &ev), -ENOENT);
+        keeper_append(f.keeper, c, "started");
+        ck_assert_uint_eq(record_n_lines(r), 0);
+        f.n_collect = 0;
+        keeper_compact(f.keeper);
+        ck_assert_uint_eq(f.n_collect, 0);
+
+        /* back: the event goes, then its line, then the compaction that waited (on the loop) */
+        l = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        ck_assert_int_ge(l, 0);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+        ck_assert_int_eq(bind(l, (struct sockaddr *) &sa, sizeof(sa)), 0);
+        ck_assert_int_eq(journal_flush(j), 0);
+        ck_assert_uint_eq(record_n_lines(r), 1);
+        ck_assert_int_ge(sd_event_run(f.event, 0), 1);
+        ck_assert_uint_eq(f.n_collect, 1);
+
+        /* away again: its exit waits, and the stop loses it from the queue: never marked, so that
+         * the next run reports it */
+        ck_assert_int_eq(close(l), 0);
+        ck_assert_int_eq(unlink(sock), 0);
+        ck_assert_int_eq(journal_emit(j, &ev), -ENOENT);
+        event_clear(&ev);
+        reap(pid);
+        keeper_append(f.keeper, c, "exited");
+        j = journal_free(j);
+        fixture_done(&f);
+        ck_assert(pending("c3", pid, start));
+}
+END_TEST
+
 START_TEST(test_without_record) {
         Fixture f;
         char bad[sizeof(file) + 8];
@@ -310,6 +377,7 @@ static Suite *keeper_suite(void) {
         tcase_add_test(tc, test_restore);
         tcase_add_test(tc, test_appends_after_restore);
         tcase_add_test(tc, test_nothing_before_restore);
+        tcase_add_test(tc, test_lines_wait_for_journal);
         tcase_add_test(tc, test_without_record);
         suite_add_tcase(s, tc);
         return s;
