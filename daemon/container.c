@@ -285,19 +285,41 @@ static void container_report_exit(Container *c, const ExitStatus *given, uint64_
         c->why = NULL;
 }
 
+/*
+ * Where the container's manager writes its exit down, for a status the kernel did not give: the
+ * system's stores (conmon's exit files, Docker's data root, the CRI plugin's checkpoints) only for a
+ * root-owned state root. For a root an ordinary user controls, the id is that user's word: only
+ * that user's own store (a rootless dockerd's data root), read with no more than that user's access
+ * (issue 14, item 3). *ret_docker_root: Docker's data root to use (free it), or NULL.
+ */
+static void container_exit_stores(const Container *c, const char **ret_dir, bool *ret_cri, char **ret_docker_root) {
+        bool system = c->owner == 0;
+
+        *ret_dir = system ? runtime_exit_dir(c->meta.manager) : NULL;
+        *ret_cri = system && streq_ptr(c->meta.manager, "kubernetes");
+        if (!streq_ptr(c->meta.manager, "docker"))
+                *ret_docker_root = NULL;
+        else if (system)
+                *ret_docker_root = c->ctx->config->docker_data_root ? strdup(c->ctx->config->docker_data_root) : NULL;
+        else
+                *ret_docker_root = docker_user_data_root(c->owner);
+}
+
 /* For an exit found late with nothing from the kernel: what the manager wrote down, if anything. */
 static ExitStatus container_late_status(const Container *c, const ExitStatus *st) {
-        const char *dir = runtime_exit_dir(c->meta.manager);
+        _cleanup_free_ char *docker_root = NULL;
+        const char *dir;
         ExitStatus r;
+        bool cri;
 
         if (st->code != EXIT_CODE_UNKNOWN)
                 return *st;
+        container_exit_stores(c, &dir, &cri, &docker_root);
         if (dir && runtime_exit_read(dir, c->id, &r) >= 0)
                 return r;
-        if (streq_ptr(c->meta.manager, "docker") &&
-            docker_exit_read(c->ctx->config->docker_data_root, c->id, &r) >= 0)
+        if (docker_root && docker_exit_read(docker_root, c->id, c->owner, &r) >= 0)
                 return r;
-        if (streq_ptr(c->meta.manager, "kubernetes") && runtime_exit_read_cri(RUNTIME_EXIT_CRI_ROOT, c->id, &r) >= 0)
+        if (cri && runtime_exit_read_cri(RUNTIME_EXIT_CRI_ROOT, c->id, &r) >= 0)
                 return r;
         return *st;
 }
@@ -414,16 +436,19 @@ static void container_on_runtime_exit(RuntimeExitWait *w, const ExitStatus *st, 
  * manager keeps no such record (plain runc, containerd without CRI) or it is gone (docker --rm).
  */
 static int container_wait_runtime_status(Container *c, ExitStatus *ret_now) {
-        const char *dir = runtime_exit_dir(c->meta.manager);
+        _cleanup_free_ char *docker_root = NULL;
+        const char *dir;
+        bool cri;
 
+        container_exit_stores(c, &dir, &cri, &docker_root);
         if (dir)
                 return runtime_exit_wait(c->ctx->event, dir, c->id, RUNTIME_EXIT_WAIT_USEC,
                                          container_on_runtime_exit, c, &c->runtime_wait, ret_now);
-        if (streq_ptr(c->meta.manager, "docker") && c->ctx->config->docker_data_root)
-                return runtime_exit_wait_docker(c->ctx->event, c->ctx->config->docker_data_root, c->id,
+        if (docker_root)
+                return runtime_exit_wait_docker(c->ctx->event, docker_root, c->owner, c->id,
                                                 MANAGER_EXIT_WAIT_USEC, container_on_runtime_exit, c,
                                                 &c->runtime_wait, ret_now);
-        if (streq_ptr(c->meta.manager, "kubernetes"))
+        if (cri)
                 return runtime_exit_wait_cri(c->ctx->event, RUNTIME_EXIT_CRI_ROOT, c->id, MANAGER_EXIT_WAIT_USEC,
                                              container_on_runtime_exit, c, &c->runtime_wait, ret_now);
         return -ENOENT;

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,14 +94,27 @@ int docker_identity_read(const char *data_root, const char *id, uid_t owner, cha
         return r < 0 ? r : 0;
 }
 
-int docker_exit_read(const char *data_root, const char *id, ExitStatus *ret) {
+char *docker_user_data_root(uid_t uid) {
+        struct passwd pw, *res = NULL;
+        char buf[4096], *p = NULL;
+
+        if (uid == 0)
+                return NULL;
+        if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res || !res->pw_dir || res->pw_dir[0] != '/')
+                return NULL;
+        if (asprintf(&p, "%s/.local/share/docker", res->pw_dir) < 0)
+                return NULL;
+        return p;
+}
+
+int docker_exit_read(const char *data_root, const char *id, uid_t owner, ExitStatus *ret) {
         _cleanup_free_ char *buf = NULL, *finished = NULL;
         JsonScanKey keys[_DK_MAX];
         int64_t code;
         char num[32];
         int r;
 
-        r = docker_config_read(data_root, id, 0, keys, &buf);
+        r = docker_config_read(data_root, id, owner, keys, &buf);
         if (r < 0)
                 return r;
         /* State must be an object with an integer ExitCode (its children are found only then) */

@@ -25,6 +25,12 @@ int docker_identity_read(const char *data_root, const char *id, uid_t owner, cha
  * <data_root>/containers/<id>/config.v2.json when State.Running is false and State.FinishedAt is set
  * (dockerd writes 128+signal for a death by signal, read as killed like conmon's). For exits found
  * late; the record is gone for --rm containers. Returns 0 and *ret (source runtime), -ENOENT when
- * there is no such record or it does not describe a stopped container, -EBADMSG.
+ * there is no such record or it does not describe a stopped container, -EBADMSG. With owner not 0,
+ * read as docker_identity_read() reads it.
  */
-int docker_exit_read(const char *data_root, const char *id, ExitStatus *ret);
+int docker_exit_read(const char *data_root, const char *id, uid_t owner, ExitStatus *ret);
+
+/* A rootless dockerd's data root: $XDG_DATA_HOME/docker of its user, by default
+ * ~/.local/share/docker (what dockerd-rootless.sh uses). NULL for root, when the user is unknown,
+ * or out of memory. */
+char *docker_user_data_root(uid_t uid);

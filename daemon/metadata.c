@@ -4,7 +4,6 @@
  * containers-storage containers.json, and the OCI annotations of CRI (containerd), CRI-O and Podman.
  */
 #include <errno.h>
-#include <pwd.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,19 +347,6 @@ static uid_t root_owner(const char *root) {
         return w.owner;
 }
 
-/* A rootless dockerd's data root: $XDG_DATA_HOME/docker of its user, by default
- * ~/.local/share/docker (what dockerd-rootless.sh uses). NULL when the user is unknown. */
-static char *user_docker_data_root(uid_t uid) {
-        struct passwd pw, *res = NULL;
-        char buf[4096], *p = NULL;
-
-        if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res || !res->pw_dir || res->pw_dir[0] != '/')
-                return NULL;
-        if (asprintf(&p, "%s/.local/share/docker", res->pw_dir) < 0)
-                return NULL;
-        return p;
-}
-
 int metadata_collect(const char *id, const char *ns, const char *root, const RuncState *s,
                      const char *docker_data_root, Meta *ret) {
         Meta m = {};
@@ -416,7 +402,7 @@ int metadata_collect(const char *id, const char *ns, const char *root, const Run
                 else {
                         /* a rootless dockerd: its user's own store, never the system's (the id is
                          * the user's word) */
-                        _cleanup_free_ char *user_root = user_docker_data_root(owner);
+                        _cleanup_free_ char *user_root = docker_user_data_root(owner);
 
                         if (user_root)
                                 r = docker_identity_read(user_root, id, owner, &m.name, &m.image);

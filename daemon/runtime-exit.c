@@ -31,6 +31,7 @@ struct RuntimeExitWait {
         char *dir, *id;
         char *name;                  /* the file in dir that brings the status */
         char *docker_data_root;      /* set: Docker's config.v2.json */
+        uid_t docker_owner;          /* whose data root it is (0: the system's) */
         char *cri_root;              /* set: the CRI plugin's status checkpoint; neither: conmon's exit file */
         RuntimeExitHandler handler;
         void *userdata;
@@ -124,7 +125,7 @@ int runtime_exit_read_cri(const char *cri_root, const char *id, ExitStatus *ret)
 /* What the wait is for, read now. */
 static int wait_read(RuntimeExitWait *w, ExitStatus *ret) {
         if (w->docker_data_root)
-                return docker_exit_read(w->docker_data_root, w->id, ret);
+                return docker_exit_read(w->docker_data_root, w->id, w->docker_owner, ret);
         if (w->cri_root)
                 return runtime_exit_read_cri(w->cri_root, w->id, ret);
         return runtime_exit_read(w->dir, w->id, ret);
@@ -165,7 +166,7 @@ static int wait_on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* The wait for dir/name, read by wait_read(); as runtime_exit_wait() returns. */
 static int wait_start(sd_event *e, const char *dir, const char *name, const char *id, const char *docker_data_root,
-                      const char *cri_root, uint64_t timeout_usec, RuntimeExitHandler handler, void *userdata,
+                      uid_t docker_owner, const char *cri_root, uint64_t timeout_usec, RuntimeExitHandler handler, void *userdata,
                       RuntimeExitWait **ret, ExitStatus *ret_now) {
         _cleanup_(runtime_exit_wait_freep) RuntimeExitWait *w = NULL;
         int r;
@@ -185,6 +186,7 @@ static int wait_start(sd_event *e, const char *dir, const char *name, const char
         w->name = strdup(name);
         if (!w->dir || !w->id || !w->name)
                 return -ENOMEM;
+        w->docker_owner = docker_owner;
         if (docker_data_root) {
                 w->docker_data_root = strdup(docker_data_root);
                 if (!w->docker_data_root)
@@ -215,10 +217,10 @@ static int wait_start(sd_event *e, const char *dir, const char *name, const char
 
 int runtime_exit_wait(sd_event *e, const char *dir, const char *id, uint64_t timeout_usec,
                       RuntimeExitHandler handler, void *userdata, RuntimeExitWait **ret, ExitStatus *ret_now) {
-        return wait_start(e, dir, id, id, NULL, NULL, timeout_usec, handler, userdata, ret, ret_now);
+        return wait_start(e, dir, id, id, NULL, 0, NULL, timeout_usec, handler, userdata, ret, ret_now);
 }
 
-int runtime_exit_wait_docker(sd_event *e, const char *data_root, const char *id, uint64_t timeout_usec,
+int runtime_exit_wait_docker(sd_event *e, const char *data_root, uid_t owner, const char *id, uint64_t timeout_usec,
                              RuntimeExitHandler handler, void *userdata, RuntimeExitWait **ret, ExitStatus *ret_now) {
         _cleanup_free_ char *dir = NULL;
 
@@ -226,7 +228,8 @@ int runtime_exit_wait_docker(sd_event *e, const char *data_root, const char *id,
                 return -EINVAL;
         if (asprintf(&dir, "%s/containers/%s", data_root, id) < 0)
                 return -ENOMEM;
-        return wait_start(e, dir, "config.v2.json", id, data_root, NULL, timeout_usec, handler, userdata, ret, ret_now);
+        return wait_start(e, dir, "config.v2.json", id, data_root, owner, NULL, timeout_usec, handler, userdata, ret,
+                          ret_now);
 }
 
 int runtime_exit_wait_cri(sd_event *e, const char *cri_root, const char *id, uint64_t timeout_usec,
@@ -237,7 +240,7 @@ int runtime_exit_wait_cri(sd_event *e, const char *cri_root, const char *id, uin
                 return -EINVAL;
         if (asprintf(&dir, "%s/containers/%s", cri_root, id) < 0)
                 return -ENOMEM;
-        return wait_start(e, dir, "status", id, NULL, cri_root, timeout_usec, handler, userdata, ret, ret_now);
+        return wait_start(e, dir, "status", id, NULL, 0, cri_root, timeout_usec, handler, userdata, ret, ret_now);
 }
 
 RuntimeExitWait *runtime_exit_wait_free(RuntimeExitWait *w) {

@@ -54,10 +54,11 @@ int runtime_exit_wait(sd_event *e, const char *dir, const char *id, uint64_t tim
 
 /*
  * The same wait for Docker's record: <data_root>/containers/<id>/config.v2.json renamed into place
- * and describing a stopped container (docker_exit_read). Returns as runtime_exit_wait(); -ENOENT
- * when the container has no directory there (not Docker's, or removed already: --rm).
+ * and describing a stopped container (docker_exit_read(), as owner: 0 for the system's dockerd).
+ * Returns as runtime_exit_wait(); -ENOENT when the container has no directory there (not Docker's,
+ * or removed already: --rm).
  */
-int runtime_exit_wait_docker(sd_event *e, const char *data_root, const char *id, uint64_t timeout_usec,
+int runtime_exit_wait_docker(sd_event *e, const char *data_root, uid_t owner, const char *id, uint64_t timeout_usec,
                              RuntimeExitHandler handler, void *userdata, RuntimeExitWait **ret, ExitStatus *ret_now);
 
 /* The CRI plugin's default root directory (rootful containerd). */

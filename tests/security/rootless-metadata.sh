@@ -8,7 +8,8 @@
 #   - moby root of uid 65534, the system data root holding a record for that id: no name, no image;
 #   - Podman label, bundle pointing into a root-owned containers-storage: no name;
 #   - Podman label, bundle in the user's own containers-storage (its containers.json the user's):
-#     the name and image from it.
+#     the name and image from it;
+#   - the moby container's exit found late: no status from the system data root's record.
 # Root-owned roots keep reading the system stores (tests/integration/docker-*.sh, podman-run.sh).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
@@ -76,5 +77,20 @@ for id in "$spoof" "$borrow" "$own"; do
         assert_field "$id" started CONTAINER_OWNER_UID 65534
 done
 daemon_alive || fail "daemon died"
+
+# Nor does its exit status come from the system's data root: there, the record for that id says it
+# exited with 42. The user's process ends while the daemon is stopped, and the directories go with
+# it: the restarted daemon reports the exits late, from its record.
+printf '{"ID":"%s","Name":"/prod-db","Config":{"Image":"postgres:16"},"State":{"Running":false,"ExitCode":42,"FinishedAt":"2026-12-01T10:00:00.000000000Z"}}\n' \
+        "$spoof" >"$data/containers/$spoof/config.v2.json"
+stop_daemon
+kill -KILL "$upid"
+wait "$upid" 2>/dev/null
+rm -rf "${user:?}/docker/runtime-runc/moby/$spoof" "$user/runc/$borrow" "$user/runc/$own"
+start_daemon -c "$TEST_TMP/cw.conf" -r "$user/docker/runtime-runc/moby" -r "$user/runc" --log-target=console --json
+wait_event "$spoof" exited
+assert_field "$spoof" exited EXIT_OBSERVED late
+assert_field "$spoof" exited EXIT_CODE unknown
+assert_field "$spoof" exited CONTAINER_OWNER_UID 65534
 stop_daemon
 note "ok"

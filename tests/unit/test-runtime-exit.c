@@ -257,7 +257,7 @@ START_TEST(test_wait_docker) {
         /* a running record is there already: that is no status, so the wait begins */
         conmon_write(dir, "config.v2.json", later.running);
         ck_assert_int_ge(sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, 100 * 1000, 0, on_docker_later, &later), 0);
-        ck_assert_int_eq(runtime_exit_wait_docker(e, root, id, 5 * 1000 * 1000, on_exit_file, &g, &w, &now), 0);
+        ck_assert_int_eq(runtime_exit_wait_docker(e, root, 0, id, 5 * 1000 * 1000, on_exit_file, &g, &w, &now), 0);
         run_until(e, &g, 5 * 1000 * 1000);
         ck_assert_uint_eq(g.calls, 1);
         ck_assert(g.has_status);
@@ -266,13 +266,13 @@ START_TEST(test_wait_docker) {
 
         /* the stopped record is there: at once */
         w = NULL;
-        ck_assert_int_eq(runtime_exit_wait_docker(e, root, id, 5 * 1000 * 1000, on_exit_file, &g, &w, &now), 1);
+        ck_assert_int_eq(runtime_exit_wait_docker(e, root, 0, id, 5 * 1000 * 1000, on_exit_file, &g, &w, &now), 1);
         ck_assert_ptr_null(w);
         assert_status(&now, EXIT_CODE_KILLED, SIGKILL);
 
         /* no such container (or --rm removed it) */
-        ck_assert_int_eq(runtime_exit_wait_docker(e, root, "fedcba9876543210", 1000, on_exit_file, &g, &w, &now), -ENOENT);
-        ck_assert_int_eq(runtime_exit_wait_docker(e, root, "../x", 1000, on_exit_file, &g, &w, &now), -EINVAL);
+        ck_assert_int_eq(runtime_exit_wait_docker(e, root, 0, "fedcba9876543210", 1000, on_exit_file, &g, &w, &now), -ENOENT);
+        ck_assert_int_eq(runtime_exit_wait_docker(e, root, 0, "../x", 1000, on_exit_file, &g, &w, &now), -EINVAL);
 
         e = sd_event_unref(e);
         free(later.running);
