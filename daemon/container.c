@@ -366,8 +366,8 @@ static void container_on_oom(OomWatch *w, uint64_t oom_kill, void *userdata) {
         (void) w;
         if (container_is_over(c) || !c->watch)
                 return;
-        if (pid_is_alive(c->pid, c->start_ticks) <= 0)
-                return; /* the init itself is going: its exit entry says OOM_KILLED=1 */
+        if (pid_is_living(c->pid, c->start_ticks) <= 0)
+                return; /* the init itself is going (or gone): its exit entry says OOM_KILLED=1 */
         id = container_identity(c);
         why_drain(c->ctx->why);
         event_build_oom(&ev, &id, oom_kill, c->why);

@@ -130,7 +130,7 @@ void pidwatch_freep(PidWatch **w) {
         pidwatch_free(*w);
 }
 
-int pid_is_alive(pid_t pid, uint64_t start_ticks) {
+static int pid_check(pid_t pid, uint64_t start_ticks, bool exiting_is_dead) {
         _cleanup_close_ int fd = proc_stat_open(pid);
         ProcStat ps;
         int r;
@@ -144,7 +144,17 @@ int pid_is_alive(pid_t pid, uint64_t start_ticks) {
                 return 0;
         if (r < 0)
                 return r;
+        if (exiting_is_dead && (ps.flags & PROC_PF_EXITING))
+                return 0;
         return ps.starttime == start_ticks && ps.state != 'Z' && ps.state != 'X';
+}
+
+int pid_is_alive(pid_t pid, uint64_t start_ticks) {
+        return pid_check(pid, start_ticks, false);
+}
+
+int pid_is_living(pid_t pid, uint64_t start_ticks) {
+        return pid_check(pid, start_ticks, true);
 }
 
 static void pidwatch_finish(PidWatch *w, ExitStatus st) {

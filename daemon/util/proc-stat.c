@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Parsing of /proc/<pid>/stat (proc(5)): the PID, state, parent, start time (field 22) and the
+ * Parsing of /proc/<pid>/stat (proc(5)): the PID, state, parent, task flags, start time (field 22) and the
  * wait(2)-style exit code of a zombie (field 52). Owns no state; the fd handed to
  * proc_stat_read_fd() stays the caller's. Knows nothing of containers.
  */
@@ -20,6 +20,7 @@
 
 #define FIELD_STATE      3
 #define FIELD_PPID       4
+#define FIELD_FLAGS      9
 #define FIELD_STARTTIME 22
 #define FIELD_EXIT_CODE 52
 
@@ -131,6 +132,15 @@ int proc_stat_parse(const char *buf, size_t len, ProcStat *ret) {
                         if (parse_u64(&q, tok_end, &u) < 0 || q != tok_end || u > INT_MAX)
                                 return -EBADMSG;
                         st.ppid = (pid_t) u;
+                        break;
+                }
+
+                case FIELD_FLAGS: {
+                        const char *q = tok;
+
+                        if (parse_u64(&q, tok_end, &u) < 0 || q != tok_end || u > UINT_MAX)
+                                return -EBADMSG;
+                        st.flags = (unsigned) u;
                         break;
                 }
 

@@ -12,10 +12,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* PF_EXITING of include/linux/sched.h (stable since 2.6): the task is in do_exit(). */
+#define PROC_PF_EXITING 0x00000004U
+
 typedef struct ProcStat {
         pid_t pid;               /* field 1 */
         char state;              /* field 3: 'R', 'S', 'Z', 'X', ... */
         pid_t ppid;              /* field 4 */
+        unsigned flags;          /* field 9: the kernel's PF_* task flags (PF_EXITING 0x4) */
         uint64_t starttime;      /* field 22: clock ticks since boot */
         bool has_exit_code;      /* field 52 present (Linux >= 3.5) */
         int exit_code;           /* field 52: wait(2)-style status, meaningful for a zombie; the

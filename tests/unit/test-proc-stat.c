@@ -129,6 +129,7 @@ START_TEST(test_old_kernel_without_field_52) {
                                       "18446744073709551615 1 1 1 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n", &st), 0);
         ck_assert_int_eq(st.pid, 1);
         ck_assert_int_eq(st.ppid, 0);
+        ck_assert_uint_eq(st.flags, 4194560);
         ck_assert_uint_eq(st.starttime, 5);
         ck_assert(!st.has_exit_code);
 
@@ -287,6 +288,7 @@ START_TEST(test_live_child_with_tricky_comm) {
         ck_assert_int_eq(st.pid, pid);
         ck_assert_int_eq(st.ppid, getpid());
         ck_assert_msg(st.state == 'S' || st.state == 'R', "state '%c'", st.state);
+        ck_assert(!(st.flags & PROC_PF_EXITING));
         ck_assert(st.has_exit_code);
         ck_assert_int_eq(st.exit_code, 0);
 
@@ -331,6 +333,7 @@ START_TEST(test_zombie_exit_code) {
         ck_assert_int_eq(proc_stat_read_fd(fd, &st), 0);
         ck_assert_int_eq(st.pid, pid);
         ck_assert_int_eq(st.state, 'Z');
+        ck_assert(st.flags & PROC_PF_EXITING); /* pid_is_living() reads this */
         ck_assert(st.has_exit_code);
         ck_assert_int_eq(st.exit_code, 1792); /* 7 << 8 */
         es = exit_status_from_wait(st.exit_code, EXIT_SOURCE_PROC);
