@@ -560,6 +560,15 @@ static void container_read_proc_cgroup(Container *c) {
         }
 }
 
+/* The probe named a child of this container as an OOM victim: have the OOM counter read (on a
+ * read-only v1 cgroup tree nothing else would tell of the kill while the init lives on). */
+static void container_on_child_victim(WhyState *s, void *userdata) {
+        Container *c = userdata;
+
+        (void) s;
+        oomwatch_poke(c->oom);
+}
+
 /*
  * Tracked from now on, whichever way it came (discovery, promotion, restore): what watching it
  * needs, once. Its namespaces (if not read while it waited for a descriptor), the OOM watch of its
@@ -573,9 +582,14 @@ static void container_observe(Container *c) {
         }
         if (!c->oom)
                 container_oom_open(c);
-        if (!c->why)
+        if (!c->why) {
                 c->why = why_track(c->ctx->why, c->pid, c->ns_ino[NS_PID], c->cgroup_v1_memory ?: c->cgroup_unified,
                                    c->id);
+                if (c->why) {
+                        c->why->on_child_victim = container_on_child_victim;
+                        c->why->userdata = c;
+                }
+        }
         /* the cgroup's paths served the watch and the probe: they are not needed again */
         free(c->cgroup_v1_memory);
         free(c->cgroup_unified);

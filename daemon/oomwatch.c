@@ -13,8 +13,9 @@
  * (EROFS; EACCES/EPERM without the right capabilities). v2's memory.events needs no write (inotify
  * only reads), but v1 has no other notification. The counter file and its baseline are then kept
  * anyway and read at discovery and at every exit (oomwatch_refresh): an init killed by its own limit
- * still gets OOM_KILLED=1; only the `oom` entries for a child's kill while the init lives need the
- * notification and are missing there.
+ * still gets OOM_KILLED=1. The `oom` entries for a child's kill while the init lives need a trigger:
+ * the kernel probe's OOM victim record, where the probe is loaded (oomwatch_poke); without it they
+ * are missing there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -327,8 +328,9 @@ static int oomwatch_setup_v1(OomWatch *w, const char *dir) {
                         /* once per daemon: the same holds for every container on this host */
                         log_full_errno(LOG_INFO, r,
                                        "Cannot register for cgroup v1 OOM notifications (%s: %m): OOM kills are "
-                                       "counted at discovery and at each exit only, so there are no oom entries "
-                                       "for processes other than a container's init.", evc);
+                                       "counted at discovery, at each exit and when the kernel probe names a "
+                                       "victim; without the probe there are no oom entries for processes other "
+                                       "than a container's init.", evc);
                         logged = true;
                 }
         }
@@ -437,6 +439,17 @@ int oomwatch_refresh(OomWatch *w, uint64_t *ret) {
         if (ret)
                 *ret = w->count;
         return w->gone ? -ENODEV : 0;
+}
+
+void oomwatch_poke(OomWatch *w) {
+        if (!w || w->gone)
+                return;
+        /* The probe's record comes after the kill was counted (the kernel counts it before it
+         * marks the victim); the re-checks cover a counter that lags all the same. */
+        w->recheck_left = RECHECK_TRIES;
+        w->recheck_next_usec = RECHECK_FIRST_USEC;
+        if (w->rise_seen_usec == 0)
+                (void) oomwatch_arm(w, 0);
 }
 
 uint64_t oomwatch_notifications(const OomWatch *w) {

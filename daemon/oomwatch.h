@@ -6,8 +6,9 @@
  *              after which the oom_kill counter of memory.oom_control is read;
  *   cgroup v2: an IN_MODIFY watch (sd-event's inotify) on memory.events, whose oom_kill it reads.
  *   cgroup v1 with a read-only cgroup tree (the shipped unit's ProtectControlGroups=yes): no
- *              notification can be registered; the counter is kept and read at discovery and at
- *              each oomwatch_refresh() (the caller's exit handling) only.
+ *              notification can be registered; the counter is kept and read at discovery, at
+ *              each oomwatch_refresh() (the caller's exit handling) and after each
+ *              oomwatch_poke() (the kernel probe saw an OOM victim in the container).
  * Owns the counter file's fd, the eventfd and their event sources. Knows nothing about containers,
  * PIDs or the journal: it reports "the oom_kill counter of this cgroup is now N" and leaves it to the
  * caller to decide whether that was the init's death or a child's.
@@ -81,6 +82,15 @@ uint64_t oomwatch_baseline(const OomWatch *w);
 int oomwatch_refresh(OomWatch *w, uint64_t *ret);
 
 /*
+ * Another source says that an OOM kill happened in this cgroup (the kernel probe's OOM victim
+ * record): read the counter as after a notification, from a timer (never from inside this call,
+ * so the handler does not run in the caller's stack). A rise is then delivered after the settle
+ * time as any other. This is how a v1 watch without a notification (a read-only cgroup tree)
+ * still reports a child's OOM kill while the init lives on. Accepts NULL.
+ */
+void oomwatch_poke(OomWatch *w);
+
+/*
  * v1 only (0 on v2): how many OOM notifications the eventfd brought since oomwatch_new, not counting
  * the one the kernel sends when the cgroup is removed. An OOM notification comes when an OOM begins,
  * before its kill is counted, and is what containerd turns into Docker's State.OOMKilled; it is
@@ -102,7 +112,8 @@ const char *oomwatch_kind(const OomWatch *w);
  * 0 when the watch is notified of OOMs as they happen; else (cgroup v1 only) the -errno for which
  * cgroup.event_control could not be written, typically -EROFS (a read-only cgroup tree, as
  * ProtectControlGroups=yes mounts it) or -EACCES/-EPERM. Such a watch still has its counter file and
- * baseline: oomwatch_refresh() and oomwatch_oom_seen() work, but the handler is never called.
+ * baseline: oomwatch_refresh() and oomwatch_oom_seen() work, and the handler is called only for a
+ * rise that an oomwatch_poke() found.
  */
 int oomwatch_notify_error(const OomWatch *w);
 

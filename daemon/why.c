@@ -96,6 +96,8 @@ static void why_apply_victim(WhyState *s, const ProbeOomVictim *v) {
         } else {
                 s->has_child_victim = true;
                 s->child_victim = *v;
+                if (s->on_child_victim)
+                        s->on_child_victim(s, s->userdata);
         }
 }
 

@@ -36,6 +36,10 @@ struct WhyState {
         ProbeOomVictim init_victim;
         bool has_child_victim;           /* a child OOM victim not yet reported */
         ProbeOomVictim child_victim;
+        /* Called when a record names a child OOM victim (the tracker's hook: its OOM counter may
+         * have no notification of its own, oomwatch_poke); NULL for none. */
+        void (*on_child_victim)(WhyState *s, void *userdata);
+        void *userdata;
 };
 
 /*

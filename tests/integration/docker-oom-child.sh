@@ -5,9 +5,10 @@
 # and no exit; the init's own later end is then an ordinary `exited`: DEATH_REASON=killed and
 # OOM_KILLED=0 for the docker kill that follows (issue 13: a child's OOM kill never makes a later
 # kill an OOM death).
-# Not in the unit's sandbox (tests/lib/sandbox.sh), on purpose: on cgroup v1 a read-only cgroup tree
-# allows no OOM notification, and without one there is no `oom` entry for a child (documented in
-# container-watchd(8)); the v2 case runs sandboxed in tests/vm/kernel-6.1.sh.
+# Not in the unit's sandbox (tests/lib/sandbox.sh), on purpose: this is the cgroup v1 eventfd path.
+# On cgroup v1 a read-only cgroup tree allows no OOM notification; docker-oom-child-sandbox.sh
+# covers that case (the kernel probe's victim record as the trigger), tests/vm/kernel-6.1.sh and
+# docker-6.1.sh the sandboxed v2 case.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
 . "$top_srcdir/tests/lib/docker.sh" || exit 99

@@ -2,7 +2,8 @@
 # shellcheck shell=bash
 #
 # The daemon as the shipped unit runs it (issue 12, item 4). Source after common.sh, then call
-# `sandbox_daemon` before start_daemon (or start_docker_daemon): the daemon then runs through
+# `sandbox_daemon` before start_daemon (or start_docker_daemon; export SANDBOX_PROBE=1 first for
+# the unit's capabilities of the kernel probe): the daemon then runs through
 # tests/lib/unit-sandbox.sh, which applies what this host can apply of
 # systemd/container-watchd.service without systemd (read-only file system and cgroup tree in a
 # private mount namespace, the dynamic user, the two capabilities, no new privileges) and execs,
@@ -15,5 +16,7 @@ sandbox_daemon() {
         require_root
         require_cmd unshare setpriv findmnt
         DAEMON_WRAPPER="bash $top_srcdir/tests/lib/unit-sandbox.sh${DAEMON_WRAPPER:+ $DAEMON_WRAPPER}"
-        note "daemon in the unit's sandbox: ProtectSystem=strict, ProtectControlGroups, ProtectKernelTunables, ProtectHome, DynamicUser (UID ${SANDBOX_UID:-61184}), 2 capabilities, NoNewPrivileges; $SANDBOX_NOT_APPLIED"
+        local caps="2 capabilities"
+        [ "${SANDBOX_PROBE:-}" = 1 ] && caps="4 capabilities (the kernel probe's two at start)"
+        note "daemon in the unit's sandbox: ProtectSystem=strict, ProtectControlGroups, ProtectKernelTunables, ProtectHome, DynamicUser (UID ${SANDBOX_UID:-61184}), $caps, NoNewPrivileges; $SANDBOX_NOT_APPLIED"
 }

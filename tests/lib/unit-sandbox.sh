@@ -13,17 +13,21 @@
 #   ProtectHome=yes             an empty read-only tmpfs on /home and /root
 #   StateDirectory=, UMask=     $STATE_DIRECTORY stays writable, owned by the dynamic user, mode 0700
 #   DynamicUser=yes             an unprivileged UID/GID from systemd's dynamic range ($SANDBOX_UID)
-#   CapabilityBoundingSet=, AmbientCapabilities=   CAP_DAC_READ_SEARCH CAP_SYS_PTRACE, nothing else
+#   CapabilityBoundingSet=, AmbientCapabilities=   CAP_DAC_READ_SEARCH CAP_SYS_PTRACE, nothing else;
+#                               with SANDBOX_PROBE=1 also CAP_BPF CAP_PERFMON, as the unit grants
+#                               them for the kernel probe's load at start (the daemon drops them)
 #   NoNewPrivileges=yes, SecureBits=noroot-locked
 # Not applied (SANDBOX_NOT_APPLIED says so in one line): PrivateTmp (the tests' state roots live in
 # /tmp), PrivateDevices, PrivateNetwork, the seccomp filter, RestrictNamespaces, MemoryDenyWriteExecute
 # and the other directives that need systemd's executor.
 # Environment: STATE_DIRECTORY (required), NOTIFY_SOCKET (made writable for the dynamic user, as
-# systemd's own socket is), SANDBOX_UID (default 61184, the first UID of systemd's dynamic range).
+# systemd's own socket is), SANDBOX_UID (default 61184, the first UID of systemd's dynamic range),
+# SANDBOX_PROBE (1: the unit's four capabilities, the probe's two included).
 set -u
 
 SANDBOX_UID=${SANDBOX_UID:-61184}
 CAPS=+dac_read_search,+sys_ptrace
+[ "${SANDBOX_PROBE:-}" = 1 ] && CAPS=$CAPS,+bpf,+perfmon
 
 if [ "${_CW_SANDBOXED:-}" != 1 ]; then
         _CW_SANDBOXED=1 exec unshare -m --propagation private -- bash "$0" "$@"
