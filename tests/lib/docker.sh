@@ -19,6 +19,8 @@
 #   DOCKER            the client; default Debian's /usr/bin/docker when present (a newer client in
 #                     /usr/local/bin may be first in $PATH; Debian's matches its dockerd 20.10)
 #   DOCKERD           the daemon; default dockerd in $PATH
+#   DOCKERD_ARGS      options for a dockerd started here, one per word (default none; the
+#                     tests/vm guest's: no iptables, no bridge, vfs)
 #   DOCKER_ITEST_DIR  locks, pid file and dockerd log; default /run/container-watchd-itest
 #   DOCKERD_TIMEOUT   seconds to wait for a started dockerd to answer (default 60)
 #
@@ -35,6 +37,7 @@ if [ -z "$DOCKER" ]; then
         if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi
 fi
 DOCKERD=${DOCKERD:-dockerd}
+DOCKERD_ARGS=${DOCKERD_ARGS:-}
 DOCKER_ITEST_DIR=${DOCKER_ITEST_DIR:-/run/container-watchd-itest}
 DOCKERD_TIMEOUT=${DOCKERD_TIMEOUT:-60}
 DOCKER_IMAGE=${DOCKER_IMAGE:-container-watchd-itest/busybox:1}
@@ -75,7 +78,8 @@ dockerd_start() {
                         fd=${fd##*/}
                         [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
                 done
-                exec setsid "$DOCKERD" </dev/null >>"$log" 2>&1
+                # shellcheck disable=SC2086 # DOCKERD_ARGS: one option per word
+                exec setsid "$DOCKERD" $DOCKERD_ARGS </dev/null >>"$log" 2>&1
         ) &
         pid=$!
         deadline=$((SECONDS + DOCKERD_TIMEOUT))

@@ -120,3 +120,63 @@ vm_check_scenarios() {
 
         note "live exits on $rel: $VM_EXIT_KNOWN known, $VM_EXIT_UNKNOWN unknown (of 7)"
 }
+
+# _vm_docker_exit OUTDIR LABEL CODE_ERE STATUS SIGNAL DOCKER_EXIT: the live exit of a Docker
+# container. Docker writes every exit down (config.v2.json State), so the status is never unknown
+# on any kernel: from the kernel (pidfd/proc/probe) or, when containerd-shim won the race, from
+# Docker's record (runtime, after the bounded wait). Docker's ExitCode must agree.
+_vm_docker_exit() {
+        local out=$1 label=$2 code_re=$3 status=$4 signal=$5 dexit=$6 id code src
+        id=$(awk -v l="$label" '$1 == l { print $2 }' "$out/containers.tsv")
+        [ -n "$id" ] || fail "$label: no container in containers.tsv"
+        assert_eq "$(_vm_events "$out" "$id" started | wc -l)" 1 "$label: number of started entries"
+        assert_eq "$(_vm_events "$out" "$id" exited | wc -l)" 1 "$label: number of exited entries"
+        assert_eq "$(_vm_field "$out" "$id" exited EXIT_OBSERVED)" live "$label: EXIT_OBSERVED"
+        code=$(_vm_field "$out" "$id" exited EXIT_CODE)
+        src=$(_vm_field "$out" "$id" exited EXIT_STATUS_SOURCE)
+        assert_match "$code" "^($code_re)\$" "$label: EXIT_CODE (source $src)"
+        assert_eq "$(_vm_field "$out" "$id" exited EXIT_STATUS)" "$status" "$label: EXIT_STATUS"
+        assert_eq "$(_vm_field "$out" "$id" exited EXIT_SIGNAL)" "$signal" "$label: EXIT_SIGNAL"
+        assert_match "$src" '^(pidfd|proc|probe|runtime)$' "$label: EXIT_STATUS_SOURCE"
+        assert_eq "$(awk -v l="$label" '$1 == l { print $2 }' "$out/docker.tsv")" "$dexit" "$label: Docker's ExitCode"
+        VM_DOCKER_SOURCES+=("$label:$src")
+        note "$label: $code $status (source $src; Docker: $dexit)"
+}
+
+# vm_check_docker_scenarios OUTDIR: judge what docker-scenarios.sh wrote into OUTDIR.
+vm_check_docker_scenarios() {
+        local out=$1 id label code
+        VM_DOCKER_SOURCES=()
+        [ -e "$out/done" ] || fail "the Docker scenario script did not finish (see guest.log)"
+        _vm_docker_exit "$out" exit3 exited 3 "" 3
+        # A trapped SIGTERM's exit 143: exited 143 from the kernel; Docker's record says 143 too,
+        # which cannot be told from a death by SIGTERM (runtime-exit.c reads 129-192 as signals).
+        code=$(_vm_field "$out" "$(awk '$1 == "term" { print $2 }' "$out/containers.tsv")" exited EXIT_CODE)
+        if [ "$code" = killed ]; then
+                _vm_docker_exit "$out" term killed 15 SIGTERM 143
+        else
+                _vm_docker_exit "$out" term exited 143 "" 143
+        fi
+        _vm_docker_exit "$out" sigkill killed 9 SIGKILL 137
+        _vm_docker_exit "$out" segv 'killed|dumped' 11 SIGSEGV 139
+        _vm_docker_exit "$out" oom-init killed 9 SIGKILL 137
+        _vm_docker_exit "$out" oom-child exited 0 "" 0
+
+        for label in exit3 term sigkill segv oom-child; do
+                id=$(awk -v l="$label" '$1 == l { print $2 }' "$out/containers.tsv")
+                assert_eq "$(_vm_field "$out" "$id" exited OOM_KILLED)" 0 "$label: OOM_KILLED"
+        done
+        # The init killed by its own memory limit: cgroup v2's memory.events through the read-only
+        # cgroup tree of the sandbox; Docker agrees.
+        id=$(awk '$1 == "oom-init" { print $2 }' "$out/containers.tsv")
+        assert_eq "$(_vm_field "$out" "$id" exited OOM_KILLED)" 1 "oom-init: OOM_KILLED"
+        assert_eq "$(_vm_field "$out" "$id" exited PRIORITY)" 3 "oom-init: PRIORITY"
+        assert_eq "$(awk '$1 == "oom-init" { print $3 }' "$out/docker.tsv")" true "oom-init: Docker's OOMKilled"
+        assert_eq "$(_vm_events "$out" "$id" oom | wc -l)" 0 "oom-init: number of oom entries (the init itself died)"
+        # A child OOM-killed while the init lived on: one `oom` entry, and the init's later exit 0
+        # is not called OOM (Docker 20.10 says OOMKilled=true here: any OOM kill in the cgroup).
+        id=$(awk '$1 == "oom-child" { print $2 }' "$out/containers.tsv")
+        assert_eq "$(_vm_events "$out" "$id" oom | wc -l)" 1 "oom-child: number of oom entries"
+        assert_eq "$(_vm_field "$out" "$id" oom PRIORITY)" 3 "oom-child: PRIORITY of the oom entry"
+        note "Docker exits: ${VM_DOCKER_SOURCES[*]} (Docker's OOMKilled for oom-child: $(awk '$1 == "oom-child" { print $3 }' "$out/docker.tsv"))"
+}
