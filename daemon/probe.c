@@ -7,6 +7,7 @@
  * links, map), the ring buffer and its event source; knows nothing about containers.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,6 +253,13 @@ static int probe_open_load(Probe *p, const char **ret_reason) {
         return r;
 }
 
+/* Parsing the kernel's BTF (twice: here, and in libbpf for CO-RE) takes about 11 MB of heap that is
+ * freed once the probe is loaded, but glibc keeps the pages: the daemon's resident memory stayed at
+ * 15.8 MB instead of 4.5 MB. Give them back once, after loading. */
+static void probe_trim_heap(void) {
+        (void) malloc_trim(0);
+}
+
 int probe_new(sd_event *e, const ProbeCallbacks *cb, void *userdata, Probe **ret, const char **ret_reason) {
         _cleanup_(probe_freep) Probe *p = NULL;
         struct btf *vmlinux;
@@ -348,10 +356,12 @@ int probe_new(sd_event *e, const ProbeCallbacks *cb, void *userdata, Probe **ret
         }
         (void) sd_event_source_set_description(p->io, "probe-ringbuf");
 
+        probe_trim_heap();
         *ret = TAKE_PTR(p);
         return 0;
 
 fail:
+        probe_trim_heap();
         if (ret_reason)
                 *ret_reason = reason;
         return r;
