@@ -228,11 +228,14 @@ static const ContainerHooks container_hooks = {
 
 /* ---------------------------------------------------------------- what the state roots hold */
 
+static void manager_dir_gone(Manager *m, Container *c);
+
 /*
  * The state file names the incarnation already in the table at its path (runc update, a rescan):
  * true, and nothing else to do (but an untracked one's end is noticed here). Another incarnation
- * at that path (docker restart keeps the path): false, after forgetting a reported one and
- * detaching a live one, which is watched on until it is reported.
+ * at that path (docker restart keeps the path): false, after forgetting a reported one, reporting
+ * the late exit of an untracked one that is gone, and detaching a live one, which is watched on
+ * until it is reported.
  */
 static bool manager_found_again(Manager *m, const char *path, const RuncState *s) {
         Container *old = manager_find(m, path);
@@ -248,10 +251,9 @@ static bool manager_found_again(Manager *m, const char *path, const RuncState *s
                 }
                 return true;
         }
-        if (container_is_over(old) || old->state == CONTAINER_UNTRACKED)
-                manager_remove(m, old);
-        else
-                manager_detach(m, old);
+        /* its directory now names another: for the old one, the directory is gone (an untracked
+         * one's exit is reported now, as no pidfd will ever say it) */
+        manager_dir_gone(m, old);
         return false;
 }
 
