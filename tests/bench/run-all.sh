@@ -25,7 +25,7 @@
 set -uo pipefail
 
 # The benchmarks of a full run, in this order (each NAME is tests/bench/NAME.sh).
-BENCHES=(latency scale startup compaction churn idle real-scale real-churn callgrind probe)
+BENCHES=(latency scale startup compaction churn idle real-scale real-churn callgrind probe runtime-status)
 
 SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
 QUICK=${BENCH_QUICK:-0}
