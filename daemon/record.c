@@ -2,6 +2,7 @@
 /*
  * The persistent record of reported events (see record.h).
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -17,6 +18,7 @@
 #include "record.h"
 #include "util/cleanup.h"
 #include "util/json-line.h"
+#include "util/json-scan.h"
 #include "util/strutil.h"
 
 #define RECORD_FILE "reported"
@@ -26,6 +28,8 @@
  * is read one line at a time, and rewritten (compacted) at start-up whatever its size. */
 #define RECORD_LINE_MAX ((size_t) 1024 * 1024)
 #define RECORD_CHUNK ((size_t) 64 * 1024)
+/* Our lines nest three levels (a state's value); anything deeper is not ours. */
+#define RECORD_DEPTH_MAX 64
 
 struct Record {
         int dirfd;
@@ -84,32 +88,40 @@ typedef struct StringField {
         char **value;
 } StringField;
 
-static RecordEntry *entry_from_json(json_t *o) {
+/* The members of a line that are read, by index in record_load_line()'s table; the string fields
+ * follow in the order of ENTRY_STRINGS. */
+enum {
+        RL_OP,
+        RL_BOOT,
+        RL_PATH,
+        RL_PID,
+        RL_START,
+        RL_CREATED,
+        RL_STRINGS,
+        _RL_MAX = RL_STRINGS + 11,
+};
+
+/* An entry from a line that json_scan() checked (keys[]: see record_load_line()). */
+static RecordEntry *entry_from_scan(const char *line, const JsonScanKey *keys) {
         RecordEntry *e = calloc(1, sizeof(*e));
-        const char *path = json_string_value(json_object_get(o, "path"));
-        json_int_t pid = json_integer_value(json_object_get(o, "pid"));
-        json_t *start = json_object_get(o, "start"), *created = json_object_get(o, "created");
+        int64_t pid = 0, start = -1, created = 0;
 
         if (!e)
                 return NULL;
-        if (!path || pid <= 0 || pid > INT32_MAX || !json_is_integer(start) || json_integer_value(start) < 0)
-                goto fail;
-        e->path = strdup(path);
-        if (!e->path)
+        if (json_scan_get_string(line, &keys[RL_PATH], &e->path) <= 0 ||
+            json_scan_get_integer(line, &keys[RL_PID], &pid) <= 0 || pid <= 0 || pid > INT32_MAX ||
+            json_scan_get_integer(line, &keys[RL_START], &start) <= 0 || start < 0)
                 goto fail;
         e->pid = (pid_t) pid;
-        e->start_ticks = (uint64_t) json_integer_value(start);
-        if (json_is_integer(created) && json_integer_value(created) > 0)
-                e->created_usec = (uint64_t) json_integer_value(created);
+        e->start_ticks = (uint64_t) start;
+        if (json_scan_get_integer(line, &keys[RL_CREATED], &created) > 0 && created > 0)
+                e->created_usec = (uint64_t) created;
         {
                 StringField f[] = { ENTRY_STRINGS(e) };
 
-                for (size_t i = 0; i < ELEMENTSOF(f); i++) {
-                        const char *v = json_string_value(json_object_get(o, f[i].key));
-
-                        if (v && !(*f[i].value = strdup(v)))
+                for (size_t i = 0; i < ELEMENTSOF(f); i++)
+                        if (json_scan_get_string(line, &keys[RL_STRINGS + i], f[i].value) < 0)
                                 goto fail;
-                }
         }
         return e;
 fail:
@@ -187,7 +199,7 @@ static int line_put_member(Line *l, const char *key, const char *value) {
  * One entry as a line of JSON, written by hand rather than through a jansson object and
  * json_dumps() (a tenth of the daemon's instructions per container): l->buf[0] a newline, then
  * {"op":OP,"path":...,"pid":N,"start":N[,"created":N][,"id":...]} without the closing newline.
- * The same members in the same order as before; parsed back by entry_from_json().
+ * The same members in the same order as before; parsed back by entry_from_scan().
  */
 static int entry_format(Line *l, const char *op, const RecordEntry *e, bool full) {
         int r;
@@ -356,9 +368,8 @@ static int record_write(Record *r, Line *l) {
         return 0;
 }
 
-static void record_apply(Record *r, json_t *o) {
-        const char *op = json_string_value(json_object_get(o, "op"));
-        RecordEntry *e = entry_from_json(o);
+/* A started, exited or forget line (e: its entry, taken over; NULL when it did not read). */
+static void record_apply(Record *r, const char *op, RecordEntry *e) {
         void **p;
 
         if (!op || !e) {
@@ -415,29 +426,53 @@ static void count_action(const void *nodep, VISIT which, void *closure) {
                 count_unfinished++;
 }
 
-/* One line of the record (without its newline). */
+/*
+ * One line of the record (without its newline). Checked whole by json_scan() and its members
+ * decoded from it: a jansson document per line was most of a restart's cost beside the state
+ * files. Only "state" lines, whose values are kept as jansson values, are parsed by jansson.
+ */
 static void record_load_line(Record *r, char *line, bool *header, bool *same_boot) {
-        json_t *o = json_loads(line, 0, NULL);
+        JsonScanKey keys[_RL_MAX] = {
+                [RL_OP]      = JSON_SCAN_KEY("op", -1),
+                [RL_BOOT]    = JSON_SCAN_KEY("boot", -1),
+                [RL_PATH]    = JSON_SCAN_KEY("path", -1),
+                [RL_PID]     = JSON_SCAN_KEY("pid", -1),
+                [RL_START]   = JSON_SCAN_KEY("start", -1),
+                [RL_CREATED] = JSON_SCAN_KEY("created", -1),
+        };
+        _cleanup_free_ char *op = NULL;
+        RecordEntry dummy = {};
 
-        if (!json_is_object(o)) {
+        {
+                StringField f[] = { ENTRY_STRINGS(&dummy) };
+
+                assert(ELEMENTSOF(f) == _RL_MAX - RL_STRINGS);
+                for (size_t i = 0; i < ELEMENTSOF(f); i++)
+                        keys[RL_STRINGS + i] = (JsonScanKey) JSON_SCAN_KEY(f[i].key, -1);
+        }
+        if (json_scan(line, strlen(line), RECORD_DEPTH_MAX, keys, _RL_MAX) < 0)
+                return; /* not an object, not JSON: not one of ours */
+        if (!*header) {
+                _cleanup_free_ char *boot = NULL;
+
+                *header = true;
+                if (json_scan_get_string(line, &keys[RL_BOOT], &boot) < 0)
+                        return;
+                *same_boot = boot && streq(boot, r->boot);
+                if (keys[RL_OP].end == 0)
+                        return;
+        }
+        if (json_scan_get_string(line, &keys[RL_OP], &op) <= 0)
+                return;
+        if (streq(op, "state")) {
+                json_t *o = json_loads(line, 0, NULL);
+
+                if (json_is_object(o))
+                        record_apply_state(r, o);
                 json_decref(o);
                 return;
         }
-        if (!*header) {
-                const char *boot = json_string_value(json_object_get(o, "boot"));
-
-                *header = true;
-                *same_boot = boot && streq(boot, r->boot);
-                if (!json_object_get(o, "op")) {
-                        json_decref(o);
-                        return;
-                }
-        }
-        if (streq_ptr(json_string_value(json_object_get(o, "op")), "state"))
-                record_apply_state(r, o);
-        else
-                record_apply(r, o);
-        json_decref(o);
+        record_apply(r, op, entry_from_scan(line, keys));
 }
 
 /*
