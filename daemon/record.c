@@ -2,7 +2,6 @@
 /*
  * The persistent record of reported events (see record.h).
  */
-#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -446,7 +445,7 @@ static void record_load_line(Record *r, char *line, bool *header, bool *same_boo
         {
                 StringField f[] = { ENTRY_STRINGS(&dummy) };
 
-                assert(ELEMENTSOF(f) == _RL_MAX - RL_STRINGS);
+                _Static_assert(ELEMENTSOF(f) == _RL_MAX - RL_STRINGS, "a key per string field");
                 for (size_t i = 0; i < ELEMENTSOF(f); i++)
                         keys[RL_STRINGS + i] = (JsonScanKey) JSON_SCAN_KEY(f[i].key, -1);
         }
