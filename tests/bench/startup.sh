@@ -13,6 +13,9 @@
 #             graph root) and one containers.json naming all N_SCALE of them
 . "$(dirname "$0")/lib.sh"
 
+# record_has FILE N: the record has at least N lines
+record_has() { [ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ]; }
+
 # su_runs KIND TARGET RUNS ROOT: timed start-ups into $W/startup.tsv ("KIND TARGET I MS RSS STARTED")
 su_runs() {
         local kind=$1 target=$2 runs=$3 root=$4 i name
@@ -21,6 +24,12 @@ su_runs() {
                 daemon_start "$name" "$target" "$root"
                 echo "$kind $target $i $(ready_ms "$name") $(proc_rss_kb "$DPID") $(grep -c '"started"' "$R/$name.json")" >>"$W/startup.tsv"
                 log "   $kind, $target: READY after $(ready_ms "$name") ms"
+                if [ "$kind" = docker ] && [ "$target" = journal ] && [ "$i" = 1 ]; then
+                        # the restart runs start from this record: wait until it names every
+                        # container (it is written once the journal has taken every started entry)
+                        wait_for 120 record_has "$W/state/$name/reported" "$((N_SCALE + 1))" ||
+                                log "the record of $name names fewer than $N_SCALE containers"
+                fi
                 daemon_stop
         done
 }
@@ -116,8 +125,10 @@ on a stock host. runc-size state files are $STATE_SIZE_RUNC bytes, Docker-size $
 - **docker**: under \`.../runtime-runc/moby\`, each container with its \`config.v2.json\`
   ($CONFIG_SIZE_DOCKER bytes, \`DockerDataRoot=\`), read for its name and image ($DOCKER_NAMED of the
   $N_SCALE \`started\` entries of the first run carry the name); a fresh record each run.
-- **restart**: the same containers, each run on a copy of the record the first docker run left:
-  every container is one the daemon reported already, so it reports none again.
+- **restart**: the same containers, each run on a copy of the record the first docker run left
+  (that run is stopped only once its record names every container: the daemon writes it when the
+  journal has taken every \`started\` entry): every container is one the daemon reported already,
+  so it reports none again.
 - **podman**: runc-size state files labelled as Podman's, and one \`containers.json\` of
   $PODMAN_JSON_SIZE bytes naming all $N_SCALE ($PODMAN_NAMED of the first run's \`started\` entries
   carry the name from it); a fresh record each run.
