@@ -4,8 +4,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <linux/nsfs.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,18 +182,56 @@ int pid_belongs_to(pid_t pid, uid_t uid) {
         return 0;
 }
 
+/* The groups of uid (its passwd entry's and the supplementary ones), at most max; how many, or -ENOENT
+ * for a uid without a passwd entry (then only "other" permissions apply). */
+static int user_groups(uid_t uid, gid_t *groups, int max) {
+        struct passwd pw, *res = NULL;
+        char buf[4096];
+        int n = max;
+
+        if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res)
+                return -ENOENT;
+        if (getgrouplist(res->pw_name, res->pw_gid, groups, &n) < 0) {
+                /* more than max: the first max, the primary group among them */
+                n = max;
+        }
+        return n;
+}
+
+/* May a process of uid (in groups) search the directory st, by its permission bits? The class is
+ * the kernel's: owner, else group, else other, the first that matches decides. */
+static bool may_search(const struct stat *st, uid_t uid, const gid_t *groups, int n_groups) {
+        if (st->st_uid == uid)
+                return st->st_mode & S_IXUSR;
+        for (int i = 0; i < n_groups; i++)
+                if (st->st_gid == groups[i])
+                        return st->st_mode & S_IXGRP;
+        return st->st_mode & S_IXOTH;
+}
+
 int read_file_as_owner(const char *path, uid_t uid, size_t max, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *copy = NULL;
         char *save = NULL, *c, *next;
         bool seen = false;
+        gid_t groups[256];
+        int n_groups;
         struct stat st;
 
         if (uid == 0)
                 return -EINVAL;
+        n_groups = user_groups(uid, groups, (int) ELEMENTSOF(groups));
+        if (n_groups < 0)
+                n_groups = 0;
         fd = walk_begin(path, &copy);
         if (fd < 0)
                 return fd;
+        /* every directory on the way must be one uid could search: CAP_DAC_READ_SEARCH lends it no
+         * more than that user's access (by permission bits; ACLs are not read) */
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!may_search(&st, uid, groups, n_groups))
+                return -EACCES;
         for (c = strtok_r(copy, "/", &save); c; c = next) {
                 int nfd;
 
@@ -219,7 +259,7 @@ int read_file_as_owner(const char *path, uid_t uid, size_t max, char **ret, size
                         return -EPERM;
                 if (st.st_uid == uid)
                         seen = true;
-                if (seen && st.st_uid == uid && !(st.st_mode & S_IXUSR))
+                if (!may_search(&st, uid, groups, n_groups))
                         return -EACCES;
         }
         return -EISDIR;

@@ -48,9 +48,11 @@ int pid_belongs_to(pid_t pid, uid_t uid);
 /*
  * Read the regular file at path (absolute) with no more than uid's access, for a state root uid
  * controls: walked one component at a time with O_NOFOLLOW (a link only root can change is followed
- * while no directory of uid's has been passed), every directory on the way owned by root or uid,
- * and the file itself owned by uid and readable by its owner. Hard links to other users' files are
+ * while no directory of uid's has been passed), every directory on the way owned by root or uid and
+ * searchable by uid (its permission bits for uid's class: owner, one of uid's groups, other; POSIX
+ * ACLs are not read), and the file itself owned by uid and readable by its owner. Hard links to other users' files are
  * the kernel's to refuse (fs.protected_hardlinks). Returns 0 and *ret (NUL-terminated, *ret_len
- * bytes), -EPERM when something on the way belongs to someone else, or another -errno.
+ * bytes), -EPERM when something on the way belongs to someone else, -EACCES when uid could not
+ * search a directory on the way, or another -errno.
  */
 int read_file_as_owner(const char *path, uid_t uid, size_t max, char **ret, size_t *ret_len);

@@ -9,6 +9,7 @@
 #   - Podman label, bundle pointing into a root-owned containers-storage: no name;
 #   - Podman label, bundle in the user's own containers-storage (its containers.json the user's):
 #     the name and image from it;
+#   - the same, its containers.json below a directory of root's the user cannot search: no name;
 #   - the moby container's exit found late: no status from the system data root's record.
 # Root-owned roots keep reading the system stores (tests/integration/docker-*.sh, podman-run.sh).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -52,6 +53,15 @@ user=$TEST_TMP/user
 mkdir -p "$user/docker/runtime-runc/moby" "$user/runc"
 chown -R 65534:65534 "$user"
 
+# The user can reach its own files below the test's directory (mktemp made it 0700).
+chmod 0755 "$TEST_TMP"
+# ... but not those below a directory of root's that it cannot search: its own containers.json
+# there is nothing it could read, so it names nothing either.
+hidden=$TEST_TMP/hidden
+mkdir -m 0700 "$hidden"
+away=$(hexid)
+storage "$hidden/storage" "$away" secret localhost/secret:1 65534:65534
+
 sysstore=$TEST_TMP/sys-storage
 borrow=$(hexid)
 storage "$sysstore" "$borrow" prod-db postgres:16 0:0
@@ -62,7 +72,8 @@ start_daemon -c "$TEST_TMP/cw.conf" -r "$user/docker/runtime-runc/moby" -r "$use
 state "$user/docker/runtime-runc/moby" "$spoof" '[]'
 state "$user/runc" "$borrow" "[\"bundle=$sysstore/overlay-containers/$borrow/userdata\",\"io.container.manager=libpod\"]"
 state "$user/runc" "$own" "[\"bundle=$user/storage/overlay-containers/$own/userdata\",\"io.container.manager=libpod\"]"
-for id in "$spoof" "$borrow" "$own"; do
+state "$user/runc" "$away" "[\"bundle=$hidden/storage/overlay-containers/$away/userdata\",\"io.container.manager=libpod\"]"
+for id in "$spoof" "$borrow" "$own" "$away"; do
         wait_event "$id" started
 done
 assert_field "$spoof" started CONTAINER_MANAGER docker
@@ -72,6 +83,7 @@ assert_field "$borrow" started CONTAINER_MANAGER podman
 assert_eq "$(event_field "$borrow" started CONTAINER_NAME)" "" "CONTAINER_NAME from a root-owned containers.json"
 assert_field "$own" started CONTAINER_NAME mine
 assert_field "$own" started IMAGE_NAME localhost/mine:1
+assert_eq "$(event_field "$away" started CONTAINER_NAME)" "" "CONTAINER_NAME from a containers.json the user cannot reach"
 # every entry of a container in a root the user controls says whose word it is
 for id in "$spoof" "$borrow" "$own"; do
         assert_field "$id" started CONTAINER_OWNER_UID 65534
@@ -86,7 +98,7 @@ printf '{"ID":"%s","Name":"/prod-db","Config":{"Image":"postgres:16"},"State":{"
 stop_daemon
 kill -KILL "$upid"
 wait "$upid" 2>/dev/null
-rm -rf "${user:?}/docker/runtime-runc/moby/$spoof" "$user/runc/$borrow" "$user/runc/$own"
+rm -rf "${user:?}/docker/runtime-runc/moby/$spoof" "$user/runc/$borrow" "$user/runc/$own" "$user/runc/$away"
 start_daemon -c "$TEST_TMP/cw.conf" -r "$user/docker/runtime-runc/moby" -r "$user/runc" --log-target=console --json
 wait_event "$spoof" exited
 assert_field "$spoof" exited EXIT_OBSERVED late
