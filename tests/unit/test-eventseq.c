@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for daemon/eventseq.c over a real record on a mkdtemp state directory, no root:
+ * numbers 1, 2, 3 in EVENT_SEQ; a "restart" (record_free + record_open) continues after the
+ * last number used, also after a compaction; no record starts at 1; a record of another boot
+ * starts at 1 again (record_open discards it).
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "eventseq.h"
+#include "record.h"
+#include "util/strutil.h"
+
+static char tmpdir[] = "/tmp/test-eventseq.XXXXXX";
+static char file[sizeof(tmpdir) + 16];
+
+static void setup(void) {
+        strcpy(tmpdir, "/tmp/test-eventseq.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+        snprintf(file, sizeof(file), "%s/reported", tmpdir);
+}
+
+static void teardown(void) {
+        char tmp[sizeof(file) + 8];
+
+        snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+        (void) unlink(file);
+        (void) unlink(tmp);
+        (void) rmdir(tmpdir);
+}
+
+static Record *open_ok(void) {
+        Record *r = NULL;
+        unsigned other = 0;
+
+        ck_assert_int_eq(record_open(tmpdir, &r, &other), 0);
+        return r;
+}
+
+/* Stamp one event; check the number it got and its field. */
+static void stamp(EventSeq *s, Record *r, uint64_t want) {
+        char buf[32];
+        Event ev;
+
+        event_init(&ev, "00000000000000000000000000000000", 6);
+        ck_assert_uint_eq(eventseq_stamp(s, r, &ev), want);
+        snprintf(buf, sizeof(buf), "%llu", (unsigned long long) want);
+        ck_assert_pstr_eq(event_get(&ev, "EVENT_SEQ"), buf);
+        event_clear(&ev);
+}
+
+START_TEST(test_no_record) {
+        EventSeq s = {};
+
+        eventseq_restore(&s, NULL);
+        ck_assert_uint_eq(eventseq_next(&s), 1);
+        stamp(&s, NULL, 1);
+        stamp(&s, NULL, 2);
+        ck_assert_uint_eq(eventseq_next(&s), 3);
+        ck_assert_uint_eq(eventseq_next(NULL), 0);
+}
+END_TEST
+
+static const RecordEntry *no_entries(void *userdata) {
+        (void) userdata;
+        return NULL;
+}
+
+START_TEST(test_restart_continues) {
+        EventSeq s = {};
+        Record *r = open_ok();
+
+        eventseq_restore(&s, r);
+        for (uint64_t i = 1; i <= 3; i++)
+                stamp(&s, r, i);
+        record_free(r);
+
+        /* a restart: the next number is 4 */
+        r = open_ok();
+        s = (EventSeq) {};
+        eventseq_restore(&s, r);
+        ck_assert_uint_eq(eventseq_next(&s), 4);
+        stamp(&s, r, 4);
+        /* a compaction keeps it */
+        ck_assert_int_eq(record_compact(r, no_entries, NULL), 0);
+        stamp(&s, r, 5);
+        ck_assert_int_eq(record_compact(r, no_entries, NULL), 0);
+        record_free(r);
+
+        r = open_ok();
+        s = (EventSeq) {};
+        eventseq_restore(&s, r);
+        stamp(&s, r, 6);
+        record_free(r);
+}
+END_TEST
+
+START_TEST(test_other_boot) {
+        EventSeq s = {};
+        Record *r = open_ok();
+        FILE *f;
+        char *buf = NULL, *p;
+        size_t n = 0;
+
+        eventseq_restore(&s, r);
+        for (uint64_t i = 1; i <= 5; i++)
+                stamp(&s, r, i);
+        record_free(r);
+
+        /* the header names the boot: make it another one's */
+        f = fopen(file, "r+");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_gt(getline(&buf, &n, f), 0);
+        p = strstr(buf, "\"boot\"");
+        ck_assert_ptr_nonnull(p);
+        p = strchr(p + 6, '"');
+        ck_assert_ptr_nonnull(p);
+        p[1] = p[1] == '0' ? '1' : '0';
+        rewind(f);
+        ck_assert_int_ge(fputs(buf, f), 0);
+        fclose(f);
+        free(buf);
+
+        r = open_ok();
+        s = (EventSeq) {};
+        eventseq_restore(&s, r);
+        ck_assert_uint_eq(eventseq_next(&s), 1);
+        record_free(r);
+}
+END_TEST
+
+static Suite *eventseq_suite(void) {
+        Suite *s = suite_create("eventseq");
+        TCase *tc = tcase_create("eventseq");
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_no_record);
+        tcase_add_test(tc, test_restart_continues);
+        tcase_add_test(tc, test_other_boot);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void) {
+        SRunner *sr = srunner_create(eventseq_suite());
+        int failed;
+
+        srunner_run_all(sr, CK_ENV);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
