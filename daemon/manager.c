@@ -31,6 +31,7 @@
 #include "ownership.h"
 #include "pidwatch.h"
 #include "statedir.h"
+#include "eventseq.h"
 #include "subscribers.h"
 #include "statefile.h"
 #include "util/cleanup.h"
@@ -54,6 +55,7 @@ struct Manager {
         Counters *counters;          /* crash loops and metrics (counters.h) */
         Why *why;                    /* the kernel probe and what it said per init (why.h) */
         Subscribers *subscribers;    /* the event socket; NULL: none could be opened */
+        EventSeq seq;                /* EVENT_SEQ (eventseq.h) */
         unsigned scan;               /* the current (or last) rescan; Container.seen_scan */
         bool rescanning;
         bool ready;
@@ -61,8 +63,11 @@ struct Manager {
 
 /* ---------------------------------------------------------------- the single emission point */
 
-/* One event to the journal writer (the journal, --json, the console), the subscribers, the counters. */
-static void manager_send(Manager *m, const Event *ev) {
+/* One event, numbered (EVENT_SEQ), to the journal writer (the journal, --json, the console), the
+ * subscribers, the counters. */
+static void manager_send(Manager *m, Event *ev) {
+        (void) eventseq_stamp(&m->seq, keeper_record(m->keeper), ev);
+        keeper_grew(m->keeper);
         (void) journal_emit(m->journal, ev);
         subscribers_publish_event(m->subscribers, ev);
         counters_count(m->counters, ev);
@@ -593,7 +598,7 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret) {
                 return r;
         /* The subscriber socket is a convenience: without it the daemon goes on (a sandboxed
          * service without container-watchd.socket cannot make one under a read-only /run). */
-        r = subscribers_new_from_config(m->event, m->config, &m->subscribers);
+        r = subscribers_new_from_config(m->event, m->config, &m->seq, &m->subscribers);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -625,6 +630,7 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the record of reported events: %m");
         keeper_set_journal(m->keeper, m->journal); /* a line only once the journal took its event */
+        eventseq_restore(&m->seq, keeper_record(m->keeper));
         r = counters_new(m->event, m->config, m->keeper, m->journal, &m->cx, &m->counters);
         if (r < 0)
                 return log_error_errno(r, "Failed to restore the crash-loop counts: %m");

@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "events.h"
+#include "eventseq.h"
 #include "journal.h"
 #include "log.h"
 #include "subscribers.h"
@@ -62,6 +63,7 @@ struct Subscribers {
         Subscriber *list;
         unsigned n, next_id;
         uint64_t refused;          /* connections closed at once for the maximum */
+        const EventSeq *seq;       /* for the hello; NULL: none */
 };
 
 static const char *const kind_names[] = { "started", "exited", "oom", "crashloop" };
@@ -345,6 +347,18 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
                         continue;
                 }
                 (void) sd_event_source_set_description(c->io, "subscriber");
+                if (s->seq) {
+                        /* the hello: where the live stream starts (a fresh socket's buffer is empty) */
+                        char hello[64];
+                        int n = snprintf(hello, sizeof(hello), "{\"EVENT_SEQ_NEXT\":\"%" PRIu64 "\"}",
+                                         eventseq_next(s->seq));
+
+                        if (send(c->fd, hello, (size_t) n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+                                log_debug_errno(errno, "Subscriber %u: %m, closing.", c->id);
+                                subscriber_free(c);
+                                continue;
+                        }
+                }
                 log_debug("Subscriber %u connected.", c->id);
         }
 }
@@ -533,10 +547,14 @@ SubscribersLimits subscribers_limits(const Config *c) {
         };
 }
 
-int subscribers_new_from_config(sd_event *e, const Config *c, Subscribers **ret) {
+int subscribers_new_from_config(sd_event *e, const Config *c, const EventSeq *seq, Subscribers **ret) {
         SubscribersLimits l = subscribers_limits(c);
+        int r;
 
-        return subscribers_new(e, c->events_socket, &l, ret);
+        r = subscribers_new(e, c->events_socket, &l, ret);
+        if (r >= 0)
+                (*ret)->seq = seq;
+        return r;
 }
 
 void subscribers_configure(Subscribers *s, const Config *c) {

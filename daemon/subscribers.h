@@ -21,6 +21,7 @@
 typedef struct sd_event sd_event;
 typedef struct Config Config;
 typedef struct Event Event;
+typedef struct EventSeq EventSeq;
 typedef struct Subscribers Subscribers;
 
 #define SUBSCRIBERS_FILTER_MAX 4096
@@ -59,8 +60,11 @@ int subscribers_publish(Subscribers *s, const char *kind, const char *manager, c
 /* The limits of a configuration ([Events]). */
 SubscribersLimits subscribers_limits(const Config *c);
 
-/* subscribers_new() on c's Socket= with c's limits. */
-int subscribers_new_from_config(sd_event *e, const Config *c, Subscribers **ret);
+/*
+ * subscribers_new() on c's Socket= with c's limits; seq (borrowed, may be NULL) gives each new
+ * subscriber its hello, {"EVENT_SEQ_NEXT":"M"}: the EVENT_SEQ of the next event.
+ */
+int subscribers_new_from_config(sd_event *e, const Config *c, const EventSeq *seq, Subscribers **ret);
 
 /* c's limits for s (reload); accepts NULL s. */
 void subscribers_configure(Subscribers *s, const Config *c);

@@ -4,8 +4,9 @@
 
     subscribe.py SOCKET OUTFILE [FILTER_JSON]
 
-Connects (SOCK_SEQPACKET), sends FILTER_JSON as one message when given, writes "connected" to
-OUTFILE.ready, then appends every message it receives to OUTFILE, one per line, flushed whenever no further message waits.
+Connects (SOCK_SEQPACKET), sends FILTER_JSON as one message when given, waits for the daemon's
+hello ({"EVENT_SEQ_NEXT":"M"}: it accepted the connection) and writes it to OUTFILE.hello and
+"connected" to OUTFILE.ready, then appends every message it receives to OUTFILE, one per line, flushed whenever no further message waits.
 At end of stream (the daemon closed the connection) it writes "EOF" to OUTFILE.eof and exits 0.
 Exit status 2 when it cannot connect (the error on stderr: EACCES for a refused user).
 """
@@ -24,6 +25,12 @@ def main():
         return 2
     if len(sys.argv) > 3:
         s.send(sys.argv[3].encode())
+    hello = s.recv(1 << 20)
+    if not hello.startswith(b'{"EVENT_SEQ_NEXT":'):
+        print(f"{path}: no hello but {hello[:80]!r}", file=sys.stderr)
+        return 1
+    with open(out + ".hello", "wb") as f:
+        f.write(hello + b"\n")
     with open(out + ".ready", "w") as f:
         f.write("connected\n")
     with open(out, "ab") as f:
