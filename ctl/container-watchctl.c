@@ -20,12 +20,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <systemd/sd-id128.h>
 #include <systemd/sd-journal.h>
 
 #include "catalog-ids.h"
 #include "entry.h"
 #include "filter.h"
 #include "journal-access.h"
+#include "live.h"
 #include "terminal.h"
 #include "timespec.h"
 #include "util/cleanup.h"
@@ -48,6 +50,7 @@ static const char *arg_directory = NULL;
 static char **arg_files = NULL;
 static size_t arg_n_files = 0;
 static const char *arg_since = NULL, *arg_until = NULL;
+static const char *arg_socket = LIVE_SOCKET_DEFAULT;
 static Filter arg_filter;
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -59,7 +62,7 @@ static void help(void) {
                "  list                     one line per death (the default)\n"
                "  info ID|NAME|POD/CONTAINER\n"
                "                           everything about its last death(s), and the previous ones\n"
-               "  events                   container events since --since, then follow new ones\n\n"
+               "  events                   container events since --since, then the live ones\n\n"
                "Options:\n"
                "  -S, --since=TIME         only entries at or after TIME (as journalctl takes it)\n"
                "  -U, --until=TIME         only entries at or before TIME\n"
@@ -78,6 +81,8 @@ static void help(void) {
                "  -q, --quiet              no message when nothing matched\n"
                "  -D, --directory=DIR      read the journal files in DIR\n"
                "      --file=PATH          read this journal file (repeatable)\n"
+               "      --socket=PATH        events: the daemon's subscriber socket\n"
+               "                           (default " LIVE_SOCKET_DEFAULT ")\n"
                "      --version            print the version and exit\n"
                "  -h, --help               show this help and exit\n\n"
                "See container-watchctl(1).\n",
@@ -111,6 +116,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_NO_PAGER,
                 ARG_NO_LEGEND,
                 ARG_FILE,
+                ARG_SOCKET,
                 ARG_VERSION,
         };
         static const struct option options[] = {
@@ -131,6 +137,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "quiet",     no_argument,       NULL, 'q'           },
                 { "directory", required_argument, NULL, 'D'           },
                 { "file",      required_argument, NULL, ARG_FILE      },
+                { "socket",    required_argument, NULL, ARG_SOCKET    },
                 { "version",   no_argument,       NULL, ARG_VERSION   },
                 { "help",      no_argument,       NULL, 'h'           },
                 {}
@@ -210,6 +217,9 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_files[arg_n_files] = NULL;
                         break;
                 }
+                case ARG_SOCKET:
+                        arg_socket = optarg;
+                        break;
                 case ARG_VERSION:
                         printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
                         return 0;
@@ -273,7 +283,7 @@ static int open_journal(sd_journal **ret) {
 
 /* Matches for the daemon's container events: deaths only, or every kind. Cheap exact matches for
  * the filters that allow them; filter_match() stays the judge. */
-static int add_matches(sd_journal *j, bool deaths_only) {
+static int add_matches(sd_journal *j, bool deaths_only, bool exact_name) {
         int r;
 
         r = sd_journal_add_match(j, "MESSAGE_ID=" MESSAGE_ID_CONTAINER_EXITED, 0);
@@ -285,7 +295,7 @@ static int add_matches(sd_journal *j, bool deaths_only) {
                 r = sd_journal_add_match(j, "MESSAGE_ID=" MESSAGE_ID_CONTAINER_CRASHLOOP, 0);
         if (r >= 0)
                 r = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=" LOG_IDENTIFIER, 0);
-        if (r >= 0 && arg_filter.name && !strpbrk(arg_filter.name, "*?[\\")) {
+        if (r >= 0 && exact_name && arg_filter.name && !strpbrk(arg_filter.name, "*?[\\")) {
                 _cleanup_free_ char *m = NULL;
 
                 if (asprintf(&m, "CONTAINER_NAME=%s", arg_filter.name) < 0)
@@ -479,7 +489,7 @@ static int verb_list(void) {
 
         if (open_journal(&j) < 0)
                 return EXIT_ERROR;
-        r = add_matches(j, /* deaths_only= */ true);
+        r = add_matches(j, /* deaths_only= */ true, /* exact_name= */ true);
         if (r < 0)
                 return journal_failed(r, "filter");
         r = arg_filter.since_usec > 0 ? sd_journal_seek_realtime_usec(j, arg_filter.since_usec) : sd_journal_seek_head(j);
@@ -637,7 +647,7 @@ static int verb_info(const char *ident) {
 
         if (open_journal(&j) < 0)
                 return EXIT_ERROR;
-        r = add_matches(j, /* deaths_only= */ true);
+        r = add_matches(j, /* deaths_only= */ true, /* exact_name= */ true);
         if (r < 0)
                 return journal_failed(r, "filter");
         r = arg_filter.until_usec != UINT64_MAX ? sd_journal_seek_realtime_usec(j, arg_filter.until_usec + 1)
@@ -769,14 +779,266 @@ static int wait_journal(sd_journal *j, int fd, const sigset_t *unblocked) {
         return r < 0 ? r : 0;
 }
 
+/*
+ * Following with the daemon's subscriber socket (DESIGN.md §2, §3 "Event sequence"): the journal's
+ * entries of this boot and the socket's events are joined by EVENT_SEQ. last is the last number
+ * handled (printed or filtered out); the journal is read forward from where the last fill stopped,
+ * and an entry at or past the number asked for is left for the live stream.
+ */
+typedef struct Follow {
+        sd_journal *j;
+        int jfd;
+        sd_id128_t boot;
+        uint64_t last;
+        bool done;                  /* past --until */
+        const sigset_t *unblocked;
+} Follow;
+
+/* how long a fill waits for entries that journald has not written yet */
+#define FILL_TIMEOUT_USEC (5 * USEC_PER_SEC)
+#define FILL_POLL_USEC (20 * USEC_PER_MSEC)
+
+/* Print e if the filters take it; past --until, stop. Returns 0, or -ENOMEM/-EIO. */
+static int follow_print(Follow *f, const Entry *e) {
+        if (e->realtime_usec > arg_filter.until_usec) {
+                f->done = true;
+                return 0;
+        }
+        if (!filter_match(&arg_filter, e))
+                return 0;
+        if (print_event(e) < 0)
+                return -ENOMEM;
+        return ferror(stdout) ? -EIO : 0;
+}
+
+/* The EVENT_SEQ of the journal's current entry e when it is of this boot. */
+static bool follow_entry_seq(Follow *f, const Entry *e, uint64_t *ret) {
+        sd_id128_t boot;
+        uint64_t usec;
+
+        if (sd_journal_get_monotonic_usec(f->j, &usec, &boot) < 0 || !sd_id128_equal(boot, f->boot))
+                return false;
+        return entry_get_u64(e, "EVENT_SEQ", ret);
+}
+
+/* Read the journal forward, printing every entry before number upto; stop before one at or past
+ * it (the socket brings that one). Returns 0 or a negative errno. */
+static int follow_journal(Follow *f, uint64_t upto) {
+        int r;
+
+        while (!f->done) {
+                _cleanup_(entry_freep) Entry *e = NULL;
+                uint64_t seq;
+
+                r = journal_step(f->j, /* backwards= */ false, &e);
+                if (r <= 0)
+                        return r;
+                if (follow_entry_seq(f, e, &seq)) {
+                        if (seq >= upto) {
+                                (void) sd_journal_previous(f->j);
+                                return 0;
+                        }
+                        if (seq <= f->last)
+                                continue;  /* had it */
+                        f->last = seq;
+                }
+                r = follow_print(f, e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Wait for the journal fd (or a signal) for at most usec. */
+static void follow_wait_journal(Follow *f, uint64_t usec) {
+        struct pollfd pfd = { .fd = f->jfd, .events = POLLIN };
+        struct timespec ts = { .tv_sec = (time_t) (usec / USEC_PER_SEC),
+                               .tv_nsec = (long) (usec % USEC_PER_SEC * NSEC_PER_USEC) };
+
+        if (stop_requested)
+                return;
+        (void) ppoll(&pfd, 1, &ts, f->unblocked);
+        (void) sd_journal_process(f->j);
+}
+
+/*
+ * Everything of this boot before number upto, from the journal: what it holds now, then, while
+ * some are missing, what journald writes within FILL_TIMEOUT_USEC (the daemon wrote them before
+ * the socket's next message, but journald may not have stored them yet). Numbers that do not come
+ * (a crash of the daemon between numbering and sending, a journal that lost them) are said once.
+ */
+static int follow_fill(Follow *f, uint64_t upto) {
+        uint64_t deadline = now_monotonic_usec() + FILL_TIMEOUT_USEC;
+        int r;
+
+        for (;;) {
+                uint64_t now;
+
+                r = follow_journal(f, upto);
+                if (r < 0)
+                        return r;
+                if (f->done || f->last + 1 >= upto || stop_requested)
+                        return 0;
+                now = now_monotonic_usec();
+                if (now >= deadline) {
+                        if (!arg_quiet)
+                                fprintf(stderr, "Events %" PRIu64 " to %" PRIu64 " of this boot are not in the journal; going on.\n",
+                                        f->last + 1, upto - 1);
+                        f->last = upto - 1;
+                        return 0;
+                }
+                follow_wait_journal(f, deadline - now < FILL_POLL_USEC ? deadline - now : FILL_POLL_USEC);
+        }
+}
+
+/* Say why the socket cannot be used. Returns the exit status. */
+static int live_failed(int r) {
+        errno = -r;
+        if (r == -EACCES || r == -EPERM)
+                fprintf(stderr, "No access to '%s': add yourself to the systemd-journal group.\n", arg_socket);
+        else if (r == -ENOENT || r == -ECONNREFUSED)
+                fprintf(stderr, "No subscriber socket at '%s': is container-watchd running? (%m)\n", arg_socket);
+        else
+                fprintf(stderr, "Failed to connect to '%s': %m.\n", arg_socket);
+        return EXIT_ERROR;
+}
+
+/* Wait until fd is readable or a signal comes; timeout_usec UINT64_MAX: no timeout. */
+static int wait_fd(int fd, uint64_t timeout_usec, const sigset_t *unblocked) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        struct timespec ts = { .tv_sec = (time_t) (timeout_usec / USEC_PER_SEC),
+                               .tv_nsec = (long) (timeout_usec % USEC_PER_SEC * NSEC_PER_USEC) };
+
+        if (stop_requested)
+                return 0;
+        if (ppoll(fd >= 0 ? &pfd : NULL, fd >= 0 ? 1 : 0, timeout_usec == UINT64_MAX ? NULL : &ts, unblocked) < 0 &&
+            errno != EINTR)
+                return -errno;
+        return 0;
+}
+
+/* The live part: the socket's messages, joined with the journal by EVENT_SEQ; reconnects when
+ * the daemon goes away. Returns the exit status. */
+static int follow_live(Follow *f, int fd) {
+        _cleanup_close_ int sock = fd;
+        int r;
+
+        while (!stop_requested && !f->done) {
+                LiveMessage msg;
+
+                if (sock < 0) {
+                        /* the daemon is gone: connect again as soon as a new one listens */
+                        r = wait_fd(-1, 100 * USEC_PER_MSEC, f->unblocked);
+                        if (r < 0)
+                                return EXIT_ERROR;
+                        sock = live_connect(arg_socket);
+                        if (sock == -EACCES || sock == -EPERM)
+                                return live_failed(sock);
+                        continue;
+                }
+                r = live_receive(sock, &msg);
+                if (r == -EAGAIN) {
+                        r = wait_fd(sock, UINT64_MAX, f->unblocked);
+                        if (r < 0)
+                                return EXIT_ERROR;
+                        continue;
+                }
+                if (r == 0 || r == -ECONNRESET) {
+                        sock = safe_close(sock);
+                        continue;
+                }
+                if (r < 0) {
+                        errno = -r;
+                        fprintf(stderr, "Failed to read '%s': %m.\n", arg_socket);
+                        return EXIT_ERROR;
+                }
+                switch (msg.kind) {
+                case LIVE_HELLO:      /* everything before it is the journal's */
+                        r = follow_fill(f, msg.value);
+                        break;
+                case LIVE_GAP:        /* we were too slow: the journal has what we missed */
+                        r = follow_fill(f, f->last + msg.value + 1);
+                        break;
+                case LIVE_EVENT:
+                        r = 0;
+                        if (msg.value > 0 && msg.value <= f->last)
+                                break;  /* had it from the journal */
+                        if (msg.value > f->last + 1)
+                                r = follow_fill(f, msg.value);
+                        if (msg.value > 0)
+                                f->last = msg.value;
+                        if (r >= 0)
+                                r = follow_print(f, msg.entry);
+                        break;
+                default:
+                        r = 0;
+                }
+                entry_free(msg.entry);
+                if (r < 0) {
+                        errno = -r;
+                        fprintf(stderr, "Failed to follow the events: %m.\n");
+                        return EXIT_ERROR;
+                }
+        }
+        return EXIT_SUCCESS;
+}
+
+/* Where a --since history of this boot starts: the number of this boot's last entry before the
+ * journal's position (0: none), the journal left where it was. */
+static uint64_t follow_base(Follow *f) {
+        _cleanup_(entry_freep) Entry *e = NULL;
+        uint64_t seq = 0;
+
+        if (journal_step(f->j, /* backwards= */ true, &e) > 0) {
+                if (!follow_entry_seq(f, e, &seq))
+                        seq = 0;
+                (void) sd_journal_next(f->j);
+        }
+        return seq;
+}
+
+/* events with --file=: only the journal, followed (no daemon is behind a file). */
+static int follow_journal_only(sd_journal *j, int jfd, const sigset_t *unblocked) {
+        int r;
+
+        while (!stop_requested) {
+                _cleanup_(entry_freep) Entry *e = NULL;
+
+                r = journal_step(j, /* backwards= */ false, &e);
+                if (r < 0)
+                        return journal_failed(r, "read");
+                if (r == 0) {
+                        r = wait_journal(j, jfd, unblocked);
+                        if (r < 0)
+                                return journal_failed(r, "wait for");
+                        continue;
+                }
+                if (e->realtime_usec > arg_filter.until_usec)
+                        break;
+                if (!filter_match(&arg_filter, e))
+                        continue;
+                if (print_event(e) < 0) {
+                        fprintf(stderr, "Out of memory.\n");
+                        return EXIT_ERROR;
+                }
+                if (ferror(stdout))
+                        return EXIT_ERROR;
+        }
+        return EXIT_SUCCESS;
+}
+
 static int verb_events(void) {
         _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        _cleanup_close_ int sock = -1;
         struct sigaction sa = { .sa_handler = on_stop_signal };
         sigset_t block, unblocked;
         unsigned readable, refused;
+        bool live = !arg_files;
+        Follow f = {};
+        LiveMessage first = { .kind = LIVE_OTHER };
         int r, fd;
 
-        /* The handler only sets stop_requested; the signals wake ppoll() in wait_journal(). */
+        /* The handler only sets stop_requested; the signals wake ppoll(). */
         (void) sigaction(SIGINT, &sa, NULL);
         (void) sigaction(SIGTERM, &sa, NULL);
         sigemptyset(&block);
@@ -797,10 +1059,19 @@ static int verb_events(void) {
                         return EXIT_ERROR;
                 }
         }
+        /* The socket before the first entry is read: whatever is emitted from now on comes
+         * through it, and the journal holds everything before. */
+        if (live) {
+                sock = live_connect(arg_socket);
+                if (sock < 0)
+                        return live_failed(sock);
+        }
         fd = sd_journal_get_fd(j);
         if (fd < 0)
                 return journal_failed(fd, "watch");
-        r = add_matches(j, /* deaths_only= */ false);
+        /* with the socket, every event of this boot must be seen to follow the numbers: no
+         * journal match that drops some (filter_match() judges) */
+        r = add_matches(j, /* deaths_only= */ false, /* exact_name= */ !live);
         if (r < 0)
                 return journal_failed(r, "filter");
         if (arg_filter.since_usec > 0)
@@ -813,31 +1084,49 @@ static int verb_events(void) {
         }
         if (r < 0)
                 return journal_failed(r, "seek in");
+        if (!live)
+                return follow_journal_only(j, fd, &unblocked);
 
-        while (!stop_requested) {
-                _cleanup_(entry_freep) Entry *e = NULL;
-
-                r = journal_step(j, /* backwards= */ false, &e);
-                if (r < 0)
-                        return journal_failed(r, "read");
-                if (r == 0) {
-                        r = wait_journal(j, fd, &unblocked);
-                        if (r < 0)
-                                return journal_failed(r, "wait for");
-                        continue;
-                }
-                if (e->realtime_usec > arg_filter.until_usec)
-                        break;
-                if (!filter_match(&arg_filter, e))
-                        continue;
-                if (print_event(e) < 0) {
-                        fprintf(stderr, "Out of memory.\n");
-                        return EXIT_ERROR;
-                }
-                if (ferror(stdout))
-                        return EXIT_ERROR;
+        f = (Follow) { .j = j, .jfd = fd, .unblocked = &unblocked };
+        r = sd_id128_get_boot(&f.boot);
+        if (r < 0) {
+                errno = -r;
+                fprintf(stderr, "Failed to read this boot's id: %m.\n");
+                return EXIT_ERROR;
         }
-        return EXIT_SUCCESS;
+        /* The hello says where the live stream starts (a daemon before EVENT_SEQ sends none: its
+         * first event then comes through follow_live, unjoined). */
+        for (;;) {
+                r = wait_fd(sock, 10 * USEC_PER_SEC, &unblocked);
+                if (r < 0 || stop_requested)
+                        return r < 0 ? EXIT_ERROR : EXIT_SUCCESS;
+                r = live_receive(sock, &first);
+                if (r != -EAGAIN)
+                        break;
+        }
+        if (r <= 0) {
+                fprintf(stderr, "The daemon closed '%s' at once (too many subscribers?).\n", arg_socket);
+                return EXIT_ERROR;
+        }
+        if (first.kind == LIVE_HELLO) {
+                if (arg_filter.since_usec > 0) {
+                        f.last = follow_base(&f);
+                        r = follow_fill(&f, first.value);
+                } else
+                        f.last = first.value > 0 ? first.value - 1 : 0;
+        } else {
+                if (arg_filter.since_usec > 0)
+                        r = follow_journal(&f, UINT64_MAX);
+                if (first.kind == LIVE_EVENT && r >= 0)
+                        r = follow_print(&f, first.entry);
+                entry_free(first.entry);
+        }
+        if (r < 0) {
+                errno = -r;
+                fprintf(stderr, "Failed to read the journal: %m.\n");
+                return EXIT_ERROR;
+        }
+        return follow_live(&f, TAKE_FD(sock));
 }
 
 int main(int argc, char *argv[]) {

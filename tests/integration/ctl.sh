@@ -232,7 +232,7 @@ assert_eq "$(grep -c '^paged:' "$TEST_TMP/tty.out")" 0 "lines through \$PAGER wi
 assert_eq "$(grep -c '^TIME ' "$TEST_TMP/tty.out")" 1 "--no-pager on a terminal still prints"
 
 # ---- events: the history since --since, then what follows, each once
-"$CTL" --directory="$JOURNAL_DIR" events --since="@$t0" --json >"$TEST_TMP/events.out" 2>"$TEST_TMP/events.err" &
+"$CTL" --directory="$JOURNAL_DIR" events --socket="$EVENTS_SOCKET" --since="@$t0" --json >"$TEST_TMP/events.out" 2>"$TEST_TMP/events.err" &
 ev_pid=$!
 CLEANUP_PIDS+=("$ev_pid")
 _events_lines() { [ "$(_complete_lines "$TEST_TMP/events.out" | wc -l)" -ge "$1" ]; }
@@ -258,7 +258,7 @@ done
 jq -e -s '[.[].__REALTIME_TIMESTAMP | tonumber] | . == sort' "$TEST_TMP/events.out" >/dev/null ||
         fail "events out of order"
 # the short form: time and message
-"$CTL" --directory="$JOURNAL_DIR" events --since="@$t0" --event=exited --name=db >"$TEST_TMP/events.out" 2>&1 &
+"$CTL" --directory="$JOURNAL_DIR" events --socket="$EVENTS_SOCKET" --since="@$t0" --event=exited --name=db >"$TEST_TMP/events.out" 2>&1 &
 ev_pid=$!
 CLEANUP_PIDS+=("$ev_pid")
 wait_for 10 _events_lines 1 || fail "events --event=exited --name=db printed nothing"
@@ -267,6 +267,12 @@ wait "$ev_pid"
 assert_match "$(cat "$TEST_TMP/events.out")" \
         "^[A-Z][a-z][a-z] [0-9-]+ [0-9:]+\.[0-9]{6} [A-Z+0-9-]+ $(journal_field "$d" exited MESSAGE | sed 's/[].()[]/\\&/g')\$" \
         "events, short form"
+
+# no daemon behind the socket: events says so, exit status 2
+ctl events --socket="$TEST_TMP/no-such-socket"
+assert_eq "$CTL_RC" 2 "exit status of events without a socket"
+assert_eq "$(cat "$TEST_TMP/ctl.err")" "No subscriber socket at '$TEST_TMP/no-such-socket': is container-watchd running? (No such file or directory)" \
+        "stderr of events without a socket"
 
 # ---- bad usage: exit status 2 and one clear line
 for args in "list --since=garbage" "list --until=2026-02-30" "list --reason=murdered" "events --event=died" \

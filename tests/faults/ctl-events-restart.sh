@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Issue 15: `container-watchctl events --since` while the daemon restarts (SIGTERM, then SIGKILL)
+# and while journald restarts, with real runc containers and a private journald. It prints the
+# history from the journal, then the live events from the subscriber socket, joined by EVENT_SEQ;
+# when the daemon goes away it reconnects and takes from the journal what it missed meanwhile
+# (the late exits of the restart's scan). Every event of the journal exactly once, in order: the
+# EVENT_SEQ of its lines are those of the journal's entries, 1, 2, 3, ... with none twice.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+ITEST_MOUNTNS=1
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
+. "$top_srcdir/tests/lib/runc.sh" || exit 99
+. "$top_srcdir/tests/lib/journald.sh" || exit 99
+require_runc
+require_cmd jq
+CTL=${CTL:-$top_builddir/ctl/container-watchctl}
+[ -x "$CTL" ] || fail "'$CTL' is not built"
+runc_rootfs
+start_journald
+
+restart_journald() {
+        "$JOURNALD" >>"$TEST_TMP/journald.log" 2>&1 &
+        JOURNALD_PID=$!
+        CLEANUP_PIDS+=("$JOURNALD_PID")
+        wait_for 10 test -S /run/systemd/journal/socket || fail "journald did not come back"
+}
+# cycle NAME: a container that starts and is killed, both entries in the journal
+cycle() {
+        local id
+        id=$(new_id "$1")
+        runc_run "$id" "${INIT_SLEEP[@]}"
+        wait_journal_event "$id" started
+        runc_kill "$id" KILL
+        wait_journal_event "$id" exited
+}
+OUT=$TEST_TMP/events.out
+_lines() { [ "$(_complete_lines "$OUT" | wc -l)" -ge "$1" ]; }
+
+t0=$(date +%s)
+start_daemon -r "$RUNC_ROOT" --log-target=journal --json
+cycle hist1
+cycle hist2
+
+"$CTL" events --socket="$EVENTS_SOCKET" --since="@$t0" --json >"$OUT" 2>"$TEST_TMP/events.err" &
+ctl_pid=$!
+CLEANUP_PIDS+=("$ctl_pid")
+wait_for 10 _lines 4 || fail "events printed no history: $(cat "$OUT" "$TEST_TMP/events.err")"
+cycle live1
+
+# 1. a clean restart of the daemon; a container lives and dies while it is away
+stop_daemon
+down=$(new_id down)
+runc_run "$down" "${INIT_SLEEP[@]}"
+runc_kill "$down" KILL
+wait_for 10 test "$(runc_status "$down")" = stopped || fail "$down did not stop"
+start_daemon -r "$RUNC_ROOT" --log-target=journal --json
+wait_journal_event "$down" exited
+cycle after-restart
+
+# 2. the daemon killed (its socket left behind); a tracked container dies while it is away
+crash=$(new_id crash)
+runc_run "$crash" "${INIT_SLEEP[@]}"
+wait_journal_event "$crash" started
+kill -KILL "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null
+DAEMON_PID=
+runc_kill "$crash" KILL
+wait_for 10 test "$(runc_status "$crash")" = stopped || fail "$crash did not stop"
+start_daemon -r "$RUNC_ROOT" --log-target=journal --json
+wait_journal_event "$crash" exited
+cycle after-crash
+
+# 3. journald restarts: the events of its absence go out live at once and reach the journal later
+stop_pid "$JOURNALD_PID"
+rm -f /run/systemd/journal/socket   # as a stopped journald.socket would leave it
+jd=$(new_id journald-down)
+runc_run "$jd" "${INIT_SLEEP[@]}"
+wait_event "$jd" started
+runc_kill "$jd" KILL
+wait_event "$jd" exited
+restart_journald
+wait_journal_event "$jd" exited
+cycle after-journald
+
+# Everything in the journal, printed once, in the journal's order.
+journal_entries 'has("CONTAINER_EVENT")' >"$TEST_TMP/journal.json"
+n=$(wc -l <"$TEST_TMP/journal.json")
+wait_for 20 _lines "$n" || fail "events printed $(wc -l <"$OUT") of the journal's $n events"
+kill -TERM "$ctl_pid"
+wait_for 5 pid_dead "$ctl_pid" || fail "events did not stop on SIGTERM"
+wait "$ctl_pid"
+assert_eq "$?" 0 "exit status of events after SIGTERM"
+[ ! -s "$TEST_TMP/events.err" ] || fail "events wrote to stderr: $(cat "$TEST_TMP/events.err")"
+note "$n events, $(wc -l <"$OUT") printed"
+assert_eq "$(jq -r .EVENT_SEQ "$TEST_TMP/journal.json" | awk '$1 != NR { print NR ": " $1; exit }')" "" \
+        "the journal's EVENT_SEQ across the restarts: 1, 2, 3, ..."
+assert_eq "$(jq -r '"\(.EVENT_SEQ) \(.CONTAINER_ID_FULL) \(.CONTAINER_EVENT)"' "$OUT")" \
+        "$(jq -r '"\(.EVENT_SEQ) \(.CONTAINER_ID_FULL) \(.CONTAINER_EVENT)"' "$TEST_TMP/journal.json")" \
+        "the events printed: the journal's, each once, in order"
+# the live part carried the same objects as the daemon's --json lines
+for f in "$TEST_TMP"/daemon.*.out; do
+        jq -cS "del(.__REALTIME_TIMESTAMP)" "$OUT" | grep -Fxf <(jq -cS . "$f") | wc -l >>"$TEST_TMP/same"
+done
+assert_eq "$(awk '{ s += $1 } END { print s }' "$TEST_TMP/same")" "$n" "printed events equal to a --json line of the daemon"
