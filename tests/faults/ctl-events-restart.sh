@@ -33,6 +33,12 @@ cycle() {
         runc_kill "$id" KILL
         wait_journal_event "$id" exited
 }
+# init_dead PID: the process is gone or a zombie (what the daemon will find at its next start)
+init_dead() {
+        local st
+        st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 0
+        [ -z "$st" ] || [ "$st" = Z ]
+}
 OUT=$TEST_TMP/events.out
 _lines() { [ "$(_complete_lines "$OUT" | wc -l)" -ge "$1" ]; }
 
@@ -51,8 +57,9 @@ cycle live1
 stop_daemon
 down=$(new_id down)
 runc_run "$down" "${INIT_SLEEP[@]}"
+pid=$(runc_pid "$down")
 runc_kill "$down" KILL
-wait_for 10 test "$(runc_status "$down")" = stopped || fail "$down did not stop"
+wait_for 30 init_dead "$pid" || fail "$down (pid $pid) did not die: $(cat "/proc/$pid/status" 2>&1 | head -n 3)"
 start_daemon -r "$RUNC_ROOT" --log-target=journal --json
 wait_journal_event "$down" exited
 cycle after-restart
@@ -61,11 +68,12 @@ cycle after-restart
 crash=$(new_id crash)
 runc_run "$crash" "${INIT_SLEEP[@]}"
 wait_journal_event "$crash" started
+pid=$(runc_pid "$crash")
 kill -KILL "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
 DAEMON_PID=
 runc_kill "$crash" KILL
-wait_for 10 test "$(runc_status "$crash")" = stopped || fail "$crash did not stop"
+wait_for 30 init_dead "$pid" || fail "$crash (pid $pid) did not die: $(cat "/proc/$pid/status" 2>&1 | head -n 3)"
 start_daemon -r "$RUNC_ROOT" --log-target=journal --json
 wait_journal_event "$crash" exited
 cycle after-crash
