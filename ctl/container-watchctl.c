@@ -790,6 +790,8 @@ typedef struct Follow {
         int jfd;
         sd_id128_t boot;
         uint64_t last;
+        Entry *pending;             /* read from the journal, at or past the number asked for */
+        uint64_t pending_seq;
         bool done;                  /* past --until */
         const sigset_t *unblocked;
 } Follow;
@@ -829,15 +831,27 @@ static int follow_journal(Follow *f, uint64_t upto) {
         while (!f->done) {
                 _cleanup_(entry_freep) Entry *e = NULL;
                 uint64_t seq;
+                bool numbered;
 
-                r = journal_step(f->j, /* backwards= */ false, &e);
-                if (r <= 0)
-                        return r;
-                if (follow_entry_seq(f, e, &seq)) {
-                        if (seq >= upto) {
-                                (void) sd_journal_previous(f->j);
+                if (f->pending) {
+                        /* stepping back is not an option: at the first entry it does not move */
+                        if (f->pending_seq >= upto)
+                                return 0;
+                        e = TAKE_PTR(f->pending);
+                        seq = f->pending_seq;
+                        numbered = true;
+                } else {
+                        r = journal_step(f->j, /* backwards= */ false, &e);
+                        if (r <= 0)
+                                return r;
+                        numbered = follow_entry_seq(f, e, &seq);
+                        if (numbered && seq >= upto) {
+                                f->pending = TAKE_PTR(e);
+                                f->pending_seq = seq;
                                 return 0;
                         }
+                }
+                if (numbered) {
                         if (seq <= f->last)
                                 continue;  /* had it */
                         f->last = seq;
@@ -889,6 +903,24 @@ static int follow_fill(Follow *f, uint64_t upto) {
                 }
                 follow_wait_journal(f, deadline - now < FILL_POLL_USEC ? deadline - now : FILL_POLL_USEC);
         }
+}
+
+/*
+ * A hello: this run of the daemon numbered its events from first, and the socket brings those from
+ * next on. Whatever the journal holds below first is taken without waiting (numbers there that it
+ * lacks were skipped by a crash of an earlier run), then everything from first to next.
+ */
+static int follow_hello(Follow *f, uint64_t first, uint64_t next) {
+        int r;
+
+        if (first > 0 && first < next) {
+                r = follow_journal(f, first);
+                if (r < 0)
+                        return r;
+                if (f->last + 1 < first)
+                        f->last = first - 1;
+        }
+        return follow_fill(f, next);
 }
 
 /* Say why the socket cannot be used. Returns the exit status. */
@@ -954,7 +986,7 @@ static int follow_live(Follow *f, int fd) {
                 }
                 switch (msg.kind) {
                 case LIVE_HELLO:      /* everything before it is the journal's */
-                        r = follow_fill(f, msg.value);
+                        r = follow_hello(f, msg.first, msg.value);
                         break;
                 case LIVE_GAP:        /* we were too slow: the journal has what we missed */
                         r = follow_fill(f, f->last + msg.value + 1);
@@ -983,17 +1015,18 @@ static int follow_live(Follow *f, int fd) {
         return EXIT_SUCCESS;
 }
 
-/* Where a --since history of this boot starts: the number of this boot's last entry before the
- * journal's position (0: none), the journal left where it was. */
+/* Where a --since history of this boot starts: the number of this boot's last entry before
+ * --since (0: none); the journal is left at --since. */
 static uint64_t follow_base(Follow *f) {
         _cleanup_(entry_freep) Entry *e = NULL;
         uint64_t seq = 0;
 
-        if (journal_step(f->j, /* backwards= */ true, &e) > 0) {
-                if (!follow_entry_seq(f, e, &seq))
-                        seq = 0;
-                (void) sd_journal_next(f->j);
-        }
+        /* after a seek, stepping back may land on the entry the seek found: only one before
+         * --since counts; then the same seek again */
+        if (journal_step(f->j, /* backwards= */ true, &e) > 0 &&
+            (e->realtime_usec >= arg_filter.since_usec || !follow_entry_seq(f, e, &seq)))
+                seq = 0;
+        (void) sd_journal_seek_realtime_usec(f->j, arg_filter.since_usec);
         return seq;
 }
 
@@ -1111,7 +1144,7 @@ static int verb_events(void) {
         if (first.kind == LIVE_HELLO) {
                 if (arg_filter.since_usec > 0) {
                         f.last = follow_base(&f);
-                        r = follow_fill(&f, first.value);
+                        r = follow_hello(&f, first.first, first.value);
                 } else
                         f.last = first.value > 0 ? first.value - 1 : 0;
         } else {
@@ -1124,9 +1157,12 @@ static int verb_events(void) {
         if (r < 0) {
                 errno = -r;
                 fprintf(stderr, "Failed to read the journal: %m.\n");
+                entry_free(f.pending);
                 return EXIT_ERROR;
         }
-        return follow_live(&f, TAKE_FD(sock));
+        r = follow_live(&f, TAKE_FD(sock));
+        entry_free(f.pending);
+        return r;
 }
 
 int main(int argc, char *argv[]) {

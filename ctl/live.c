@@ -60,7 +60,9 @@ int live_parse(const char *buf, size_t len, uint64_t realtime_usec, LiveMessage 
         *ret = (LiveMessage) { .kind = LIVE_OTHER };
         if (!json_is_object(o))
                 return 0;
-        if (json_object_size(o) == 1 && live_parse_seq(json_string_value(json_object_get(o, "EVENT_SEQ_NEXT")), &ret->value)) {
+        if (live_parse_seq(json_string_value(json_object_get(o, "EVENT_SEQ_NEXT")), &ret->value)) {
+                if (!live_parse_seq(json_string_value(json_object_get(o, "EVENT_SEQ_FIRST")), &ret->first))
+                        ret->first = 0;
                 ret->kind = LIVE_HELLO;
                 return 0;
         }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The daemon's subscriber socket, read by container-watchctl events (DESIGN.md §5, Subscribers):
- * connecting, and what one message is: the hello ({"EVENT_SEQ_NEXT":"M"}), a gap ({"gap":"N"}) or
+ * connecting, and what one message is: the hello ({"EVENT_SEQ_NEXT":"M","EVENT_SEQ_FIRST":"F"}), a gap ({"gap":"N"}) or
  * a container event (the --json object, made an Entry). Owns nothing but what it returns.
  */
 #pragma once
@@ -14,7 +14,7 @@
 #define LIVE_SOCKET_DEFAULT "/run/container-watchd/events"
 
 typedef enum LiveKind {
-        LIVE_HELLO,   /* value: EVENT_SEQ_NEXT */
+        LIVE_HELLO,   /* value: EVENT_SEQ_NEXT; first: EVENT_SEQ_FIRST (0 when absent) */
         LIVE_GAP,     /* value: the events missed */
         LIVE_EVENT,   /* entry; value: its EVENT_SEQ, 0 when it has none */
         LIVE_OTHER,   /* anything else (ignored) */
@@ -23,6 +23,7 @@ typedef enum LiveKind {
 typedef struct LiveMessage {
         LiveKind kind;
         uint64_t value;
+        uint64_t first;
         Entry *entry;  /* LIVE_EVENT only; the caller frees it */
 } LiveMessage;
 

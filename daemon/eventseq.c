@@ -24,6 +24,8 @@ void eventseq_restore(EventSeq *s, const Record *record) {
                 s->next = (uint64_t) n;
         else if (s->next == 0)
                 s->next = 1;
+        s->reserved = s->next;
+        s->first = s->next;
 }
 
 uint64_t eventseq_next(const EventSeq *s) {
@@ -32,20 +34,38 @@ uint64_t eventseq_next(const EventSeq *s) {
         return s->next ?: 1;
 }
 
+uint64_t eventseq_first(const EventSeq *s) {
+        if (!s)
+                return 0;
+        return s->first ?: 1;
+}
+
+static void eventseq_put(Record *record, uint64_t free_from) {
+        json_t *v = json_integer((json_int_t) free_from);
+        int r = v ? record_put_state(record, STATE_SEQ, STATE_SEQ_KEY, v) : -ENOMEM;
+
+        json_decref(v);
+        if (r < 0)
+                log_debug_errno(r, "Failed to keep EVENT_SEQ %" PRIu64 " in the record: %m", free_from);
+}
+
 uint64_t eventseq_stamp(EventSeq *s, Record *record, Event *ev) {
         uint64_t n = eventseq_next(s);
 
         s->next = n + 1;
-        /* Before the event goes out: a crash between the two skips n, never reuses it. */
-        if (record) {
-                json_t *v = json_integer((json_int_t) s->next);
-                int r = v ? record_put_state(record, STATE_SEQ, STATE_SEQ_KEY, v) : -ENOMEM;
-
-                json_decref(v);
-                if (r < 0)
-                        log_debug_errno(r, "Failed to keep EVENT_SEQ %" PRIu64 " in the record: %m", s->next);
+        /* Before the event goes out: a crash between the two skips numbers, never reuses one. */
+        if (record && n >= s->reserved) {
+                s->reserved = n + EVENTSEQ_BLOCK;
+                eventseq_put(record, s->reserved);
         }
         if (event_addf(ev, "EVENT_SEQ", "%" PRIu64, n) < 0)
                 return 0;
         return n;
+}
+
+void eventseq_save(EventSeq *s, Record *record) {
+        if (!record || s->next == 0 || s->next == s->reserved)
+                return;
+        eventseq_put(record, s->next);
+        s->reserved = s->next;
 }

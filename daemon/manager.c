@@ -684,6 +684,7 @@ Manager *manager_free(Manager *m) {
         m->status = notify_status_free(m->status);
         m->subscribers = subscribers_free(m->subscribers);
         m->journal = journal_free(m->journal);
+        eventseq_save(&m->seq, keeper_record(m->keeper)); /* no number skipped after a clean stop */
         m->keeper = keeper_free(m->keeper);
         sd_event_unref(m->event);
         config_free(m->config);

@@ -71,7 +71,7 @@ cmp -s "$DAEMON_OUT" "$TEST_TMP/reader.out" ||
         fail "the reader's messages differ from the --json lines: $(diff "$DAEMON_OUT" "$TEST_TMP/reader.out" | head -n 4)"
 # EVENT_SEQ: 1, 2, 3, ... in the order of the lines; the hello said where the stream starts.
 assert_eq "$(jq -r .EVENT_SEQ "$DAEMON_OUT" | awk '$1 != NR { print NR ": " $1; exit }')" "" "EVENT_SEQ of line N is N"
-assert_eq "$(cat "$TEST_TMP/reader.out.hello")" '{"EVENT_SEQ_NEXT":"1"}' "the reader's hello"
+assert_eq "$(cat "$TEST_TMP/reader.out.hello")" '{"EVENT_SEQ_NEXT":"1","EVENT_SEQ_FIRST":"1"}' "the reader's hello"
 # The filtered one: the exits only, in order.
 jq -c 'select(.CONTAINER_EVENT == "exited")' "$DAEMON_OUT" >"$TEST_TMP/exits.want"
 cmp -s "$TEST_TMP/exits.want" "$TEST_TMP/exits.out" || fail "the filtered subscriber's messages are not the exits"

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for daemon/eventseq.c over a real record on a mkdtemp state directory, no root:
- * numbers 1, 2, 3 in EVENT_SEQ; a "restart" (record_free + record_open) continues after the
- * last number used, also after a compaction; no record starts at 1; a record of another boot
- * starts at 1 again (record_open discards it).
+ * numbers 1, 2, 3 in EVENT_SEQ; a restart after a clean stop continues with the next number, one
+ * after a crash (record_free without eventseq_save) after the reserved block, also across a
+ * compaction; one record line per block; no record starts at 1; a record of another boot starts
+ * at 1 again (record_open discards it).
  */
 #include <check.h>
 #include <stdio.h>
@@ -78,26 +79,51 @@ START_TEST(test_restart_continues) {
         Record *r = open_ok();
 
         eventseq_restore(&s, r);
+        ck_assert_uint_eq(eventseq_first(&s), 1);
         for (uint64_t i = 1; i <= 3; i++)
                 stamp(&s, r, i);
+        /* a clean stop saves the exact next number */
+        eventseq_save(&s, r);
         record_free(r);
 
-        /* a restart: the next number is 4 */
         r = open_ok();
         s = (EventSeq) {};
         eventseq_restore(&s, r);
         ck_assert_uint_eq(eventseq_next(&s), 4);
+        ck_assert_uint_eq(eventseq_first(&s), 4);
         stamp(&s, r, 4);
-        /* a compaction keeps it */
+        /* a compaction keeps the reservation */
         ck_assert_int_eq(record_compact(r, no_entries, NULL), 0);
         stamp(&s, r, 5);
-        ck_assert_int_eq(record_compact(r, no_entries, NULL), 0);
-        record_free(r);
+        record_free(r);  /* a crash: no save */
 
+        /* after a crash the rest of the block is skipped, nothing is reused */
         r = open_ok();
         s = (EventSeq) {};
         eventseq_restore(&s, r);
-        stamp(&s, r, 6);
+        ck_assert_uint_eq(eventseq_next(&s), 4 + EVENTSEQ_BLOCK);
+        stamp(&s, r, 4 + EVENTSEQ_BLOCK);
+        record_free(r);
+}
+END_TEST
+
+/* A block's worth of events: one record line per block, and no number reused after a crash at
+ * any point of it. */
+START_TEST(test_blocks) {
+        EventSeq s = {};
+        Record *r = open_ok();
+        unsigned lines;
+
+        eventseq_restore(&s, r);
+        lines = record_n_lines(r);
+        for (uint64_t i = 1; i <= 2 * EVENTSEQ_BLOCK + 1; i++)
+                stamp(&s, r, i);
+        ck_assert_uint_eq(record_n_lines(r) - lines, 3);
+        record_free(r);
+        r = open_ok();
+        s = (EventSeq) {};
+        eventseq_restore(&s, r);
+        ck_assert_uint_gt(eventseq_next(&s), 2 * EVENTSEQ_BLOCK + 1);
         record_free(r);
 }
 END_TEST
@@ -143,6 +169,7 @@ static Suite *eventseq_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_no_record);
         tcase_add_test(tc, test_restart_continues);
+        tcase_add_test(tc, test_blocks);
         tcase_add_test(tc, test_other_boot);
         suite_add_tcase(s, tc);
         return s;
