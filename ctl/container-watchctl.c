@@ -1067,7 +1067,7 @@ static int verb_events(void) {
         sigset_t block, unblocked;
         unsigned readable, refused;
         bool live = !arg_files;
-        Follow f = {};
+        Follow f;
         LiveMessage first = { .kind = LIVE_OTHER };
         int r, fd;
 

@@ -17,7 +17,7 @@
 #include "util/time.h"
 
 /* the daemon's messages are far smaller; a larger one is cut and then ignored */
-#define LIVE_MESSAGE_MAX (256 * 1024)
+#define LIVE_MESSAGE_MAX ((size_t) 256 * 1024)
 
 int live_connect(const char *path) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -25,7 +25,7 @@ int live_connect(const char *path) {
 
         if (strlen(path) >= sizeof(sa.sun_path))
                 return -ENAMETOOLONG;
-        strcpy(sa.sun_path, path);
+        memcpy(sa.sun_path, path, strlen(path) + 1);
         fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return -errno;
