@@ -361,11 +361,23 @@ static int print_json(const Entry *e) {
         return 0;
 }
 
-enum { COL_TIME, COL_ID, COL_NAME, COL_IMAGE, COL_REASON, COL_STATUS, COL_LIFETIME, _COL_MAX };
+enum { COL_TIME, COL_ID, COL_NAME, COL_IMAGE, COL_REASON, COL_STATUS, COL_LIFETIME, COL_SENDER, _COL_MAX };
 
 static const char *const col_titles[_COL_MAX] = {
-        "TIME", "ID", "NAME", "IMAGE/POD", "REASON", "STATUS", "LIFETIME",
+        "TIME", "ID", "NAME", "IMAGE/POD", "REASON", "STATUS", "LIFETIME", "SENDER",
 };
+
+/* The signal's sender (DESIGN.md §3, SIGNAL_SENDER_*, with the kernel probe) as "COMM[PID]", or "-". */
+static char *sender_cell(const Entry *e) {
+        const char *comm = entry_get(e, "SIGNAL_SENDER_COMM"), *pid = entry_get(e, "SIGNAL_SENDER_PID");
+        _cleanup_free_ char *s = NULL;
+
+        if (!comm && !pid)
+                return strdup("-");
+        if (asprintf(&s, "%s[%s]", comm ?: "?", pid ?: "?") < 0)
+                return NULL;
+        return cescape(s);
+}
 
 /* The cells of one death, escaped for the terminal. Returns 0 or -ENOMEM. */
 static int row_cells(const Entry *e, char *cells[_COL_MAX]) {
@@ -386,6 +398,7 @@ static int row_cells(const Entry *e, char *cells[_COL_MAX]) {
         cells[COL_REASON] = strdup(entry_reason(e));
         cells[COL_STATUS] = cescape(entry_status(e, st, sizeof(st)));
         cells[COL_LIFETIME] = strdup(lt);
+        cells[COL_SENDER] = sender_cell(e);
         for (size_t i = 0; i < _COL_MAX; i++)
                 if (!cells[i])
                         return -ENOMEM;
@@ -483,7 +496,8 @@ static void entry_list_done(EntryList *l) {
 static int verb_list(void) {
         _cleanup_(sd_journal_closep) sd_journal *j = NULL;
         EntryList l = {};
-        static const int cols[] = { COL_TIME, COL_ID, COL_NAME, COL_IMAGE, COL_REASON, COL_STATUS, COL_LIFETIME, -1 };
+        static const int cols[] = { COL_TIME, COL_ID, COL_NAME, COL_IMAGE, COL_REASON, COL_STATUS, COL_LIFETIME,
+                                    COL_SENDER, -1 };
         size_t shown = 0;
         int r;
 
@@ -641,7 +655,7 @@ static void print_info(const Entry *e, uint64_t now) {
 static int verb_info(const char *ident) {
         _cleanup_(sd_journal_closep) sd_journal *j = NULL;
         EntryList l = {};
-        static const int cols[] = { COL_TIME, COL_ID, COL_REASON, COL_STATUS, COL_LIFETIME, -1 };
+        static const int cols[] = { COL_TIME, COL_ID, COL_REASON, COL_STATUS, COL_LIFETIME, COL_SENDER, -1 };
         uint64_t now = now_realtime_usec();
         int r;
 

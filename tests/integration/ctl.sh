@@ -101,7 +101,7 @@ t_end=$(now_epoch)
 # ---- list: a table, oldest first, one line per death
 ctl_ok list
 note "list:"; cat "$TEST_TMP/ctl.out"
-assert_match "$(head -n 1 "$TEST_TMP/ctl.out")" '^TIME +ID +NAME +IMAGE/POD +REASON +STATUS +LIFETIME$' "list header"
+assert_match "$(head -n 1 "$TEST_TMP/ctl.out")" '^TIME +ID +NAME +IMAGE/POD +REASON +STATUS +LIFETIME +SENDER$' "list header"
 assert_eq "$(tail -n 1 "$TEST_TMP/ctl.out")" "4 deaths listed." "list footer"
 assert_eq "$(wc -l <"$TEST_TMP/ctl.out")" 7 "list lines (header, 4 deaths, blank, footer)"
 grep -q $'\x1b' "$TEST_TMP/ctl.out" && fail "colours in output that is not a terminal"
@@ -110,6 +110,11 @@ assert_match "$(row "$w1")" " web +shop/web-pod +killed +SIGKILL +[0-9]" "list r
 assert_match "$(row "$w2")" " web +shop/web-pod +exited +3 +[0-9]" "list row of $w2"
 assert_match "$(row "$d")" " db +shop/db-pod +killed +SIGKILL +[0-9]" "list row of $d"
 assert_match "$(row "$p")" " - +- +exited +0 +" "list row of $p (no name, no image)"
+# the sender of the fatal signal, as the journal has it (with the kernel probe; else "-")
+for id in "$w1" "$d"; do
+        want=$(journal_events_for "$id" exited | jq -r 'if .SIGNAL_SENDER_PID then "\(.SIGNAL_SENDER_COMM)[\(.SIGNAL_SENDER_PID)]" else "-" end')
+        assert_eq "$(row "$id" | awk '{ print $NF }')" "$want" "list: the sender of $id's signal"
+done
 assert_eq "$(sed -n 2,5p "$TEST_TMP/ctl.out" | awk '{ print $5 }' | tr '\n' ' ')" \
         "${w1:0:12} ${d:0:12} ${w2:0:12} ${p:0:12} " "list order (oldest first)"
 # The time column is the entry's, as journalctl shows it.
