@@ -6,7 +6,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/uio.h>
 
 #include "catalog-ids.h"
@@ -39,6 +41,11 @@ typedef struct Entry {
 struct Journal {
         sd_event *event;
         sd_event_source *retry;      /* armed only while events wait */
+        sd_event_source *writable;   /* EPOLLOUT on fd, armed while journald's queue is full */
+        int fd, writable_fd;         /* our socket to journald (-1: none), and the one writable is on */
+        bool warned;                 /* the "unavailable" warning was given for this outage */
+        uint64_t taken;              /* queued events taken, for telling a stall from a slow journald */
+        uint64_t taken_at_tick;
         JournalDeliveredHandler on_delivered;
         void *userdata;
         char *socket;                /* NULL: JOURNAL_SOCKET */
@@ -97,7 +104,7 @@ static int fields_send(Journal *j, const char *message_id, int priority, const E
         for (size_t i = 0; i < n; i++)
                 iov[i] = (struct iovec) { .iov_base = fields[i].kv, .iov_len = strlen(fields[i].kv) };
         log_header_init(&h, priority, message_id);
-        return log_journal_sendv(j->socket, &h, iov, n);
+        return log_journal_sendv_fd(&j->fd, j->socket, &h, iov, n);
 }
 
 int journal_new(sd_event *e, JournalDeliveredHandler on_delivered, void *userdata, Journal **ret) {
@@ -106,7 +113,8 @@ int journal_new(sd_event *e, JournalDeliveredHandler on_delivered, void *userdat
         if (!j)
                 return -ENOMEM;
         *j = (Journal) { .event = e ? sd_event_ref(e) : NULL, .on_delivered = on_delivered,
-                         .userdata = userdata, .sink_console = true, .max = 8192 };
+                         .userdata = userdata, .sink_console = true, .max = 8192, .fd = -1,
+                         .writable_fd = -1 };
         *ret = j;
         return 0;
 }
@@ -200,6 +208,7 @@ int journal_flush(Journal *j) {
                 if (!j->head)
                         j->tail = NULL;
                 j->len--;
+                j->taken++;
                 entry_done(j, e);
         }
         return 0;
@@ -230,19 +239,62 @@ int journal_when_taken(Journal *j, JournalTakenHandler fn, void *data, void (*fr
         return 0;
 }
 
+static void journal_wait_arm(Journal *j, int error);
+
+/* The queue is empty again: say so if the outage was announced, and stop waiting. */
+static void journal_resumed(Journal *j, size_t n) {
+        if (j->warned)
+                log_info("The journal is back, %zu queued events delivered.", n);
+        else
+                log_debug("The journal took %zu events that waited for room in its queue.", n);
+        j->warned = false;
+        if (j->retry)
+                (void) sd_event_source_set_enabled(j->retry, SD_EVENT_OFF);
+        if (j->writable)
+                (void) sd_event_source_set_enabled(j->writable, SD_EVENT_OFF);
+        if (j->on_delivered)
+                j->on_delivered(j, n, j->userdata);
+}
+
 static int journal_on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         Journal *j = userdata;
         size_t n = j->len;
+        bool stalled = j->taken == j->taken_at_tick;
         int r;
 
         (void) usec;
         r = journal_flush(j);
-        if (r < 0)
-                return sd_event_source_set_time_relative(s, JOURNAL_RETRY_USEC) < 0 ? 0 :
-                       sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-        log_info("The journal is back, %zu queued events delivered.", n);
-        if (j->on_delivered)
-                j->on_delivered(j, n, j->userdata);
+        if (r >= 0) {
+                journal_resumed(j, n);
+                return 0;
+        }
+        /* A journald that only fell behind takes events on EPOLLOUT between two ticks; one that
+         * took none since the last tick is stopped or gone: now it is worth a warning. */
+        if (stalled && !j->warned) {
+                log_full_errno(LOG_WARNING, r,
+                               "The journal is unavailable (%m), keeping events (up to %u) until it is back.",
+                               (unsigned) j->max);
+                j->warned = true;
+        }
+        j->taken_at_tick = j->taken;
+        journal_wait_arm(j, r);
+        return sd_event_source_set_time_relative(s, JOURNAL_RETRY_USEC) < 0 ? 0 :
+               sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static int journal_on_writable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Journal *j = userdata;
+        size_t n = j->len;
+        int r;
+
+        (void) s;
+        (void) fd;
+        (void) revents;
+        r = journal_flush(j);
+        if (r >= 0)
+                journal_resumed(j, n);
+        else
+                journal_wait_arm(j, r);
         return 0;
 }
 
@@ -255,10 +307,12 @@ static void journal_retry_arm(Journal *j) {
         if (j->retry) {
                 if (sd_event_source_get_enabled(j->retry, NULL) > 0)
                         return;
+                j->taken_at_tick = j->taken;
                 r = sd_event_source_set_time_relative(j->retry, JOURNAL_RETRY_USEC);
                 if (r >= 0)
                         r = sd_event_source_set_enabled(j->retry, SD_EVENT_ONESHOT);
         } else {
+                j->taken_at_tick = j->taken;
                 r = sd_event_add_time_relative(j->event, &j->retry, CLOCK_MONOTONIC, JOURNAL_RETRY_USEC,
                                                10 * USEC_PER_MSEC, journal_on_retry, j);
                 if (r >= 0)
@@ -266,6 +320,34 @@ static void journal_retry_arm(Journal *j) {
         }
         if (r < 0)
                 log_error_errno(r, "Failed to arm the journal retry timer: %m");
+}
+
+/*
+ * After -EAGAIN journald is there but its socket's queue is full: deliver the moment it has room
+ * (EPOLLOUT on our connected socket), not at the next tick of the retry timer. A burst of exits
+ * fills a queue of 10 datagrams at once; waiting 250 ms for every few of them made 10,000 exits
+ * take minutes to reach the journal. Any other error (no socket, nobody listening) has nothing to
+ * wait on: the timer alone retries.
+ */
+static void journal_wait_arm(Journal *j, int error) {
+        int r;
+
+        if (!j->event || j->len == 0 || error != -EAGAIN || j->fd < 0)
+                return;
+        if (j->writable && j->writable_fd != j->fd)
+                j->writable = sd_event_source_disable_unref(j->writable);
+        if (j->writable)
+                r = sd_event_source_set_enabled(j->writable, SD_EVENT_ONESHOT);
+        else {
+                r = sd_event_add_io(j->event, &j->writable, j->fd, EPOLLOUT, journal_on_writable, j);
+                if (r >= 0) {
+                        j->writable_fd = j->fd;
+                        (void) sd_event_source_set_description(j->writable, "journal-writable");
+                        r = sd_event_source_set_enabled(j->writable, SD_EVENT_ONESHOT);
+                }
+        }
+        if (r < 0)
+                log_debug_errno(r, "Cannot wait for room in the journal's queue, retrying on the timer: %m");
 }
 
 static int emit_journal(Journal *j, const Event *ev) {
@@ -285,10 +367,14 @@ static int emit_journal(Journal *j, const Event *ev) {
         if (!e)
                 return -ENOMEM;
         queue_push(j, e);
-        if (was_empty)
+        /* A full queue (EAGAIN) is most often journald falling behind a burst: the warning waits
+         * until it took nothing for a tick of the retry timer (journal_on_retry). */
+        if (was_empty && r != -EAGAIN && !j->warned) {
                 log_full_errno(LOG_WARNING, r,
                                "The journal is unavailable (%m), keeping events (up to %u) until it is back.",
                                (unsigned) j->max);
+                j->warned = true;
+        }
         return r;
 }
 
@@ -336,21 +422,43 @@ int journal_emit(Journal *j, const Event *ev) {
                 event_print_json(ev, /* header= */ true);
         if (j->sink_journal)
                 r = emit_journal(j, ev);
-        /* queued events are shown on the console meanwhile, so that they are not invisible */
-        if (j->sink_console || r < 0) {
+        /* Queued events are shown on the console meanwhile, so that they are not invisible, unless
+         * journald is only behind (EAGAIN, nothing announced yet): under the unit the console is
+         * journald too, and each would be there twice. */
+        if (j->sink_console || (r < 0 && (r != -EAGAIN || j->warned))) {
                 _cleanup_free_ char *esc = cescape(event_get(ev, "MESSAGE") ?: "");
 
                 fprintf(stderr, "%s\n", esc ?: "");
         }
-        if (r < 0)
+        if (r < 0) {
                 journal_retry_arm(j);
+                journal_wait_arm(j, r);
+        }
         return r;
+}
+
+/* At the stop: a journald that is only behind gets up to JOURNAL_STOP_DRAIN_USEC to take what
+ * waits (what the record writes once it is taken, too); a stopped one does not hold the stop up
+ * for longer. */
+static void journal_drain(Journal *j) {
+        uint64_t deadline = now_monotonic_usec() + JOURNAL_STOP_DRAIN_USEC;
+
+        while (j->len > 0 && journal_flush(j) == -EAGAIN && j->fd >= 0) {
+                uint64_t now = now_monotonic_usec();
+                struct pollfd p = { .fd = j->fd, .events = POLLOUT };
+
+                if (now >= deadline || poll(&p, 1, (int) ((deadline - now + 999) / 1000)) <= 0)
+                        break;
+        }
 }
 
 Journal *journal_free(Journal *j) {
         if (!j)
                 return NULL;
         j->retry = sd_event_source_disable_unref(j->retry);
+        j->writable = sd_event_source_disable_unref(j->writable);
+        if (j->len > 0)
+                journal_drain(j);
         if (j->len > 0 && journal_flush(j) < 0)
                 log_warning("%zu events could not be delivered to the journal before the stop.", j->len);
         while (j->head) {
@@ -360,6 +468,7 @@ Journal *journal_free(Journal *j) {
                 entry_free(e);
         }
         sd_event_unref(j->event);
+        safe_close(j->fd);
         free(j->socket);
         free(j);
         return NULL;

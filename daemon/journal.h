@@ -23,6 +23,8 @@ typedef void (*JournalDeliveredHandler)(Journal *j, size_t n_delivered, void *us
 
 /* How often delivery to an unavailable journal is retried (only while events wait). */
 #define JOURNAL_RETRY_USEC (250 * USEC_PER_MSEC)
+/* How long the stop waits for a journald that is behind to take the queued events. */
+#define JOURNAL_STOP_DRAIN_USEC (2 * USEC_PER_SEC)
 
 /*
  * A journal writer on loop e (may be NULL: then nothing is retried by itself, and only

@@ -61,18 +61,14 @@ void log_header_init(LogHeader *h, int priority, const char *message_id) {
  * value holding a newline, "KEY\n" + its length as 64-bit little endian + value + "\n". One
  * datagram per entry; one too large for a datagram goes as a sealed memfd instead.
  */
-static int journal_fd = -1;
+static int journal_fd = -1;    /* the diagnostics' own socket (log_internal) */
 
-static int journal_send_memfd(const struct sockaddr_un *sa, socklen_t sa_len, const struct iovec *iov,
-                              size_t n) {
+static int journal_send_memfd(int fd_sock, const struct iovec *iov, size_t n) {
         union {
                 struct cmsghdr cmsg;
                 char buf[CMSG_SPACE(sizeof(int))];
         } control = {};
-        struct msghdr mh = {
-                .msg_name = (void *) sa, .msg_namelen = sa_len,
-                .msg_control = &control, .msg_controllen = sizeof(control),
-        };
+        struct msghdr mh = { .msg_control = &control, .msg_controllen = sizeof(control) };
         _cleanup_close_ int fd = -1;
         struct cmsghdr *cmsg;
 
@@ -88,27 +84,55 @@ static int journal_send_memfd(const struct sockaddr_un *sa, socklen_t sa_len, co
         cmsg->cmsg_type = SCM_RIGHTS;
         cmsg->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-        if (sendmsg(journal_fd, &mh, MSG_NOSIGNAL) < 0)
+        if (sendmsg(fd_sock, &mh, MSG_NOSIGNAL) < 0)
                 return -errno;
         return 0;
 }
 
-int log_journal_sendv(const char *socket_path, const LogHeader *h, const struct iovec *fields, size_t n) {
+/* A non-blocking datagram socket connected to socket_path in *fd, unless there is one already. */
+static int journal_connect(int *fd, const char *socket_path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        size_t path_len = strlen(socket_path);
+        int size = 8 * 1024 * 1024;
+
+        if (*fd >= 0)
+                return 0;
+        if (path_len >= sizeof(sa.sun_path))
+                return -EINVAL;
+        memcpy(sa.sun_path, socket_path, path_len + 1);
+        /* Never blocking (issue 14, item 7): a stopped or stalled journald fills its socket's queue
+         * (net.unix.max_dgram_qlen datagrams: 10 unless systemd as PID 1 raised it to 512), and a
+         * blocking send would then stop the whole loop, pidfds, inotify and the watchdog ping
+         * included. The caller queues on -EAGAIN. Connected, so that the caller can wait for
+         * EPOLLOUT: the kernel reports a datagram socket writable when its peer's queue has room
+         * only for a connected socket. */
+        *fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (*fd < 0)
+                return -errno;
+        /* as sd-journal does: room for large entries in one datagram */
+        (void) setsockopt(*fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+        if (connect(*fd, (const struct sockaddr *) &sa,
+                    (socklen_t) (offsetof(struct sockaddr_un, sun_path) + path_len + 1)) < 0) {
+                int r = -errno;
+
+                *fd = safe_close(*fd);
+                return r;
+        }
+        return 0;
+}
+
+int log_journal_sendv_fd(int *fd, const char *socket_path, const LogHeader *h, const struct iovec *fields,
+                         size_t n) {
         /* per field at most: name, "\n", length, value, "\n" */
         struct iovec iov[(ELEMENTSOF(h->iov) + LOG_JOURNAL_FIELDS_MAX) * 5];
         uint64_t lengths[ELEMENTSOF(h->iov) + LOG_JOURNAL_FIELDS_MAX];
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        struct msghdr mh = { .msg_name = &sa, .msg_iov = iov };
-        size_t k = 0, path_len;
+        struct msghdr mh = { .msg_iov = iov };
+        size_t k = 0;
+        int r = 0;
 
         if (n > LOG_JOURNAL_FIELDS_MAX)
                 return -E2BIG;
         socket_path = socket_path ?: JOURNAL_SOCKET;
-        path_len = strlen(socket_path);
-        if (path_len >= sizeof(sa.sun_path))
-                return -EINVAL;
-        memcpy(sa.sun_path, socket_path, path_len + 1);
-        mh.msg_namelen = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + path_len + 1);
 
         for (size_t i = 0; i < h->n + n; i++) {
                 const struct iovec *f = i < h->n ? &h->iov[i] : &fields[i - h->n];
@@ -130,25 +154,28 @@ int log_journal_sendv(const char *socket_path, const LogHeader *h, const struct 
         }
         mh.msg_iovlen = k;
 
-        if (journal_fd < 0) {
-                int size = 8 * 1024 * 1024;
-
-                /* Never blocking (issue 14, item 7): a stopped or stalled journald fills its socket's
-                 * queue (net.unix.max_dgram_qlen datagrams), and a blocking send would then stop the
-                 * whole loop, pidfds, inotify and the watchdog ping included. The caller queues on
-                 * -EAGAIN instead. */
-                journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-                if (journal_fd < 0)
-                        return -errno;
-                /* as sd-journal does: room for large entries in one datagram */
-                (void) setsockopt(journal_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+        /* Twice at most: a journald that was restarted left our connection dead (ECONNREFUSED);
+         * its new socket takes a new one. */
+        for (int attempt = 0; attempt < 2; attempt++) {
+                r = journal_connect(fd, socket_path);
+                if (r < 0)
+                        return r;
+                if (sendmsg(*fd, &mh, MSG_NOSIGNAL) >= 0)
+                        return 0;
+                r = -errno;
+                /* EAGAIN is journald's queue being full, not the entry's size: a memfd would wait
+                 * as well */
+                if (r == -EMSGSIZE || r == -ENOBUFS)
+                        return journal_send_memfd(*fd, iov, k);
+                if (r != -ECONNREFUSED && r != -ENOTCONN && r != -ECONNRESET && r != -EPIPE)
+                        return r;
+                *fd = safe_close(*fd);
         }
-        if (sendmsg(journal_fd, &mh, MSG_NOSIGNAL) >= 0)
-                return 0;
-        /* EAGAIN is journald's queue being full, not the entry's size: a memfd would wait as well */
-        if (errno != EMSGSIZE && errno != ENOBUFS)
-                return -errno;
-        return journal_send_memfd(&sa, mh.msg_namelen, iov, k);
+        return r;
+}
+
+int log_journal_sendv(const char *socket_path, const LogHeader *h, const struct iovec *fields, size_t n) {
+        return log_journal_sendv_fd(&journal_fd, socket_path, h, fields, n);
 }
 
 int log_internal(int level, int error, const char *message_id, const char *format, ...) {

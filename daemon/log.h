@@ -62,3 +62,11 @@ void log_header_init(LogHeader *h, int priority, const char *message_id);
  * -EINVAL (a field without "KEY="), -E2BIG (more than LOG_JOURNAL_FIELDS_MAX), other -errno.
  */
 int log_journal_sendv(const char *socket_path, const LogHeader *h, const struct iovec *fields, size_t n);
+
+/*
+ * The same through the caller's own socket *fd (-1: none yet; it is connected to socket_path on
+ * first use, and again after journald was restarted). The caller closes it. Connected, *fd reports
+ * EPOLLOUT once journald's queue has room again after -EAGAIN.
+ */
+int log_journal_sendv_fd(int *fd, const char *socket_path, const LogHeader *h, const struct iovec *fields,
+                         size_t n);

@@ -392,6 +392,45 @@ START_TEST(test_full_socket) {
 }
 END_TEST
 
+/* A journald that is only behind: the queued events go the moment its socket's queue has room
+ * (EPOLLOUT), long before the retry timer's tick (JOURNAL_RETRY_USEC, 250 ms): the loop is only
+ * run without waiting, so the timer cannot be what delivers them unless this takes 250 ms. */
+START_TEST(test_room_wakes) {
+        Fixture f;
+        char buf[65536];
+        size_t len, n = 0, got = 0;
+        int r = 0;
+
+        fixture_init(&f, 100000);
+        listener_start(&f);
+        while (r == 0 && n < 100000) {
+                Event ev;
+
+                event_init(&ev, MESSAGE_ID_CONTAINER_STARTED, LOG_INFO);
+                ck_assert_int_eq(event_add(&ev, "MESSAGE", "filler"), 0);
+                r = journal_emit(f.journal, &ev);
+                event_clear(&ev);
+                n++;
+        }
+        ck_assert_int_eq(r, -EAGAIN);
+        for (int i = 0; i < 50; i++, n++)
+                emit(&f, "c1", "behind", -EAGAIN);
+        ck_assert_uint_eq(journal_queue_length(f.journal), 51);
+        for (int i = 0; i < 10000 && journal_queue_length(f.journal) > 0; i++) {
+                while (receive(&f, buf, sizeof(buf), &len))
+                        got++;
+                ck_assert_int_ge(sd_event_run(f.event, 0), 0);
+        }
+        ck_assert_uint_eq(journal_queue_length(f.journal), 0);
+        while (receive(&f, buf, sizeof(buf), &len))
+                got++;
+        ck_assert_uint_eq(got, n);
+        /* only behind, never unavailable: the delivery was reported */
+        ck_assert_uint_ge(f.delivered_calls, 1);
+        fixture_done(&f);
+}
+END_TEST
+
 static Suite *journal_queue_suite(void) {
         Suite *s = suite_create("journal-queue");
         TCase *tc = tcase_create("queue");
@@ -403,6 +442,7 @@ static Suite *journal_queue_suite(void) {
         tcase_add_test(tc, test_when_taken);
         tcase_add_test(tc, test_when_taken_dropped);
         tcase_add_test(tc, test_full_socket);
+        tcase_add_test(tc, test_room_wakes);
         suite_add_tcase(s, tc);
         return s;
 }
