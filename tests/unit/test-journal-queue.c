@@ -360,24 +360,33 @@ END_TEST
 
 /* Issue 14, item 7: journald alive but not reading (SIGSTOPped): its socket's queue fills, and the
  * send says so at once instead of blocking; the events wait and go once it reads again. */
-START_TEST(test_full_socket) {
-        Fixture f;
-        char buf[65536];
-        size_t len, n = 0, got = 0;
+/* journald stops reading: events until its socket's queue is full (the last one is queued).
+ * Returns how many were emitted. */
+static size_t fill_socket(Fixture *f) {
+        size_t n = 0;
         int r = 0;
 
-        fixture_init(&f, 100000);
-        listener_start(&f);
         while (r == 0 && n < 100000) {
                 Event ev;
 
                 event_init(&ev, MESSAGE_ID_CONTAINER_STARTED, LOG_INFO);
                 ck_assert_int_eq(event_add(&ev, "MESSAGE", "filler"), 0);
-                r = journal_emit(f.journal, &ev);
+                r = journal_emit(f->journal, &ev);
                 event_clear(&ev);
                 n++;
         }
         ck_assert_int_eq(r, -EAGAIN);
+        return n;
+}
+
+START_TEST(test_full_socket) {
+        Fixture f;
+        char buf[65536];
+        size_t len, n, got = 0;
+
+        fixture_init(&f, 100000);
+        listener_start(&f);
+        n = fill_socket(&f);
         ck_assert_uint_eq(journal_queue_length(f.journal), 1);
         emit(&f, "c1", "behind", -EAGAIN);
         /* journald reads again */
@@ -398,21 +407,11 @@ END_TEST
 START_TEST(test_room_wakes) {
         Fixture f;
         char buf[65536];
-        size_t len, n = 0, got = 0;
-        int r = 0;
+        size_t len, n, got = 0;
 
         fixture_init(&f, 100000);
         listener_start(&f);
-        while (r == 0 && n < 100000) {
-                Event ev;
-
-                event_init(&ev, MESSAGE_ID_CONTAINER_STARTED, LOG_INFO);
-                ck_assert_int_eq(event_add(&ev, "MESSAGE", "filler"), 0);
-                r = journal_emit(f.journal, &ev);
-                event_clear(&ev);
-                n++;
-        }
-        ck_assert_int_eq(r, -EAGAIN);
+        n = fill_socket(&f);
         for (int i = 0; i < 50; i++, n++)
                 emit(&f, "c1", "behind", -EAGAIN);
         ck_assert_uint_eq(journal_queue_length(f.journal), 51);
