@@ -321,12 +321,13 @@ static int scan_number(Scanner *s) {
 /*
  * A value that no key is looked for in, at s->p: checked and stepped over without recursion (most
  * of a state file goes through here, so it works on local copies of the position). stack[] holds,
- * per open container, whether it is an object.
+ * per open container, whether it is an object; *ret_nest gets how deep the value nests (0 for a
+ * scalar).
  */
-static int skip_value(Scanner *s) {
+static int skip_value_scan(Scanner *s, unsigned *ret_nest) {
         bool stack[JSON_SCAN_DEPTH_LIMIT];
         const unsigned char *p = s->p, *const end = s->end;
-        unsigned depth = s->depth;
+        unsigned depth = s->depth, nest = 0;
         const unsigned base = depth, depth_max = s->depth_max;
         int r;
 
@@ -357,6 +358,8 @@ static int skip_value(Scanner *s) {
                         if (depth >= depth_max)
                                 return -EBADMSG;
                         stack[depth++ - base] = object;
+                        if (depth - base > nest)
+                                nest = depth - base;
                         p++;
                         WS();
                         if (p < end && *p == (object ? '}' : ']')) {
@@ -406,6 +409,7 @@ static int skip_value(Scanner *s) {
 
                         if (depth == base) {
                                 s->p = p;
+                                *ret_nest = nest;
                                 return 0;
                         }
                         object = stack[depth - 1 - base];
@@ -438,6 +442,90 @@ static int skip_value(Scanner *s) {
         }
 #undef STRING
 #undef WS
+}
+
+/*
+ * Large skipped values seen before. A host's containers mostly carry the same big values (Docker's
+ * default seccomp profile is 25 KB of every state.json), and whether a value is valid JSON depends
+ * only on its bytes and on the depth it starts at. So an object or array that is byte for byte one
+ * that skip_value_scan() accepted before, at a depth where its nesting still fits, is accepted again
+ * after a memcmp(). Only objects and arrays: their end is their closing bracket, while a number's
+ * end depends on the byte after it. A value that differs anywhere is scanned in full, as any other.
+ */
+#define SKIP_MEMO_MIN 1024
+#define SKIP_MEMO_MAX ((size_t) 256 << 10)
+#define SKIP_MEMO_SLOTS 8
+
+typedef struct SkipMemo {
+        unsigned char *bytes;
+        size_t len, size;
+        unsigned nest;
+        uint64_t used; /* skip_memo_tick when last put or hit; 0: empty */
+} SkipMemo;
+
+static SkipMemo skip_memo[SKIP_MEMO_SLOTS];
+static uint64_t skip_memo_tick;
+
+__attribute__((destructor)) static void skip_memo_free(void) {
+        for (size_t i = 0; i < SKIP_MEMO_SLOTS; i++) {
+                free(skip_memo[i].bytes);
+                skip_memo[i] = (SkipMemo) {};
+        }
+}
+
+/* Remember the accepted value p[0..len) with its nesting, in the slot used least recently (best
+ * effort: without memory, nothing is remembered). */
+static void skip_memo_put(const unsigned char *p, size_t len, unsigned nest) {
+        SkipMemo *m = &skip_memo[0];
+
+        for (size_t i = 1; i < SKIP_MEMO_SLOTS; i++)
+                if (skip_memo[i].used < m->used)
+                        m = &skip_memo[i];
+        if (m->size < len) {
+                unsigned char *b = realloc(m->bytes, len);
+
+                if (!b)
+                        return;
+                m->bytes = b;
+                m->size = len;
+        }
+        memcpy(m->bytes, p, len);
+        m->len = len;
+        m->nest = nest;
+        m->used = ++skip_memo_tick;
+}
+
+/* A value that no key is looked for in, at s->p (after whitespace): checked and stepped over. */
+static int skip_value(Scanner *s) {
+        const unsigned char *p = s->p;
+        size_t len;
+        unsigned nest = 0;
+        int r;
+
+        while (p < s->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+                p++;
+        if (p < s->end && (*p == '{' || *p == '[')) {
+                size_t avail = (size_t) (s->end - p);
+
+                for (size_t i = 0; i < SKIP_MEMO_SLOTS; i++) {
+                        SkipMemo *m = &skip_memo[i];
+
+                        if (m->len > 0 && m->len <= avail && m->bytes[0] == *p &&
+                            s->depth + m->nest <= s->depth_max && memcmp(m->bytes, p, m->len) == 0) {
+                                m->used = ++skip_memo_tick;
+                                s->p = p + m->len;
+                                return 0;
+                        }
+                }
+        }
+        s->p = p;
+        r = skip_value_scan(s, &nest);
+        if (r < 0)
+                return r;
+        len = (size_t) (s->p - p);
+        if (nest > 0 && len >= SKIP_MEMO_MIN && len <= SKIP_MEMO_MAX)
+                skip_memo_put(p, len, nest);
+        return 0;
 }
 
 static int scan_value(Scanner *s, int ctx);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -157,6 +158,64 @@ START_TEST(test_docker_state_truncated) {
 }
 END_TEST
 
+/* json_scan() remembers large skipped values it accepted (json-scan.c, skip_value): the same bytes
+ * are accepted again only where their nesting fits, and a copy that differs anywhere is scanned. */
+START_TEST(test_memo) {
+        _cleanup_free_ char *v = NULL, *doc = NULL;
+        /* keys down the path, so that V is skipped as a value of its own at depth 5 and 6 */
+        JsonScanKey keys[] = { JSON_SCAN_KEY("b", -1), JSON_SCAN_KEY("c", 0), JSON_SCAN_KEY("d", 1),
+                               JSON_SCAN_KEY("e", 2), JSON_SCAN_KEY("f", 3), JSON_SCAN_KEY("g", 4) };
+        size_t vl;
+        char *x;
+        FILE *f;
+
+        /* V: an array of 3 levels, far over the memo's 1 KB minimum */
+        f = open_memstream(&v, &vl);
+        ck_assert_ptr_nonnull(f);
+        fputs("[", f);
+        for (int i = 0; i < 200; i++)
+                fputs("\"abcdefgh\",", f);
+        fputs("[[1]]]", f);
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_int_gt(vl, 2048);
+
+        for (int round = 0; round < 2; round++) {
+                /* accepted at depth 1, and where 5 + 3 = 8 levels fit; refused where 9 do not */
+                free(doc);
+                ck_assert_int_gt(asprintf(&doc, "{\"a\":%s}", v), 0);
+                ck_assert_int_eq(scan(doc, NULL, 0), 0);
+                free(doc);
+                ck_assert_int_gt(asprintf(&doc, "{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":%s}}}}}", v), 0);
+                ck_assert_int_eq(scan(doc, keys, ELEMENTSOF(keys)), 0);
+                ck_assert_int_eq(keys[4].end - keys[4].start, vl);
+                free(doc);
+                ck_assert_int_gt(asprintf(&doc, "{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":%s}}}}}}", v), 0);
+                ck_assert_int_eq(scan(doc, keys, ELEMENTSOF(keys)), -EBADMSG);
+                /* what follows a remembered value is still checked */
+                free(doc);
+                ck_assert_int_gt(asprintf(&doc, "{\"a\":%s x}", v), 0);
+                ck_assert_int_eq(scan(doc, NULL, 0), -EBADMSG);
+                free(doc);
+                ck_assert_int_gt(asprintf(&doc, "{\"a\":%s,\"b\":%s", v, v), 0);
+                ck_assert_int_eq(scan(doc, NULL, 0), -EBADMSG);
+                /* cut short, or one byte changed (a raw control character, a bracket), refused */
+                free(doc);
+                ck_assert_int_gt(asprintf(&doc, "{\"a\":%.*s}", (int) vl - 1, v), 0);
+                ck_assert_int_eq(scan(doc, NULL, 0), -EBADMSG);
+                free(doc);
+                ck_assert_int_gt(asprintf(&doc, "{\"a\":%s}", v), 0);
+                x = strstr(doc + vl / 2, "abcdefgh");
+                ck_assert_ptr_nonnull(x);
+                x[3] = '\x01';
+                ck_assert_int_eq(scan(doc, NULL, 0), -EBADMSG);
+                x[3] = ']';
+                ck_assert_int_eq(scan(doc, NULL, 0), 0); /* inside a string: still valid */
+                x[-1] = ']';
+                ck_assert_int_eq(scan(doc, NULL, 0), -EBADMSG);
+        }
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("json-scan");
         TCase *tc = tcase_create("json-scan");
@@ -169,6 +228,7 @@ int main(void) {
         tcase_add_test(tc, test_foreach_string);
         tcase_add_test(tc, test_each);
         tcase_add_test(tc, test_docker_state_truncated);
+        tcase_add_test(tc, test_memo);
         suite_add_tcase(s, tc);
         sr = srunner_create(s);
         srunner_run_all(sr, CK_NORMAL);
