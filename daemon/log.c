@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -176,6 +177,25 @@ int log_journal_sendv_fd(int *fd, const char *socket_path, const LogHeader *h, c
 
 int log_journal_sendv(const char *socket_path, const LogHeader *h, const struct iovec *fields, size_t n) {
         return log_journal_sendv_fd(&journal_fd, socket_path, h, fields, n);
+}
+
+void log_stream_nonblocking(void) {
+        const char *e = getenv("JOURNAL_STREAM");
+        unsigned long long dev, ino;
+
+        if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2)
+                return;
+        for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
+                struct stat st;
+                int flags;
+
+                if (fstat(fd, &st) < 0 || (unsigned long long) st.st_dev != dev ||
+                    (unsigned long long) st.st_ino != ino)
+                        continue;
+                flags = fcntl(fd, F_GETFL);
+                if (flags >= 0)
+                        (void) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+        }
 }
 
 int log_internal(int level, int error, const char *message_id, const char *format, ...) {

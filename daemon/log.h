@@ -15,6 +15,15 @@
 /* Where journald listens (log_journal_sendv can be given another, for tests). */
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
+/*
+ * Under systemd with StandardOutput/StandardError=journal, fds 1 and 2 are a stream socket to
+ * journald (JOURNAL_STREAM=DEV:INO names it). A stopped or stalled journald fills it, and a
+ * blocking write there would stop the loop, as a blocking native send did (issue 14, item 7): make
+ * those fds non-blocking, so that a line that does not fit is lost instead. Others stay as they are
+ * (a pipe to a --json reader keeps its back-pressure).
+ */
+void log_stream_nonblocking(void);
+
 /* Where diagnostics go. journal=false means stderr. max_level is a syslog LOG_* value. */
 void log_setup(bool journal, int max_level);
 

@@ -148,6 +148,7 @@ int main(int argc, char *argv[]) {
                 return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
         }
 
+        log_stream_nonblocking();
         /* Until the configuration says otherwise, diagnostics go to stderr. */
         log_setup(/* journal= */ false, LOG_INFO);
 
