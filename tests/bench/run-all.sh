@@ -19,13 +19,14 @@
 # A benchmark's sizes can be set for a trial from the environment (BENCH_N_RUNC=100, see the
 # `overrides` line of each script); the page shows the sizes used.
 #
-# What a full run costs (wall time on the 2-core reference machine, loaded): latency ~40 s, scale
-# ~45 s, startup ~75 s, churn ~70 s, idle ~85 s, real-scale ~195 s, real-churn ~320 s (5 minutes of
-# churn), callgrind ~150 s, probe ~60-120 s: about 18 minutes. --quick: about 4 minutes in all.
+# What a full run costs (wall time on the 2-core reference machine, loaded): latency ~40 s, events
+# ~30 s (an estimate from its --quick run, 9 s), scale ~45 s, startup ~75 s, churn ~70 s, idle ~85 s,
+# real-scale ~195 s, real-churn ~320 s (5 minutes of churn), callgrind ~150 s, probe ~60-120 s:
+# about 18 minutes. --quick: about 4 minutes in all.
 set -uo pipefail
 
 # The benchmarks of a full run, in this order (each NAME is tests/bench/NAME.sh).
-BENCHES=(latency scale startup compaction churn idle real-scale real-churn callgrind probe runtime-status)
+BENCHES=(latency events scale startup compaction churn idle real-scale real-churn callgrind probe runtime-status)
 
 SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
 QUICK=${BENCH_QUICK:-0}
