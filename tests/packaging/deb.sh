@@ -37,6 +37,8 @@ CTL=/usr/bin/container-watchctl
 MAN1=/usr/share/man/man1/container-watchctl.1.gz
 BASH_COMPLETION=/usr/share/bash-completion/completions/container-watchctl
 WANTS=/etc/systemd/system/multi-user.target.wants/container-watchd.service
+SOCKET=/lib/systemd/system/container-watchd.socket
+SOCKET_WANTS=/etc/systemd/system/sockets.target.wants/container-watchd.socket
 STATE_LINK=/var/lib/container-watchd
 STATE_PRIVATE=/var/lib/private/container-watchd
 APT=(apt-get -y -q -o DPkg::Lock::Timeout=120)
@@ -68,7 +70,7 @@ fi
 if pkg_known; then
         skip_or_fail "package $PKG is already known to dpkg ($(dpkg-query -W -f '${db:Status-Status}' "$PKG")); this test would purge it"
 fi
-for p in "$BIN" "$UNIT" "$CONF" "$CONF.d" "$CATALOG" "$MAN8" "$MAN5" "$WANTS"; do
+for p in "$BIN" "$UNIT" "$SOCKET" "$CONF" "$CONF.d" "$CATALOG" "$MAN8" "$MAN5" "$WANTS" "$SOCKET_WANTS"; do
         if [ -e "$p" ] || [ -L "$p" ]; then
                 skip_or_fail "'$p' exists (a 'make install'?); this test would overwrite and then delete it"
         fi
@@ -201,7 +203,7 @@ fi
 # The package's own file list, for the purge check.
 dpkg-deb -c "$deb" | awk '{ p = $6; sub(/^\./, "", p); sub(/\/$/, "", p); if (p != "") print p }' \
         >"$TEST_TMP/contents" || fail "dpkg-deb -c failed"
-for p in "$BIN" "$UNIT" "$CONF" "$CATALOG" "$MAN8" "$MAN5" "$CTL" "$MAN1" "$BASH_COMPLETION"; do
+for p in "$BIN" "$UNIT" "$SOCKET" "$CONF" "$CATALOG" "$MAN8" "$MAN5" "$CTL" "$MAN1" "$BASH_COMPLETION"; do
         grep -qxF "$p" "$TEST_TMP/contents" || fail "the package does not ship $p"
 done
 
@@ -224,6 +226,9 @@ assert_file_contains "$UNIT" '^Type=notify$' "Type= of the installed unit"
 # Enabled by dh_installsystemd's postinst (deb-systemd-helper works without a running systemd).
 [ -L "$WANTS" ] || fail "the unit is not enabled: no $WANTS"
 assert_eq "$(readlink -f "$WANTS")" "$(readlink -f "$UNIT")" "target of $WANTS"
+# The subscriber socket (issue 15): the sandboxed service cannot make it under a read-only /run.
+assert_file_contains "$SOCKET" '^ListenSequentialPacket=/run/container-watchd/events$' "the installed socket unit"
+[ -L "$SOCKET_WANTS" ] || fail "the socket unit is not enabled: no $SOCKET_WANTS"
 
 # The configuration is a conffile, and is the shipped file.
 conffiles=$(dpkg-query -W -f '${Conffiles}\n' "$PKG")
@@ -284,7 +289,7 @@ while IFS= read -r p; do
         fi
         left+=("$p")
 done <"$TEST_TMP/contents"
-for p in "$CONF" "$CONF.d" "$WANTS" "$STATE_LINK" "$STATE_PRIVATE" \
+for p in "$CONF" "$CONF.d" "$WANTS" "$SOCKET_WANTS" "$STATE_LINK" "$STATE_PRIVATE" \
          /var/lib/systemd/deb-systemd-helper-enabled/container-watchd.service.dsh-also \
          /var/lib/systemd/deb-systemd-helper-enabled/multi-user.target.wants/container-watchd.service; do
         if [ -e "$p" ] || [ -L "$p" ]; then left+=("$p"); fi
