@@ -44,6 +44,7 @@ struct Journal {
         sd_event_source *writable;   /* EPOLLOUT on fd, armed while journald's queue is full */
         int fd, writable_fd;         /* our socket to journald (-1: none), and the one writable is on */
         bool warned;                 /* the "unavailable" warning was given for this outage */
+        bool stalled;                /* journald took nothing within JOURNAL_FULL_WAIT_USEC */
         uint64_t taken;              /* queued events taken, for telling a stall from a slow journald */
         uint64_t taken_at_tick;
         JournalDeliveredHandler on_delivered;
@@ -209,6 +210,7 @@ int journal_flush(Journal *j) {
                         j->tail = NULL;
                 j->len--;
                 j->taken++;
+                j->stalled = false;
                 entry_done(j, e);
         }
         return 0;
@@ -350,6 +352,28 @@ static void journal_wait_arm(Journal *j, int error) {
                 log_debug_errno(r, "Cannot wait for room in the journal's queue, retrying on the timer: %m");
 }
 
+/*
+ * Our queue is at its bound and journald's socket is full (EAGAIN): a burst larger than the bound
+ * (10,000 exits at once) would drop events although journald is there and only behind. Wait for it,
+ * as the blocking send did, but briefly: a journald that takes nothing within JOURNAL_FULL_WAIT_USEC
+ * is stalled (stopped, or hung), and from then on nothing waits until it takes an event again, so
+ * that the loop never stops for it.
+ */
+static void journal_wait_for_room(Journal *j) {
+        while (j->len >= j->max && !j->stalled && j->fd >= 0) {
+                struct pollfd p = { .fd = j->fd, .events = POLLOUT };
+                int r;
+
+                if (poll(&p, 1, (int) (JOURNAL_FULL_WAIT_USEC / USEC_PER_MSEC)) <= 0) {
+                        j->stalled = true;
+                        return;
+                }
+                r = journal_flush(j);
+                if (r >= 0 || r != -EAGAIN)
+                        return;
+        }
+}
+
 static int emit_journal(Journal *j, const Event *ev) {
         bool was_empty = j->len == 0;
         Entry *e;
@@ -366,6 +390,8 @@ static int emit_journal(Journal *j, const Event *ev) {
         e = entry_new(ev);
         if (!e)
                 return -ENOMEM;
+        if (r == -EAGAIN && j->len >= j->max)
+                journal_wait_for_room(j);
         queue_push(j, e);
         /* A full queue (EAGAIN) is most often journald falling behind a burst: the warning waits
          * until it took nothing for a tick of the retry timer (journal_on_retry). */

@@ -23,6 +23,9 @@ typedef void (*JournalDeliveredHandler)(Journal *j, size_t n_delivered, void *us
 
 /* How often delivery to an unavailable journal is retried (only while events wait). */
 #define JOURNAL_RETRY_USEC (250 * USEC_PER_MSEC)
+/* How long an event past the queue's bound waits for a journald that is behind before it is
+ * called stalled (and events past the bound are dropped). */
+#define JOURNAL_FULL_WAIT_USEC (100 * USEC_PER_MSEC)
 /* How long the stop waits for a journald that is behind to take the queued events. */
 #define JOURNAL_STOP_DRAIN_USEC (2 * USEC_PER_SEC)
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "catalog-ids.h"
@@ -430,6 +431,60 @@ START_TEST(test_room_wakes) {
 }
 END_TEST
 
+/* A journald that is there but slower than a burst larger than the queue's bound: nothing is
+ * dropped, the daemon waits for it (briefly, each time) as a blocking send did. Our "journald" is
+ * a child that reads a datagram every 200 us and exits with how many it read. */
+START_TEST(test_burst_past_bound) {
+        Fixture f;
+        char buf[65536];
+        size_t n;
+        int status;
+        pid_t child;
+
+        fixture_init(&f, 4);
+        listener_start(&f);
+        n = fill_socket(&f);
+        child = fork();
+        ck_assert_int_ge(child, 0);
+        if (child == 0) {
+                unsigned got = 0;
+                int idle = 0;
+
+                /* until 1 s passes without a datagram */
+                while (idle < 5000) {
+                        if (recv(f.listener, buf, sizeof(buf), MSG_DONTWAIT) >= 0) {
+                                got++;
+                                idle = 0;
+                        } else
+                                idle++;
+                        usleep(200);
+                }
+                _exit(got > 255 ? 255 : (int) got);
+        }
+        for (int i = 0; i < 100; i++, n++) {
+                Event ev;
+                int r;
+
+                event_init(&ev, MESSAGE_ID_CONTAINER_STARTED, LOG_INFO);
+                ck_assert_int_eq(event_add(&ev, "MESSAGE", "burst"), 0);
+                r = journal_emit(f.journal, &ev);
+                ck_assert(r == 0 || r == -EAGAIN);
+                event_clear(&ev);
+        }
+        ck_assert_uint_eq(journal_events_dropped(f.journal), 0);
+        /* the rest goes as the loop would send it */
+        for (int i = 0; i < 100000 && journal_queue_length(f.journal) > 0; i++)
+                ck_assert_int_ge(sd_event_run(f.event, 10 * USEC_PER_MSEC), 0);
+        ck_assert_uint_eq(journal_queue_length(f.journal), 0);
+        ck_assert_int_eq(waitpid(child, &status, 0), child);
+        ck_assert(WIFEXITED(status));
+        ck_assert_uint_eq(journal_events_dropped(f.journal), 0);
+        /* every one reached our journald (counted up to 255) */
+        ck_assert_uint_eq((unsigned) WEXITSTATUS(status), n > 255 ? 255 : n);
+        fixture_done(&f);
+}
+END_TEST
+
 static Suite *journal_queue_suite(void) {
         Suite *s = suite_create("journal-queue");
         TCase *tc = tcase_create("queue");
@@ -442,6 +497,7 @@ static Suite *journal_queue_suite(void) {
         tcase_add_test(tc, test_when_taken_dropped);
         tcase_add_test(tc, test_full_socket);
         tcase_add_test(tc, test_room_wakes);
+        tcase_add_test(tc, test_burst_past_bound);
         suite_add_tcase(s, tc);
         return s;
 }
