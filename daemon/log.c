@@ -182,8 +182,17 @@ int log_journal_sendv(const char *socket_path, const LogHeader *h, const struct 
 void log_stream_nonblocking(void) {
         const char *e = getenv("JOURNAL_STREAM");
         unsigned long long dev, ino;
+        char *end;
 
-        if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2)
+        if (!e)
+                return;
+        errno = 0;
+        dev = strtoull(e, &end, 10);
+        if (errno != 0 || end == e || *end != ':')
+                return;
+        e = end + 1;
+        ino = strtoull(e, &end, 10);
+        if (errno != 0 || end == e || *end != '\0')
                 return;
         for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
                 struct stat st;
