@@ -182,7 +182,7 @@ vm_check_docker_scenarios() {
                 assert_eq "$(_vm_field "$out" "$id" exited OOM_KILLED)" 0 "$label: OOM_KILLED"
         done
         # The init killed by its own memory limit: cgroup v2's memory.events through the read-only
-        # cgroup tree of the sandbox; Docker agrees.
+        # cgroup tree of the sandbox.
         id=$(awk '$1 == "oom-init" { print $2 }' "$out/containers.tsv")
         if [ "$(_vm_field "$out" "$id" exited EXIT_CODE)" = unknown ]; then
                 assert_eq "$(_vm_field "$out" "$id" exited OOM_KILLED)" 0 "oom-init: OOM_KILLED with an unknown status (the verdict needs the signal)"
@@ -190,7 +190,9 @@ vm_check_docker_scenarios() {
                 assert_eq "$(_vm_field "$out" "$id" exited OOM_KILLED)" 1 "oom-init: OOM_KILLED"
                 assert_eq "$(_vm_field "$out" "$id" exited PRIORITY)" 3 "oom-init: PRIORITY"
         fi
-        assert_eq "$(awk '$1 == "oom-init" { print $3 }' "$out/docker.tsv")" true "oom-init: Docker's OOMKilled"
+        # Docker's own flag is only reported: it comes from containerd's OOM event, which is lost
+        # when it arrives after the exit (containerd#12260; seen in this guest under ASan: false).
+        note "oom-init: Docker's OOMKilled: $(awk '$1 == "oom-init" { print $3 }' "$out/docker.tsv")"
         assert_eq "$(_vm_events "$out" "$id" oom | wc -l)" 0 "oom-init: number of oom entries (the init itself died)"
         # A child OOM-killed while the init lived on: one `oom` entry, and the init's later exit 0
         # is not called OOM (Docker 20.10 says OOMKilled=true here: any OOM kill in the cgroup).
