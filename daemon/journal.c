@@ -352,6 +352,14 @@ static void journal_wait_arm(Journal *j, int error) {
                 log_debug_errno(r, "Cannot wait for room in the journal's queue, retrying on the timer: %m");
 }
 
+/* Wait at most usec for room in journald's socket queue (POLLOUT on our connected socket): true
+ * when there is. */
+static bool journal_wait_room(const Journal *j, uint64_t usec) {
+        struct pollfd p = { .fd = j->fd, .events = POLLOUT };
+
+        return j->fd >= 0 && poll(&p, 1, (int) ((usec + USEC_PER_MSEC - 1) / USEC_PER_MSEC)) > 0;
+}
+
 /*
  * Our queue is at its bound and journald's socket is full (EAGAIN): a burst larger than the bound
  * (10,000 exits at once) would drop events although journald is there and only behind. Wait for it,
@@ -361,15 +369,11 @@ static void journal_wait_arm(Journal *j, int error) {
  */
 static void journal_wait_for_room(Journal *j) {
         while (j->len >= j->max && !j->stalled && j->fd >= 0) {
-                struct pollfd p = { .fd = j->fd, .events = POLLOUT };
-                int r;
-
-                if (poll(&p, 1, (int) (JOURNAL_FULL_WAIT_USEC / USEC_PER_MSEC)) <= 0) {
+                if (!journal_wait_room(j, JOURNAL_FULL_WAIT_USEC)) {
                         j->stalled = true;
                         return;
                 }
-                r = journal_flush(j);
-                if (r >= 0 || r != -EAGAIN)
+                if (journal_flush(j) != -EAGAIN)
                         return;
         }
 }
@@ -469,11 +473,10 @@ int journal_emit(Journal *j, const Event *ev) {
 static void journal_drain(Journal *j) {
         uint64_t deadline = now_monotonic_usec() + JOURNAL_STOP_DRAIN_USEC;
 
-        while (j->len > 0 && journal_flush(j) == -EAGAIN && j->fd >= 0) {
+        while (j->len > 0 && journal_flush(j) == -EAGAIN) {
                 uint64_t now = now_monotonic_usec();
-                struct pollfd p = { .fd = j->fd, .events = POLLOUT };
 
-                if (now >= deadline || poll(&p, 1, (int) ((deadline - now + 999) / 1000)) <= 0)
+                if (now >= deadline || !journal_wait_room(j, deadline - now))
                         break;
         }
 }
