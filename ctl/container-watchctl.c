@@ -927,7 +927,7 @@ static int follow_fill(Follow *f, uint64_t upto) {
 static int follow_hello(Follow *f, uint64_t first, uint64_t next) {
         int r;
 
-        if (first > 0 && first < next) {
+        if (first > 0 && first <= next) {
                 r = follow_journal(f, first);
                 if (r < 0)
                         return r;
