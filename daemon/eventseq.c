@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -11,21 +12,28 @@
 #include "eventseq.h"
 #include "log.h"
 #include "record.h"
+#include "util/time.h"
 
 #define STATE_SEQ "seq"
 #define STATE_SEQ_KEY "next"
 
-void eventseq_restore(EventSeq *s, const Record *record) {
+void eventseq_restore(EventSeq *s, const Record *record, uint64_t boottime_usec) {
         json_t *v = record ? json_object_get(record_get_states(record, STATE_SEQ), STATE_SEQ_KEY) : NULL;
         json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
+        uint64_t next = eventseq_next(s);
 
-        /* a value this daemon could not have written (negative, or before where we are) is ignored */
-        if (n > 0 && (uint64_t) n > eventseq_next(s))
-                s->next = (uint64_t) n;
-        else if (s->next == 0)
-                s->next = 1;
-        s->reserved = s->next;
-        s->first = s->next;
+        /* The clock: a run numbers at most one event per µs of its life, so a start that comes
+         * later begins past every number of the runs before it, with or without their record. */
+        if (boottime_usec > next)
+                next = boottime_usec;
+        /* The record: past the clock only when this start's clock is behind (another time
+         * namespace); a value this daemon could not have written (negative) is ignored. */
+        if (n > 0 && (uint64_t) n > next)
+                next = (uint64_t) n;
+        s->next = next;
+        s->reserved = next;
+        s->first = next;
+        s->lead = next > boottime_usec ? next - boottime_usec : 0;
 }
 
 uint64_t eventseq_next(const EventSeq *s) {
@@ -49,8 +57,22 @@ static void eventseq_put(Record *record, uint64_t free_from) {
                 log_debug_errno(r, "Failed to keep EVENT_SEQ %" PRIu64 " in the record: %m", free_from);
 }
 
+/* Until CLOCK_BOOTTIME in µs is past usec: in a burst faster than one event per µs (never the
+ * daemon's), a µs or so; at once otherwise. */
+static void eventseq_wait_clock(uint64_t usec) {
+        while (now_boottime_usec() <= usec) {
+                struct timespec ts = { .tv_sec = (time_t) ((usec + 1) / USEC_PER_SEC),
+                                       .tv_nsec = (long) ((usec + 1) % USEC_PER_SEC * NSEC_PER_USEC) };
+
+                (void) clock_nanosleep(CLOCK_BOOTTIME, TIMER_ABSTIME, &ts, NULL);
+        }
+}
+
 uint64_t eventseq_stamp(EventSeq *s, Record *record, Event *ev) {
         uint64_t n = eventseq_next(s);
+
+        /* No number the clock has not passed: a later start, seeded from the clock, begins past it. */
+        eventseq_wait_clock(n - s->lead);
 
         s->next = n + 1;
         /* Before the event goes out: a crash between the two skips numbers, never reuses one. */

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * EVENT_SEQ (DESIGN.md §3, "Event sequence"): one sequence of container events per boot, 1, 2,
- * 3, ... in the order the manager emits them, carried by the journal entry, the --json line and
- * the subscriber message. The record (state "seq"/"next") holds a number no event has used yet:
- * numbers are reserved EVENTSEQ_BLOCK at a time before an event uses them (one record line per
- * block, not per event), and the exact next one is written at a clean stop. So a restarted
- * daemon never reuses a number; after a crash it skips the rest of the block. The record of
- * another boot is discarded by record_open(), and with it the sequence.
+ * EVENT_SEQ (DESIGN.md §3, "Event sequence"): one strictly increasing sequence of container events
+ * per boot, in the order the manager emits them, carried by the journal entry, the --json line and
+ * the subscriber message. Each start of the daemon begins at the larger of the record's number and
+ * CLOCK_BOOTTIME in µs (given by the caller), then one more per event: dense within a run, a jump
+ * at each start, never a number used twice within a boot, whatever happened to the record: no
+ * event is numbered before the clock has passed its number. The record (state "seq"/"next")
+ * holds a number no event has used yet: numbers are reserved EVENTSEQ_BLOCK at a time before an
+ * event uses them (one record line per block, not per event), and the exact next one is written
+ * at a clean stop. The record of another boot is discarded by
+ * record_open(), and with it its number.
  * Owns nothing but the counters; the record is the caller's.
  */
 #pragma once
@@ -19,17 +22,23 @@ typedef struct Record Record;
 #define EVENTSEQ_BLOCK 256
 
 typedef struct EventSeq {
-        uint64_t next;      /* the number the next event gets; 0 (zeroed): 1 */
+        uint64_t next;      /* the number the next event gets; 0 (zeroed, not restored): 1 */
         uint64_t reserved;  /* the record says this one (or a later one) is free */
         uint64_t first;     /* the first number of this run of the daemon */
+        uint64_t lead;      /* how far the record put first past the clock at the start (0: not) */
 } EventSeq;
 
-/* Continue the sequence the record kept (NULL record: start at 1). */
-void eventseq_restore(EventSeq *s, const Record *record);
+/*
+ * Where this run starts: the largest of the record's number (NULL record, or none kept: none),
+ * boottime_usec (the caller's now_boottime_usec()) and where s already is; at least 1.
+ */
+void eventseq_restore(EventSeq *s, const Record *record, uint64_t boottime_usec);
 
 /*
- * Give ev the next number as EVENT_SEQ: when it is not reserved yet, the record first learns the
- * end of a new block (record may be NULL), then the field is added. Returns the number, or 0 when
+ * Give ev the next number as EVENT_SEQ, once CLOCK_BOOTTIME in µs (less the lead the record gave)
+ * is past it, so that a later start, at a later clock, begins past it: when it is not reserved
+ * yet, the record first learns the end of a new block (record may be NULL), then the field is
+ * added. Returns the number, or 0 when
  * the field could not be added (ENOMEM; the number is then skipped).
  */
 uint64_t eventseq_stamp(EventSeq *s, Record *record, Event *ev);

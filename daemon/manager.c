@@ -630,7 +630,7 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the record of reported events: %m");
         keeper_set_journal(m->keeper, m->journal); /* a line only once the journal took its event */
-        eventseq_restore(&m->seq, keeper_record(m->keeper));
+        eventseq_restore(&m->seq, keeper_record(m->keeper), now_boottime_usec());
         r = counters_new(m->event, m->config, m->keeper, m->journal, &m->cx, &m->counters);
         if (r < 0)
                 return log_error_errno(r, "Failed to restore the crash-loop counts: %m");
@@ -684,7 +684,7 @@ Manager *manager_free(Manager *m) {
         m->status = notify_status_free(m->status);
         m->subscribers = subscribers_free(m->subscribers);
         m->journal = journal_free(m->journal);
-        eventseq_save(&m->seq, keeper_record(m->keeper)); /* no number skipped after a clean stop */
+        eventseq_save(&m->seq, keeper_record(m->keeper)); /* the exact next number for the next start */
         m->keeper = keeper_free(m->keeper);
         sd_event_unref(m->event);
         config_free(m->config);

@@ -30,6 +30,9 @@ SubscriberTimeoutSec=1h
 EOF
 root=$TEST_TMP/root
 mkdir -p "$root"
+# CLOCK_BOOTTIME in µs before the start (/proc/uptime counts it in hundredths of a second)
+up=$(cut -d ' ' -f 1 /proc/uptime)
+boot_before=$((${up%.*} * 1000000 + 10#${up#*.} * 10000))
 start_daemon -c "$TEST_TMP/sub.conf" -r "$root" --log-target=console --json
 
 # ---- the socket: root and systemd-journal, like the system journal
@@ -69,9 +72,15 @@ note "$(wc -l <"$DAEMON_OUT") events; reader got $(wc -l <"$TEST_TMP/reader.out"
 # The reader: exactly the daemon's --json lines, in the same order.
 cmp -s "$DAEMON_OUT" "$TEST_TMP/reader.out" ||
         fail "the reader's messages differ from the --json lines: $(diff "$DAEMON_OUT" "$TEST_TMP/reader.out" | head -n 4)"
-# EVENT_SEQ: 1, 2, 3, ... in the order of the lines; the hello said where the stream starts.
-assert_eq "$(jq -r .EVENT_SEQ "$DAEMON_OUT" | awk '$1 != NR { print NR ": " $1; exit }')" "" "EVENT_SEQ of line N is N"
-assert_eq "$(cat "$TEST_TMP/reader.out.hello")" '{"EVENT_SEQ_NEXT":"1","EVENT_SEQ_FIRST":"1"}' "the reader's hello"
+# EVENT_SEQ: F, F+1, F+2, ... in the order of the lines, from the hello's first number of this run
+# (a fresh record: this start's CLOCK_BOOTTIME in µs, past the boot's earlier runs); the hello
+# said where the stream starts.
+seq0=$(jq -r .EVENT_SEQ_FIRST "$TEST_TMP/reader.out.hello")
+assert_eq "$(cat "$TEST_TMP/reader.out.hello")" "{\"EVENT_SEQ_NEXT\":\"$seq0\",\"EVENT_SEQ_FIRST\":\"$seq0\"}" "the reader's hello"
+[ "$seq0" -ge "$boot_before" ] ||
+        fail "the first EVENT_SEQ $seq0 is below CLOCK_BOOTTIME in µs before the daemon started ($boot_before)"
+assert_eq "$(jq -r .EVENT_SEQ "$DAEMON_OUT" | awk -v f="$seq0" '$1 != f + NR - 1 { print NR ": " $1; exit }')" "" \
+        "EVENT_SEQ of line N is F + N - 1"
 # The filtered one: the exits only, in order.
 jq -c 'select(.CONTAINER_EVENT == "exited")' "$DAEMON_OUT" >"$TEST_TMP/exits.want"
 cmp -s "$TEST_TMP/exits.want" "$TEST_TMP/exits.out" || fail "the filtered subscriber's messages are not the exits"

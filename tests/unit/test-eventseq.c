@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for daemon/eventseq.c over a real record on a mkdtemp state directory, no root:
- * numbers 1, 2, 3 in EVENT_SEQ; a restart after a clean stop continues with the next number, one
- * after a crash (record_free without eventseq_save) after the reserved block, also across a
- * compaction; one record line per block; no record starts at 1; a record of another boot starts
- * at 1 again (record_open discards it).
+ * numbers n, n+1, n+2 in EVENT_SEQ from the start's clock; a restart after a clean stop starts at
+ * the later of the clock and the record's next number, one after a crash (record_free without
+ * eventseq_save) past the reserved block, also across a compaction; one record line per block; a
+ * record of another boot is ignored (record_open discards it); and, on the real CLOCK_BOOTTIME, a
+ * start on a deleted record, or none, within the same boot begins past every number of the run
+ * before, even after a burst faster than the clock.
  */
 #include <check.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include "eventseq.h"
 #include "record.h"
 #include "util/strutil.h"
+#include "util/time.h"
 
 static char tmpdir[] = "/tmp/test-eventseq.XXXXXX";
 static char file[sizeof(tmpdir) + 16];
@@ -65,12 +68,19 @@ static void stamp(EventSeq *s, Record *r, uint64_t want) {
 START_TEST(test_no_record) {
         EventSeq s = {};
 
-        eventseq_restore(&s, NULL);
+        eventseq_restore(&s, NULL, 0);
         ck_assert_uint_eq(eventseq_next(&s), 1);
         stamp(&s, NULL, 1);
         stamp(&s, NULL, 2);
         ck_assert_uint_eq(eventseq_next(&s), 3);
         ck_assert_uint_eq(eventseq_next(NULL), 0);
+
+        /* the clock: the start begins there */
+        s = (EventSeq) {};
+        eventseq_restore(&s, NULL, 1000);
+        ck_assert_uint_eq(eventseq_first(&s), 1000);
+        stamp(&s, NULL, 1000);
+        stamp(&s, NULL, 1001);
 }
 END_TEST
 
@@ -78,32 +88,81 @@ START_TEST(test_restart_continues) {
         EventSeq s = {};
         Record *r = open_ok();
 
-        eventseq_restore(&s, r);
-        ck_assert_uint_eq(eventseq_first(&s), 1);
-        for (uint64_t i = 1; i <= 3; i++)
+        eventseq_restore(&s, r, 100);
+        ck_assert_uint_eq(eventseq_first(&s), 100);
+        for (uint64_t i = 100; i <= 102; i++)
                 stamp(&s, r, i);
         /* a clean stop saves the exact next number */
         eventseq_save(&s, r);
         record_free(r);
 
+        /* a start whose clock is behind the record (another time namespace): the record's number */
         r = open_ok();
         s = (EventSeq) {};
-        eventseq_restore(&s, r);
-        ck_assert_uint_eq(eventseq_next(&s), 4);
-        ck_assert_uint_eq(eventseq_first(&s), 4);
-        stamp(&s, r, 4);
+        eventseq_restore(&s, r, 50);
+        ck_assert_uint_eq(eventseq_next(&s), 103);
+        ck_assert_uint_eq(eventseq_first(&s), 103);
+        stamp(&s, r, 103);
         /* a compaction keeps the reservation */
         ck_assert_int_eq(record_compact(r, no_entries, NULL), 0);
-        stamp(&s, r, 5);
+        stamp(&s, r, 104);
         record_free(r);  /* a crash: no save */
 
         /* after a crash the rest of the block is skipped, nothing is reused */
         r = open_ok();
         s = (EventSeq) {};
-        eventseq_restore(&s, r);
-        ck_assert_uint_eq(eventseq_next(&s), 4 + EVENTSEQ_BLOCK);
-        stamp(&s, r, 4 + EVENTSEQ_BLOCK);
+        eventseq_restore(&s, r, 60);
+        ck_assert_uint_eq(eventseq_next(&s), 103 + EVENTSEQ_BLOCK);
+        stamp(&s, r, 103 + EVENTSEQ_BLOCK);
+        eventseq_save(&s, r);
         record_free(r);
+
+        /* a clock past the record: the clock's number */
+        r = open_ok();
+        s = (EventSeq) {};
+        eventseq_restore(&s, r, 5000);
+        ck_assert_uint_eq(eventseq_first(&s), 5000);
+        stamp(&s, r, 5000);
+        record_free(r);
+}
+END_TEST
+
+/*
+ * The seam bug of issue 15: within one boot, a daemon started on a fresh record (deleted, lost)
+ * numbered from 1 again, and a reader dropped its events as already seen. On the real clock: a
+ * run stamps a burst (far faster than one event per µs if nothing held it), its record is
+ * deleted; the next start, on a fresh record and on none, begins past all of its numbers.
+ */
+START_TEST(test_fresh_record_same_boot) {
+        EventSeq s = {};
+        Record *r = open_ok();
+        uint64_t last = 0, n;
+
+        eventseq_restore(&s, r, now_boottime_usec());
+        for (unsigned i = 0; i < 3 * EVENTSEQ_BLOCK; i++) {
+                Event ev;
+
+                event_init(&ev, "00000000000000000000000000000000", 6);
+                n = eventseq_stamp(&s, r, &ev);
+                event_clear(&ev);
+                ck_assert_uint_gt(n, last);
+                last = n;
+        }
+        ck_assert_uint_eq(last, eventseq_first(&s) + 3 * EVENTSEQ_BLOCK - 1);
+        record_free(r);  /* a crash, and then the record is gone */
+        ck_assert_int_eq(unlink(file), 0);
+
+        r = open_ok();
+        s = (EventSeq) {};
+        eventseq_restore(&s, r, now_boottime_usec());
+        ck_assert_uint_gt(eventseq_first(&s), last);
+        stamp(&s, r, eventseq_first(&s));
+        record_free(r);
+
+        /* no record at all (its directory unusable): the same */
+        s = (EventSeq) {};
+        eventseq_restore(&s, NULL, now_boottime_usec());
+        ck_assert_uint_gt(eventseq_first(&s), last);
 }
 END_TEST
 
@@ -114,7 +173,7 @@ START_TEST(test_blocks) {
         Record *r = open_ok();
         unsigned lines;
 
-        eventseq_restore(&s, r);
+        eventseq_restore(&s, r, 0);
         lines = record_n_lines(r);
         for (uint64_t i = 1; i <= 2 * EVENTSEQ_BLOCK + 1; i++)
                 stamp(&s, r, i);
@@ -122,7 +181,7 @@ START_TEST(test_blocks) {
         record_free(r);
         r = open_ok();
         s = (EventSeq) {};
-        eventseq_restore(&s, r);
+        eventseq_restore(&s, r, 0);
         ck_assert_uint_gt(eventseq_next(&s), 2 * EVENTSEQ_BLOCK + 1);
         record_free(r);
 }
@@ -135,7 +194,7 @@ START_TEST(test_other_boot) {
         char *buf = NULL, *p;
         size_t n = 0;
 
-        eventseq_restore(&s, r);
+        eventseq_restore(&s, r, 0);
         for (uint64_t i = 1; i <= 5; i++)
                 stamp(&s, r, i);
         record_free(r);
@@ -156,8 +215,8 @@ START_TEST(test_other_boot) {
 
         r = open_ok();
         s = (EventSeq) {};
-        eventseq_restore(&s, r);
-        ck_assert_uint_eq(eventseq_next(&s), 1);
+        eventseq_restore(&s, r, 7);
+        ck_assert_uint_eq(eventseq_next(&s), 7);
         record_free(r);
 }
 END_TEST
@@ -169,6 +228,7 @@ static Suite *eventseq_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_no_record);
         tcase_add_test(tc, test_restart_continues);
+        tcase_add_test(tc, test_fresh_record_same_boot);
         tcase_add_test(tc, test_blocks);
         tcase_add_test(tc, test_other_boot);
         suite_add_tcase(s, tc);
