@@ -17,6 +17,7 @@
 #include "manager.h"
 #include "metadata.h"
 #include "notify.h"
+#include "ownership.h"
 #include "privileges.h"
 #include "probe.h"
 #include "util/cleanup.h"
@@ -187,6 +188,7 @@ int main(int argc, char *argv[]) {
         if (arg_list) {
                 r = list_run(config, arg_json);
                 metadata_cache_clear();
+                ownership_cache_clear();
                 free(arg_roots);
                 return r < 0 ? EXIT_RUNTIME : EXIT_SUCCESS;
         }
@@ -217,6 +219,7 @@ int main(int argc, char *argv[]) {
                 r = manager_run(m);
         m = manager_free(m);
         metadata_cache_clear();
+        ownership_cache_clear();
         free(arg_roots);
         return r < 0 ? EXIT_RUNTIME : EXIT_SUCCESS;
 }

@@ -341,9 +341,8 @@ static int crio_labels_collect(const RuncState *s, Meta *m) {
 static uid_t root_owner(const char *root) {
         PathWalk w = {};
 
-        if (!root || path_walk(root, &w) < 0)
+        if (!root || path_walk_cached(root, &w) < 0)
                 return 0;
-        free(w.deepest);
         return w.owner;
 }
 

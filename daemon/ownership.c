@@ -18,6 +18,8 @@
 #include "ownership.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
+#include "util/strutil.h"
+#include "util/time.h"
 
 /* The start of a walk down an absolute path: a copy of it to cut into components (*ret_copy) and
  * an O_PATH fd of "/". Returns the fd, or -EINVAL (not absolute), -ENOMEM, -errno. */
@@ -102,15 +104,66 @@ int path_walk(const char *path, PathWalk *ret) {
         return 0;
 }
 
+/*
+ * The last walk of a directory that holds container directories. A scan asks for the owner of
+ * every container directory of one such directory in turn (10,000 times at the start on a busy
+ * host, once more for its metadata), and a walk costs four system calls per component: half of all
+ * the system calls of a start-up. The walk is used again for at most DIR_WALK_CACHE_USEC and only
+ * while the path still leads to the directory it found (one stat(): same device and inode). What
+ * the walk says can change only by a change of a directory on the way, which only root or the
+ * owner it found can make, and the walk was a moment's view before too.
+ */
+#define DIR_WALK_CACHE_USEC (1 * USEC_PER_SEC)
+static struct {
+        char *path;
+        PathWalk w;                  /* deepest: NULL */
+        uint64_t at;
+} dir_walk_cache;
+
+void ownership_cache_clear(void) {
+        free(dir_walk_cache.path);
+        dir_walk_cache.path = NULL;
+}
+
+int path_walk_cached(const char *path, PathWalk *ret) {
+        PathWalk w = {};
+        struct stat st;
+        uint64_t now = now_monotonic_usec();
+        int r;
+
+        if (path && dir_walk_cache.path && streq(dir_walk_cache.path, path) &&
+            now - dir_walk_cache.at < DIR_WALK_CACHE_USEC && stat(path, &st) >= 0 &&
+            S_ISDIR(st.st_mode) && st.st_dev == dir_walk_cache.w.dev && st.st_ino == dir_walk_cache.w.ino) {
+                *ret = dir_walk_cache.w;
+                return 0;
+        }
+        r = path_walk(path, &w);
+        if (r < 0)
+                return r;
+        free(w.deepest);
+        w.deepest = NULL;
+        if (w.kind == 1) {
+                char *p = strdup(path);
+
+                if (p) {
+                        free(dir_walk_cache.path);
+                        dir_walk_cache.path = p;
+                        dir_walk_cache.w = w;
+                        dir_walk_cache.at = now;
+                }
+        }
+        *ret = w;
+        return 0;
+}
+
 int state_dir_owner(const char *dir, int dirfd, uid_t *ret) {
         PathWalk w = {};
         struct stat b;
         int r;
 
-        r = path_walk(dir, &w);
+        r = path_walk_cached(dir, &w);
         if (r < 0)
                 return r;
-        free(w.deepest);
         if (w.kind <= 0)
                 return w.kind < 0 ? w.kind : -ENOTDIR;
         if (fstat(dirfd, &b) < 0)

@@ -32,6 +32,16 @@ typedef struct PathWalk {
 int path_walk(const char *path, PathWalk *ret);
 
 /*
+ * path_walk() for a directory asked about again and again (every container directory of a state
+ * root): its last walk is used again for up to a second while the path still leads to the same
+ * directory (device and inode). ret->deepest is always NULL. Returns 0 and *ret, or -errno.
+ */
+int path_walk_cached(const char *path, PathWalk *ret);
+
+/* Forget the walk path_walk_cached() keeps; at the end of the process. */
+void ownership_cache_clear(void);
+
+/*
  * The uid that controls a container directory: the first owner other than root along the path of
  * the directory holding it (dir, path_walk()), else the owner of the container directory itself
  * (dirfd); 0 when all of them are root's. Returns 0 and *ret, or -errno (-ENOTDIR when dir is not
