@@ -135,9 +135,14 @@ static int on_timeout(sd_event_source *src, uint64_t usec, void *userdata) {
 /* The queue is full: from now on events are counted, and a timer closes a subscriber that stays
  * stuck. */
 static void subscriber_stall(Subscriber *c) {
+        char span[32];
         int r;
 
-        c->missed++;
+        /* one line per stall: the first event it misses since it last read */
+        if (c->missed++ == 0)
+                log_warning("Subscriber %u does not keep up: its queue of %zu events is full; it misses events until it "
+                            "reads again, then gets one gap message, and is closed if its queue stays full for %s.",
+                            c->id, c->cap, format_timespan_short(span, sizeof(span), c->owner->limits.timeout_usec));
         if (c->timeout)
                 return;
         r = sd_event_add_time_relative(c->owner->event, &c->timeout, CLOCK_MONOTONIC, c->owner->limits.timeout_usec,
