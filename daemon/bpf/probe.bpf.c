@@ -58,37 +58,46 @@ struct ns_facts {
         __u32 inum;             /* that namespace's inode */
 };
 
-/* The fast path, taken for every signal and exit on the machine: direct (CO-RE relocated) loads
- * through the BTF-typed pointers, no helper call, and out at level 0 (a host process). */
-static __always_inline unsigned int task_ns_level(struct task_struct *t, struct pid **ret_pid) {
-        struct task_struct *leader = t->group_leader;
-        struct pid *pid = leader ? leader->thread_pid : NULL;
+/* The first test, taken for every signal and exit on the machine: the level of the task's own
+ * PID namespace, in two direct (CO-RE relocated) loads through the BTF-typed pointer, no helper
+ * call. Every thread of a group is in its leader's namespace (clone() refuses CLONE_THREAD across
+ * PID namespaces), so the thread's own struct pid tells it without reading group_leader. 0 (a host
+ * process) is the common case on a host, and the end of the program. */
+static __always_inline unsigned int task_ns_level(struct task_struct *t) {
+        struct pid *pid = t->thread_pid;
 
-        *ret_pid = pid;
         return pid ? pid->level : 0;
 }
 
-static __always_inline bool task_ns_facts(struct task_struct *t, struct ns_facts *ret) {
-        struct pid_namespace *ns = NULL;
+/* The leader's number in its own (innermost) namespace and that namespace: numbers[] is a
+ * flexible array indexed by a run-time value, so its address is computed from relocated offsets,
+ * on a pid pointer read with probe_read (6.1's verifier refuses that arithmetic on a BTF pointer),
+ * and the upid, { int nr; struct pid_namespace *ns; } on every kernel since 2.6.24, is read whole. */
+static __always_inline bool leader_upid(struct task_struct *leader, unsigned int level, int *ret_nr,
+                                        struct pid_namespace **ret_ns) {
+        struct upid u = { .nr = 0, .ns = NULL };
+        struct pid *pid = BPF_CORE_READ(leader, thread_pid);
         const char *upid;
-        unsigned int level;
-        struct pid *pid;
-        int nr = 0;
 
-        /* Read through probe_read here, not the direct loads of task_ns_level(): the address
-         * arithmetic below is refused on a trusted BTF pointer (6.1's verifier). */
-        pid = BPF_CORE_READ(t, group_leader, thread_pid);
-        if (!pid)
+        if (!pid || level > MAX_PID_NS_LEVEL)
                 return false;
-        level = BPF_CORE_READ(pid, level);
-        if (level > MAX_PID_NS_LEVEL)
-                return false;
-        /* numbers[] is a flexible array indexed by a run-time value: compute the address from
-         * relocated offsets instead of a CO-RE access with a variable index. */
         upid = (const char *) pid + bpf_core_field_offset(struct pid, numbers) +
                 (__u64) level * bpf_core_type_size(struct upid);
-        if (bpf_probe_read_kernel(&nr, sizeof(nr), upid + bpf_core_field_offset(struct upid, nr)) < 0 ||
-            bpf_probe_read_kernel(&ns, sizeof(ns), upid + bpf_core_field_offset(struct upid, ns)) < 0)
+        if (bpf_probe_read_kernel(&u, sizeof(u), upid) < 0)
+                return false;
+        *ret_nr = u.nr;
+        *ret_ns = u.ns;
+        return true;
+}
+
+/* The facts about a task's group leader, for the records. */
+static __always_inline bool task_ns_facts(struct task_struct *t, struct ns_facts *ret) {
+        struct pid_namespace *ns = NULL;
+        struct task_struct *leader = t->group_leader;
+        unsigned int level = task_ns_level(t);
+        int nr = 0;
+
+        if (!leader || !leader_upid(leader, level, &nr, &ns))
                 return false;
         ret->level = level;
         ret->nr = (__u32) nr;
@@ -96,13 +105,24 @@ static __always_inline bool task_ns_facts(struct task_struct *t, struct ns_facts
         return true;
 }
 
-/* The target is the init of a non-initial PID namespace: a container's init. */
+/* The target is the init of a non-initial PID namespace: a container's init. A host task is out
+ * after two loads; a container's other tasks after three and two probe_reads (the leader's number
+ * in its namespace is not 1); the namespace's inode is read only for an init. */
 static __always_inline bool task_is_ns_init(struct task_struct *t, struct ns_facts *f) {
-        struct pid *pid;
+        struct pid_namespace *ns = NULL;
+        struct task_struct *leader;
+        unsigned int level = task_ns_level(t);
+        int nr = 0;
 
-        if (task_ns_level(t, &pid) == 0)
+        if (level == 0)
                 return false;
-        return task_ns_facts(t, f) && f->level > 0 && f->nr == 1;
+        leader = t->group_leader;
+        if (!leader || !leader_upid(leader, level, &nr, &ns) || nr != 1)
+                return false;
+        f->level = level;
+        f->nr = 1;
+        f->inum = ns ? BPF_CORE_READ(ns, ns.inum) : 0;
+        return true;
 }
 
 /* Signals that can end an init. Dropped: those whose default action is to ignore, continue or
