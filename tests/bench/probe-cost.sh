@@ -13,7 +13,13 @@
 #      machine hits both alike; the figure is the median over the rounds of each round's own
 #      attached/detached ratio of CPU time (probe-storm's user + system time with its children,
 #      which leaves out the waits for a CPU on a loaded machine), with the smallest and largest
-#      ratio beside it, and the wall-time ratio.
+#      ratio beside it, and the wall-time ratio. The storms run pinned to one CPU (STORM_CPU,
+#      default the last one this script may use): unpinned, the signal ping-pong's two processes
+#      land on one CPU or on two from run to run, and a cross-CPU wake-up (an IPI, an exit to the
+#      hypervisor on a VM) made the same storm take 1x to 5x the CPU time, whatever the probe.
+#   1b. Per program: the kernel's own statistics (kernel.bpf_stats_enabled=1, for a short storm
+#      after the measured ones only, then set back): runs and ns per run of each of the holder's
+#      programs, with their size. The ns include the statistics' own two clock reads.
 #   2. Kill -> --json latency: the daemon itself, with the probe (default) and with KernelProbe=no,
 #      in alternating order over LAT_ROUNDS rounds; every round starts LAT_N real runc containers
 #      (busybox sleep, each the init of its own PID namespace: the probe follows them), SIGKILLs
@@ -27,7 +33,7 @@
 #   env: BENCH_BIN (probe-storm, stamp-lines, kill-stamp, notify-stamp), PROBE_LISTEN, DAEMON
 #        (without it, or without runc and busybox, part 2 is left out and the section says so),
 #        ROUNDS (default 4; --quick 2), LAT_ROUNDS (default 4; --quick 2), LAT_N (default 20;
-#        --quick 5), LAT_GAP_MS (default 53)
+#        --quick 5), LAT_GAP_MS (default 53), STORM_CPU (default the last allowed CPU)
 set -uo pipefail
 
 QUICK=0
@@ -41,6 +47,7 @@ else
         SIGNALS=1000000 FORKS=100000 ROUNDS=${ROUNDS:-4} LAT_ROUNDS=${LAT_ROUNDS:-4} LAT_N=${LAT_N:-20}
 fi
 LAT_GAP_MS=${LAT_GAP_MS:-53}
+STORM_CPU=${STORM_CPU:-$(awk '/^Cpus_allowed_list:/ { n = split($2, a, /[,-]/); print a[n] }' /proc/self/status)}
 log() { printf '[probe-cost %s] %s\n' "$(date +%T)" "$*" >&2; }
 tmp=$(mktemp -d /tmp/cw-probe-cost.XXXXXX) || exit 1
 RUNC_ROOT=$tmp/runc
@@ -106,13 +113,51 @@ for round in $(seq "$ROUNDS"); do
                 fi
                 for w in "signals $SIGNALS" "forks $FORKS"; do
                         # shellcheck disable=SC2086
-                        out=$("$BIN/probe-storm" $w) || { log "probe-storm $w failed"; exit 1; }
+                        out=$(taskset -c "$STORM_CPU" "$BIN/probe-storm" $w) || { log "probe-storm $w failed"; exit 1; }
                         echo "$round $mode $out" >>"$tmp/storms"
                         log "round $round/$ROUNDS $mode: $out"
                 done
                 [ "$mode" = attached ] && detach
         done
 done
+
+# 1b. Per program, from the kernel's statistics: one more attach, a storm a tenth the size.
+# others: this probe's programs held by other processes (other daemons on a shared machine): they
+# run in both modes alike.
+others=$(bpftool prog show 2>/dev/null | grep -c ' name on_signal_generate ') || others=0
+: >"$tmp/progs"         # "NAME RUNS NS XLATED JITED"
+STATS_WHY=
+stats_old=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null)
+if [ -z "$stats_old" ]; then
+        STATS_WHY="no kernel.bpf_stats_enabled"
+elif ! attach; then
+        STATS_WHY="the probe did not attach"
+else
+        if sysctl -qw kernel.bpf_stats_enabled=1 2>/dev/null; then
+                taskset -c "$STORM_CPU" "$BIN/probe-storm" signals $((SIGNALS / 10)) >/dev/null &&
+                        taskset -c "$STORM_CPU" "$BIN/probe-storm" forks $((FORKS / 10)) >/dev/null
+                sysctl -qw kernel.bpf_stats_enabled="$stats_old"
+                for fd in /proc/"$lp"/fdinfo/*; do
+                        # Programs only: a link's fdinfo names its program's id too.
+                        case $(readlink "/proc/$lp/fd/${fd##*/}" 2>/dev/null) in *bpf-prog*) ;; *) continue ;; esac
+                        id=$(sed -n 's/^prog_id:[[:space:]]*//p' "$fd" 2>/dev/null)
+                        [ -n "$id" ] || continue
+                        runs=$(sed -n 's/^run_cnt:[[:space:]]*//p' "$fd")
+                        ns=$(sed -n 's/^run_time_ns:[[:space:]]*//p' "$fd")
+                        info=$(bpftool prog show id "$id" 2>/dev/null | tr -s ' \t\n' ' ')
+                        name=$(sed -n 's/.* name \([^ ]*\) .*/\1/p' <<<"$info")
+                        xl=$(sed -n 's/.* xlated \([0-9]*\)B .*/\1/p' <<<"$info")
+                        ji=$(sed -n 's/.* jited \([0-9]*\)B .*/\1/p' <<<"$info")
+                        echo "${name:-prog$id} ${runs:-0} ${ns:-0} ${xl:-?} ${ji:-?}" >>"$tmp/progs"
+                done
+        else
+                STATS_WHY="kernel.bpf_stats_enabled cannot be set"
+        fi
+        detach
+fi
+prog_rows() {
+        sort -u "$tmp/progs" | awk '{ printf "| `%s` | %d | %s | %s B / %s B |\n", $1, $2, ($2 > 0 ? sprintf("%.1f", $3 / $2) : "–"), $4, $5 }'
+}
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 # ratios FIELD WORKLOAD: per round, attached / detached of the same round (FIELD 5 wall, 6 CPU).
@@ -259,7 +304,10 @@ $(cut -d' ' -f1-3 /proc/loadavg) at the end.
 back (the order alternates from round to round). The probe is held by \`tests/probe/probe-listen\` as
 the daemon holds it (attached, then no capability left). The processes are ordinary ones outside any
 container, so every signal and every exit passes the probe's tracepoints and is dropped by its
-in-kernel filter. Times are medians over the rounds, wall / CPU (user and system time of the storm
+in-kernel filter. The storms run pinned to CPU $STORM_CPU (one CPU: no cross-CPU wake-ups, whose cost
+varies from run to run far more than the probe's). Other holders of the same programs during the run
+(other daemons on a shared machine, attached in both modes alike): $others.
+Times are medians over the rounds, wall / CPU (user and system time of the storm
 and its children: the probe's programs run in their context, and waits for a CPU taken by other work
 are left out). The difference is the median of each round's own attached/detached ratio of CPU time,
 with the smallest and the largest in parentheses; the wall-time ratio is beside it.
@@ -269,6 +317,20 @@ with the smallest and the largest in parentheses; the wall-time ratio is beside 
 $(storm_row signals "$SIGNALS")
 $(storm_row forks "$FORKS")
 EOT
+if [ -s "$tmp/progs" ]; then
+        cat <<EOT
+
+**Per program** (the kernel's statistics, \`kernel.bpf_stats_enabled=1\` for one more storm of
+$((SIGNALS / 10)) signals and $((FORKS / 10)) processes, then set back): the ns per run include the
+statistics' own two clock reads.
+
+| program | runs | ns per run | xlated / jited |
+|---|---|---|---|
+$(prog_rows)
+EOT
+else
+        printf '\n**Per program:** not measured in this run: %s.\n' "${STATS_WHY:-no program statistics}"
+fi
 if [ "$LAT" = 1 ]; then
         cat <<EOT
 
