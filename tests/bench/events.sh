@@ -108,8 +108,8 @@ phase_docker() {
         local id i f
         log "docker: $N_DOCKER Docker containers, init killed ${DOCKER_GAP_MS} ms apart"
         mkdir -p /run/docker/runtime-runc/moby
-        # The same daemon's record as in the fake step (a restart, not a first start): EVENT_SEQ
-        # goes on from there, as it does on a host, and the readers' join by number holds.
+        # The same daemon's record as in the fake step (a restart, not a first start), as on a
+        # host; EVENT_SEQ goes on past the fake step's numbers with or without it (DESIGN.md §3).
         DAEMON_STATE_FROM=$W/state/a daemon_start d journal /run/docker/runtime-runc/moby
         readers_start d
         { docker events --filter type=container --filter event=die --filter "label=$LABEL" --format '{{.Actor.ID}}' 2>"$W/d.events.err" &
