@@ -223,8 +223,8 @@ void event_build_exited(Event *ev, const ContainerIdentity *c, const ExitStatus 
         (void) event_add(ev, "REASON_SOURCE", reason_source_to_string(v->source));
         if (f->probe && v->signal)
                 event_add_signal(ev, v->signal);
-        if (f->probe && w && w->signals.n > 0)
-                (void) event_add(ev, "SIGNALS", signal_history_format(&w->signals, signals, sizeof(signals)));
+        if (f->probe && w && w->signals && w->signals->n > 0)
+                (void) event_add(ev, "SIGNALS", signal_history_format(w->signals, signals, sizeof(signals)));
         if (v->has_stop_grace)
                 (void) event_addf(ev, "STOP_GRACE_USEC", "%" PRIu64, v->stop_grace_usec);
         if (oom && f->probe && w && w->oom_victim_init)

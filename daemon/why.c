@@ -70,6 +70,21 @@ static WhyState *find_pidns(const Why *w, uint64_t pidns) {
         return n ? *n : NULL;
 }
 
+/* Add e to s's signal history, made at its first record (e's strings are taken over, or freed
+ * when there is no memory for it). */
+static void state_add_signal(WhyState *s, SignalEntry *e) {
+        if (!s->signals)
+                s->signals = calloc(1, sizeof(*s->signals));
+        if (!s->signals) {
+                free(e->sender_exe);
+                free(e->sender_unit);
+                free(e->sender_container_id);
+                e->sender_exe = e->sender_unit = e->sender_container_id = NULL;
+                return;
+        }
+        signal_history_add(s->signals, e);
+}
+
 static void pending_clear(Pending *p) {
         if (p->kind == PENDING_SIGNAL) {
                 free(p->signal.sender_exe);
@@ -129,7 +144,7 @@ static void why_on_signal(Probe *p, const ProbeSignal *r, void *userdata) {
 
         s = find_pid(w, r->target_pid);
         if (s) {
-                signal_history_add(&s->signals, &e);
+                state_add_signal(s, &e);
                 return;
         }
         Pending *q = pending_slot(w);
@@ -205,7 +220,10 @@ int why_new(sd_event *e, bool load, Why **ret) {
 }
 
 static void why_state_free(WhyState *s) {
-        signal_history_clear(&s->signals);
+        if (s->signals) {
+                signal_history_clear(s->signals);
+                free(s->signals);
+        }
         free(s->container_id);
         free(s);
 }
@@ -328,7 +346,7 @@ WhyState *why_track(Why *w, pid_t pid, uint64_t pidns, const char *memcg_dir, co
                 }
                 switch (q->kind) {
                 case PENDING_SIGNAL:
-                        signal_history_add(&s->signals, &q->signal);
+                        state_add_signal(s, &q->signal);
                         break;
                 case PENDING_EXIT:
                         s->has_exit = true;
@@ -379,7 +397,7 @@ void why_facts(const Why *w, const WhyState *s, const ExitStatus *status, bool o
                 .exit_monotonic_usec = probe && s->has_exit ? s->exit_monotonic_usec : 0,
                 .init_pid = s ? s->pid : 0,
                 .probe = probe,
-                .signals = probe ? &s->signals : NULL,
+                .signals = probe ? s->signals : NULL,
                 .oom_victim_init = probe && s->oom_victim_init,
                 .oom_counter_rose = oom_counter_rose,
         };

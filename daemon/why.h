@@ -28,7 +28,8 @@ struct WhyState {
         uint64_t memcg_ino;              /* inode of its memory cgroup directory, 0 unknown */
         uint64_t mem_limit;              /* its memory limit in bytes, 0 none or unknown */
         char *container_id;
-        SignalHistory signals;
+        SignalHistory *signals;          /* allocated at its first signal record (a kilobyte: most
+                                          * inits never get one), NULL: none */
         bool has_exit;                   /* the probe saw the group exit */
         int exit_wstatus;
         uint64_t exit_monotonic_usec;
