@@ -57,6 +57,10 @@ static int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len) {
                 if (k == 0)
                         break;
                 n += (size_t) k;
+                /* A regular file that gave all st_size said, short of the one byte more asked for,
+                 * is at its end (a short read of a regular file is its end): no read to see EOF. */
+                if (st.st_size > 0 && n == (size_t) st.st_size && n < cap)
+                        break;
         }
         if (n > max)
                 return -EFBIG;
