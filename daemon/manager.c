@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <search.h>
 #include <signal.h>
 #include <stdio.h>
@@ -122,11 +123,16 @@ static void manager_status_text_cb(char *buf, size_t l, void *userdata) {
         manager_status_text(userdata, buf, l);
 }
 
+/* A backlog larger than this, taken by the journal at last, has its memory given back. */
+#define BACKLOG_TRIM_MIN 1024
+
 static void manager_on_journal_delivered(Journal *j, size_t n, void *userdata) {
         (void) j;
-        (void) n;
         Manager *m = userdata;
 
+        /* glibc keeps what a burst's queued entries held (10,000 exits: megabytes) in its heap */
+        if (n >= BACKLOG_TRIM_MIN)
+                (void) malloc_trim(0);
         manager_status_dirty(m);
         counters_sample(m->counters);
 }
