@@ -222,14 +222,18 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct ta
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_sched_process_exit, struct task_struct *p) {
-        struct signal_struct *sig = p->signal;
+        struct signal_struct *sig;
         struct task_struct *leader;
         struct probe_ev_exit *e;
         struct ns_facts f;
         unsigned int flags;
 
-        /* The group is dead when signal->live reached 0: do_exit() decrements it before this
-         * tracepoint, so only the last thread of the group sees 0. */
+        /* A host task is out first, after two loads (task_ns_level), without touching its
+         * signal_struct. The group is dead when signal->live reached 0: do_exit() decrements it
+         * before this tracepoint, so only the last thread of the group sees 0. */
+        if (task_ns_level(p) == 0)
+                return 0;
+        sig = p->signal;
         if (!sig || sig->live.counter != 0 || !task_is_ns_init(p, &f))
                 return 0;
 
