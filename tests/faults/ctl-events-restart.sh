@@ -43,6 +43,16 @@ init_dead() {
         st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 0
         [ -z "$st" ] || [ "$st" = Z ]
 }
+# die_away NAME: a container started and killed while no daemon watches; its id on stdout
+die_away() {
+        local id pid
+        id=$(new_id "$1")
+        runc_run "$id" "${INIT_SLEEP[@]}"
+        pid=$(runc_pid "$id")
+        runc_kill "$id" KILL
+        wait_for 30 init_dead "$pid" || fail "$id (pid $pid) did not die: $(cat "/proc/$pid/status" 2>&1 | head -n 3)"
+        echo "$id"
+}
 OUT=$TEST_TMP/events.out
 _lines() { [ "$(_complete_lines "$OUT" | wc -l)" -ge "$1" ]; }
 
@@ -59,11 +69,7 @@ cycle live1
 
 # 1. a clean restart of the daemon; a container lives and dies while it is away
 stop_daemon
-down=$(new_id down)
-runc_run "$down" "${INIT_SLEEP[@]}"
-pid=$(runc_pid "$down")
-runc_kill "$down" KILL
-wait_for 30 init_dead "$pid" || fail "$down (pid $pid) did not die: $(cat "/proc/$pid/status" 2>&1 | head -n 3)"
+down=$(die_away down) || exit 1
 start_daemon -r "$RUNC_ROOT" --log-target=journal --json
 wait_journal_event "$down" exited
 cycle after-restart
@@ -85,11 +91,7 @@ cycle after-crash
 # 3. a clean stop, and the record deleted (lost, wiped): the next start has no number of its own
 stop_daemon
 rm -f "$STATE_DIRECTORY"/*
-gone=$(new_id record-gone)
-runc_run "$gone" "${INIT_SLEEP[@]}"
-pid=$(runc_pid "$gone")
-runc_kill "$gone" KILL
-wait_for 30 init_dead "$pid" || fail "$gone (pid $pid) did not die: $(cat "/proc/$pid/status" 2>&1 | head -n 3)"
+gone=$(die_away record-gone) || exit 1
 start_daemon -r "$RUNC_ROOT" --log-target=journal --json
 wait_journal_event "$gone" exited
 cycle after-record-gone

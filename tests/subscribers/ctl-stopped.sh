@@ -13,6 +13,7 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 ITEST_MOUNTNS=1
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
+. "$top_srcdir/tests/lib/spawn-inits.sh" || exit 99
 . "$top_srcdir/tests/lib/journald.sh" || exit 99
 require_root
 require_cmd jq
@@ -29,14 +30,7 @@ mkdir -p "$root"
 printf '[Events]\nSubscriberQueueSize=16\nSubscriberTimeoutSec=1h\n' >"$TEST_TMP/wait.conf"
 printf '[Events]\nSubscriberQueueSize=16\nSubscriberTimeoutSec=1s\n' >"$TEST_TMP/close.conf"
 
-coproc SI { "$SPAWN" -r "$root" -k "$TEST_TMP/stamps"; }
-CLEANUP_PIDS+=("$SI_PID")
-si() {
-        local reply
-        echo "$*" >&"${SI[1]}"
-        read -r reply <&"${SI[0]}" || fail "spawn-inits died at '$*'"
-        case $reply in ok*) ;; *) fail "spawn-inits: '$*': $reply" ;; esac
-}
+si_start "$SPAWN" "$root" "$TEST_TMP/stamps"
 _lines() { [ "$(_complete_lines "$TEST_TMP/$1.out" | wc -l)" -ge "$2" ]; }
 _daemon_lines() { [ "$(_complete_lines "$DAEMON_OUT" | wc -l)" -ge "$1" ]; }
 # log_messages: this run's diagnostics (the daemon's own lines, no container event): in the

@@ -9,6 +9,7 @@
 # 10,000 started and 10,000 killed (20,000 events).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/common.sh" || exit 99
+. "$top_srcdir/tests/lib/spawn-inits.sh" || exit 99
 require_root
 require_cmd python3 jq setpriv
 SPAWN=${SPAWN:-$top_builddir/tests/tools/spawn-inits}
@@ -51,14 +52,7 @@ subscribe stopped
 subscribe exits '{"events":["exited"],"manager":"runc"}'
 kill -STOP "$stopped_PID"
 
-coproc SI { "$SPAWN" -r "$root" -k "$TEST_TMP/stamps"; }
-CLEANUP_PIDS+=("$SI_PID")
-si() {
-        local reply
-        echo "$*" >&"${SI[1]}"
-        read -r reply <&"${SI[0]}" || fail "spawn-inits died at '$*'"
-        case $reply in ok*) ;; *) fail "spawn-inits: '$*': $reply" ;; esac
-}
+si_start "$SPAWN" "$root" "$TEST_TMP/stamps"
 si spawn "$N"
 _n_events() { [ "$(_complete_lines "$DAEMON_OUT" | wc -l)" -ge "$1" ]; }
 wait_for $((60 * ITEST_TIMEOUT_SCALE)) _n_events "$N" || fail "the daemon reported $(wc -l <"$DAEMON_OUT") of $N starts"
