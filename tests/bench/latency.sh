@@ -68,26 +68,12 @@ bench_run() {
         for s in json ref refx poll; do lat "$W/a2.kills" "$W/a2.$s.ev" >"$W/a2.$s.ms"; done
         result A2_SOURCES "$(exit_sources "$R/a2.json")"
 
-        D_NOTE=
-        if [ "$DOCKER" != 1 ]; then
-                D_NOTE="Docker was not used in this run (--no-docker, or no dockerd answered at its start)"
-        elif ! wait_for 60 docker_ok; then
-                # dockerd is shared with other work on the machine and may be restarting: wait for it.
-                D_NOTE="dockerd was not reachable when the Docker step ran"
-        elif ! phase_docker; then
-                D_NOTE="the Docker step failed: $D_FAIL"
-        fi
-        [ -n "$D_NOTE" ] && log "docker: skipped: $D_NOTE"
-        result D_NOTE "$D_NOTE"
+        docker_step phase_docker
 }
 
-docker_ok() { docker info >/dev/null 2>&1; }
 # Only this run's containers carry this label; cleanup removes those and nothing else.
 LABEL=cw-bench-latency=$$
-bench_cleanup_hook() {
-        [ "$DOCKER" = 1 ] && docker ps -aq --filter "label=$LABEL" | xargs -r docker rm -f >/dev/null 2>&1
-        return 0
-}
+bench_cleanup_hook() { docker_cleanup; }
 phase_docker() {
         local id i
         log "docker: $N_DOCKER Docker containers, init killed ${DOCKER_GAP_MS} ms apart"

@@ -203,6 +203,37 @@ perf_block() {
         printf '\x60\x60\x60\n\n'
 }
 
+# ------------------------------------------------------------------ real containers
+docker_ok() { docker info >/dev/null 2>&1; }
+# docker_step FN: run a benchmark's Docker part FN (which sets D_FAIL when it fails) unless Docker
+# is not there; D_NOTE (a result) says why it did not run or failed, empty when it ran.
+docker_step() {
+        D_NOTE=
+        if [ "$DOCKER" != 1 ]; then
+                D_NOTE="Docker was not used in this run (--no-docker, or no dockerd answered at its start)"
+        elif ! wait_for 60 docker_ok; then
+                # dockerd is shared with other work on the machine and may be restarting: wait for it.
+                D_NOTE="dockerd was not reachable when the Docker step ran"
+        elif ! "$1"; then
+                D_NOTE="the Docker step failed: $D_FAIL"
+        fi
+        [ -n "$D_NOTE" ] && log "docker: skipped: $D_NOTE"
+        result D_NOTE "$D_NOTE"
+}
+# For a bench_cleanup_hook: this run's Docker containers (label $LABEL), and the runc containers
+# left in $RROOT.
+docker_cleanup() {
+        [ "$DOCKER" = 1 ] && docker ps -aq --filter "label=$LABEL" | xargs -r -n 50 docker rm -f >/dev/null 2>&1
+        return 0
+}
+runc_cleanup() {
+        if [ -n "${RROOT:-}" ] && [ -d "$RROOT" ]; then
+                find "$RROOT" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' |
+                        RROOT=$RROOT xargs -r -P 4 -n 20 sh -c 'for id; do runc --root "$RROOT" delete -f "$id" >/dev/null 2>&1; done' sh
+        fi
+        return 0
+}
+
 # ------------------------------------------------------------------ statistics (issue 17, item 7)
 # stats: reads values, prints "median p90 p99 max n" (nearest rank over every value; "-" when empty)
 stats() {

@@ -11,13 +11,7 @@
 
 PREFIX=cwc$$-
 
-bench_cleanup_hook() {
-        if [ -n "${RROOT:-}" ] && [ -d "$RROOT" ]; then
-                find "$RROOT" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' |
-                        RROOT=$RROOT xargs -r -P 4 -n 20 sh -c 'for id; do runc --root "$RROOT" delete -f "$id" >/dev/null 2>&1; done' sh
-        fi
-        return 0
-}
+bench_cleanup_hook() { runc_cleanup; }
 
 bundle() {
         local rootfs=$W/rootfs

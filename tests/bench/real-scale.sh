@@ -18,14 +18,7 @@ LABEL=cw-bench-real=$$
 PREFIX=cwb$$-
 DROOT=/run/docker/runtime-runc/moby
 
-bench_cleanup_hook() {
-        if [ -n "${RROOT:-}" ] && [ -d "$RROOT" ]; then
-                find "$RROOT" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' |
-                        RROOT=$RROOT xargs -r -P 4 -n 20 sh -c 'for id; do runc --root "$RROOT" delete -f "$id" >/dev/null 2>&1; done' sh
-        fi
-        [ "$DOCKER" = 1 ] && docker ps -aq --filter "label=$LABEL" | xargs -r -n 50 docker rm -f >/dev/null 2>&1
-        return 0
-}
+bench_cleanup_hook() { runc_cleanup; docker_cleanup; }
 
 # bundle: the shared bundle (runc reads config.json and the read-only rootfs, writes neither)
 bundle() {
@@ -100,7 +93,7 @@ bench_run() {
         else N_RUNC=500 K_RUNC=50 N_DOCKER=200 K_DOCKER=20 N1=20; fi
         GAP_MS=50 SETTLE_S=1
         overrides N_RUNC K_RUNC N_DOCKER K_DOCKER N1 GAP_MS SETTLE_S
-        [ "$DOCKER" = 1 ] && docker info >/dev/null 2>&1 || { N_DOCKER=0 K_DOCKER=0; result X_NOTE "runc only: Docker was not used in this run (--no-docker, or no dockerd answered)"; }
+        [ "$DOCKER" = 1 ] && docker_ok || { N_DOCKER=0 K_DOCKER=0; result X_NOTE "runc only: Docker was not used in this run (--no-docker, or no dockerd answered)"; }
         results N_RUNC K_RUNC N_DOCKER K_DOCKER N1 GAP_MS SETTLE_S
         ulimit -n "$(ulimit -Hn)"
         RROOT=$BENCH_ROOTS/real-scale
