@@ -49,7 +49,7 @@ static bool signal_is_crash(int signo) {
                 signo == SIGSYS || signo == SIGTRAP || signo == SIGABRT;
 }
 
-static void signal_entry_done(SignalEntry *e) {
+void signal_entry_done(SignalEntry *e) {
         free(e->sender_exe);
         free(e->sender_unit);
         free(e->sender_container_id);

@@ -58,6 +58,9 @@ typedef struct SignalEntry {
         char *sender_container_id;       /* owned; when the sender is in a tracked container */
 } SignalEntry;
 
+/* Free e's strings and zero it. */
+void signal_entry_done(SignalEntry *e);
+
 typedef struct SignalHistory {
         SignalEntry entries[SIGNAL_HISTORY_MAX];  /* oldest first */
         size_t n;

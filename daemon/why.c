@@ -75,22 +75,15 @@ static WhyState *find_pidns(const Why *w, uint64_t pidns) {
 static void state_add_signal(WhyState *s, SignalEntry *e) {
         if (!s->signals)
                 s->signals = calloc(1, sizeof(*s->signals));
-        if (!s->signals) {
-                free(e->sender_exe);
-                free(e->sender_unit);
-                free(e->sender_container_id);
-                e->sender_exe = e->sender_unit = e->sender_container_id = NULL;
-                return;
-        }
-        signal_history_add(s->signals, e);
+        if (s->signals)
+                signal_history_add(s->signals, e);
+        else
+                signal_entry_done(e);
 }
 
 static void pending_clear(Pending *p) {
-        if (p->kind == PENDING_SIGNAL) {
-                free(p->signal.sender_exe);
-                free(p->signal.sender_unit);
-                free(p->signal.sender_container_id);
-        }
+        if (p->kind == PENDING_SIGNAL)
+                signal_entry_done(&p->signal);
         memset(p, 0, sizeof(*p));
 }
 
