@@ -20,14 +20,7 @@ docker_image
 export SANDBOX_PROBE=1
 sandbox_daemon
 start_docker_daemon
-probe=attached
-grep -q 'Kernel probe not loaded' "$DAEMON_ERR" && probe=off
-# The unit's two probe capabilities must suffice (libbpf 1.1 once wanted CAP_SYS_ADMIN to list
-# the modules' BTF: probe.c names vmlinux's BTF file); other reasons (KernelProbe=no, a build or
-# kernel without it) leave the documented fallback.
-if grep -q 'Kernel probe not loaded: not permitted' "$DAEMON_ERR"; then
-        fail "the unit's capabilities do not let the dynamic user load the probe: $(grep -m1 'Kernel probe' "$DAEMON_ERR")"
-fi
+probe=$(sandbox_probe_state) || exit 1
 
 name=oomchild-sb-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 # The init (sh) runs dd as a child on SIGUSR1 and carries on; it exits 0 on SIGUSR2.

@@ -24,11 +24,7 @@ docker_image
 export SANDBOX_PROBE=1
 sandbox_daemon
 start_docker_daemon
-probe=attached
-grep -q 'Kernel probe not loaded' "$DAEMON_ERR" && probe=off
-if grep -q 'Kernel probe not loaded: not permitted' "$DAEMON_ERR"; then
-        fail "the unit's capabilities do not let the dynamic user load the probe: $(grep -m1 'Kernel probe' "$DAEMON_ERR")"
-fi
+probe=$(sandbox_probe_state) || exit 1
 if [ "$probe" = off ]; then
         [ "${CI:-}" != true ] || fail "no kernel probe in CI: $(grep -m1 'Kernel probe' "$DAEMON_ERR")"
         note "kernel probe off ($(grep -m1 'Kernel probe' "$DAEMON_ERR")): the verdict rests on reading the counter before containerd removes the cgroup"

@@ -20,3 +20,14 @@ sandbox_daemon() {
         [ "${SANDBOX_PROBE:-}" = 1 ] && caps="4 capabilities (the kernel probe's two at start)"
         note "daemon in the unit's sandbox: ProtectSystem=strict, ProtectControlGroups, ProtectKernelTunables, ProtectHome, DynamicUser (UID ${SANDBOX_UID:-61184}), $caps, NoNewPrivileges; $SANDBOX_NOT_APPLIED"
 }
+
+# sandbox_probe_state: after the daemon started with SANDBOX_PROBE=1, "attached" or "off" on
+# stdout. Fails the test when the unit's two probe capabilities did not suffice (libbpf 1.1 once
+# wanted CAP_SYS_ADMIN to list the modules' BTF: probe.c names vmlinux's BTF file); other reasons
+# (KernelProbe=no, a build or kernel without it) leave the documented fallback, "off".
+sandbox_probe_state() {
+        if grep -q 'Kernel probe not loaded: not permitted' "$DAEMON_ERR"; then
+                fail "the unit's capabilities do not let the dynamic user load the probe: $(grep -m1 'Kernel probe' "$DAEMON_ERR")"
+        fi
+        if grep -q 'Kernel probe not loaded' "$DAEMON_ERR"; then echo off; else echo attached; fi
+}
