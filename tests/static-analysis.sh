@@ -65,4 +65,16 @@ if [ "$findings" -gt 0 ]; then
 else
         echo "clang-tidy: no findings in $(echo $sources | wc -w) files"
 fi
+# The tests' own shell: wait_for runs its condition again and again, but a command substitution in
+# its arguments was expanded once, before the wait, so such a wait never sees a change (this made
+# tests/faults/untracked-reused.sh fail under load). Put the condition in a function.
+out=$(grep -rnE --include='*.sh' '(^|[;&|[:space:]])wait_for[[:space:]]' "$top_srcdir/tests" |
+        grep -vE ':[0-9]+:[[:space:]]*(wait_for\(\)|#)' | sed -E 's/\|\|.*//' | grep -E '\$\([^(]|`')
+if [ -n "$out" ]; then
+        echo "wait_for conditions expanded once, before the wait:"
+        echo "$out"
+        status=1
+else
+        echo "wait_for: every condition is evaluated on each try"
+fi
 exit $status

@@ -27,7 +27,8 @@ DAEMON_PID=
 
 runc_kill "$zombie" KILL
 runc_kill "$gone" KILL
-wait_for 10 test "$(runc_status "$gone")" = stopped || fail "$gone did not stop"
+_gone_stopped() { [ "$(runc_status "$gone")" = stopped ]; }
+wait_for 10 _gone_stopped || fail "$gone did not stop"
 runc_delete "$gone"
 
 for run in 2 3; do

@@ -21,7 +21,8 @@ stop_daemon
 
 kill -KILL "$(docker_init_pid "$victim")"
 wait_docker_exited "$victim" 137
-wait_for 10 test ! -e "$(docker_state_file "$victim")" || fail "Docker kept the state directory of $victim"
+victim_state=$(docker_state_file "$victim")
+wait_for 10 test ! -e "$victim_state" || fail "Docker kept the state directory of $victim"
 
 start_docker_daemon
 wait_event "$victim" exited

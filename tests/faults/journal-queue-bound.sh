@@ -37,7 +37,8 @@ for id in "${ids[@]}"; do
         wait_journal_event "$id" exited
 done
 lost_id=$(catalog_id EVENTS_LOST)
-wait_for 10 test "$(journal_entries "(.MESSAGE_ID == \"$lost_id\")" | wc -l)" -ge 1 || fail "no lost-events entry"
+_lost_entry() { [ "$(journal_entries "(.MESSAGE_ID == \"$lost_id\")" | wc -l)" -ge 1 ]; }
+wait_for 10 _lost_entry || fail "no lost-events entry"
 assert_match "$(journal_entries "(.MESSAGE_ID == \"$lost_id\")" | jq -r .MESSAGE)" '^3 container events were lost' \
         "the lost-events entry"
 # The three newest, in order, after the gap entry; none of the three started entries.

@@ -12,17 +12,10 @@ require_runc
 require_cmd prlimit
 runc_rootfs
 
-sysctl=/proc/sys/fs/inotify/max_queued_events
-old=$(cat $sysctl) || skip_or_fail "cannot read $sysctl"
-_restore_sysctl() { echo "$old" >$sysctl; }
-CLEANUP_HOOKS+=(_restore_sysctl)
-
 # A queue of 32 events (the limit is taken when the daemon creates its inotify instance): more
 # than the watches it holds here, so that a rescan's own IN_IGNORED events do not overflow it
 # again. And descriptors for a few containers only.
-echo 32 >$sysctl || skip_or_fail "cannot lower $sysctl"
-DAEMON_WRAPPER="prlimit --nofile=80:80 --" start_daemon -r "$RUNC_ROOT" --log-target=console --json
-_restore_sysctl
+DAEMON_WRAPPER="prlimit --nofile=80:80 --" start_daemon_with_queue 32 -r "$RUNC_ROOT" --log-target=console --json
 
 N=6
 ids=()
@@ -45,7 +38,8 @@ runc_delete "$x"
 runc_run "$x" "${INIT_SLEEP[@]}"
 new_pid=$(runc_pid "$x")
 kill -CONT "$DAEMON_PID"
-wait_for "$EVENT_TIMEOUT" test "$(event_count "$x" started)" -ge 2 || fail "no started entry for the new incarnation"
+_two_starts() { [ "$(event_count "$x" started)" -ge 2 ]; }
+wait_for "$EVENT_TIMEOUT" _two_starts || fail "no started entry for the new incarnation"
 wait_event "$x" exited
 assert_ne "$(stderr_lines_matching 'inotify event queue overflowed')" "$overflows" "overflow notices (the path under test is the rescan)"
 assert_eq "$(events_for "$x" exited | jq -r .CONTAINER_PID)" "$old_pid" "CONTAINER_PID of the one exited entry"

@@ -46,7 +46,8 @@ note "docker stop -t 2 (no handler): $(event_field "$a" exited MESSAGE) [$(event
 b=$(docker_run --name "why-stop-trap-$tag" "$DOCKER_IMAGE" sh -c 'trap "exit 143" TERM; sleep 1000000 & wait')
 wait_docker_running "$b"
 wait_event "$b" started
-wait_for 10 sig_caught "$(docker_init_pid "$b")" 15 || fail "the init installed no SIGTERM handler"
+init_pid=$(docker_init_pid "$b")
+wait_for 10 sig_caught "$init_pid" 15 || fail "the init installed no SIGTERM handler"
 "$DOCKER" stop -t 2 "$b" >/dev/null || fail "docker stop failed"
 wait_event "$b" exited
 assert_field "$b" exited DEATH_REASON stopped
@@ -140,7 +141,8 @@ no_probe_fields "$g"
 h=$(docker_run --name "noprobe-stop-trap-$tag" "$DOCKER_IMAGE" sh -c 'trap "exit 143" TERM; sleep 1000000 & wait')
 wait_docker_running "$h"
 wait_event "$h" started
-wait_for 10 sig_caught "$(docker_init_pid "$h")" 15 || fail "the init installed no SIGTERM handler"
+init_pid=$(docker_init_pid "$h")
+wait_for 10 sig_caught "$init_pid" 15 || fail "the init installed no SIGTERM handler"
 "$DOCKER" stop -t 2 "$h" >/dev/null || fail "docker stop failed"
 wait_event "$h" exited
 assert_field "$h" exited DEATH_REASON failed
