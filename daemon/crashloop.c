@@ -57,6 +57,7 @@ typedef struct Key {
         size_t n, cap;
         unsigned next;           /* the threshold of the next verdict */
         uint64_t last_usec;      /* the newest death: the least recent key is evicted first */
+        struct Key *older, *newer; /* the eviction order, by last_usec */
 } Key;
 
 struct CrashLoop {
@@ -65,10 +66,56 @@ struct CrashLoop {
         size_t max_keys;
         void *keys;              /* tsearch tree of Key* by key */
         size_t n_keys;
+        Key *oldest, *newest;    /* every key, ordered by last_usec */
 };
 
 static int key_cmp(const void *a, const void *b) {
         return strcmp(((const Key *) a)->key, ((const Key *) b)->key);
+}
+
+/* ---------------------------------------------------------------- eviction order
+ * A list sorted by last_usec, so that a full table finds its victim at the head in O(1). Deaths are
+ * recorded at "now", which does not go back, so a key that died moves to the tail in O(1); only a
+ * restore from the record, in the record's order, can place a key further in. */
+
+static void order_unlink(CrashLoop *c, Key *k) {
+        if (k->older)
+                k->older->newer = k->newer;
+        else if (c->oldest == k)
+                c->oldest = k->newer;
+        if (k->newer)
+                k->newer->older = k->older;
+        else if (c->newest == k)
+                c->newest = k->older;
+        k->older = k->newer = NULL;
+}
+
+/* (Re)place k by its last_usec (among keys that died at the same time, in no particular order). */
+static void order_place(CrashLoop *c, Key *k) {
+        Key *after = NULL;
+
+        order_unlink(c, k);
+        /* a new key (last_usec 0) goes first, one that just died last, each without a walk */
+        if (c->oldest && k->last_usec > c->oldest->last_usec)
+                for (after = c->newest; after->last_usec > k->last_usec; after = after->older)
+                        ;
+        k->older = after;
+        k->newer = after ? after->newer : c->oldest;
+        if (k->older)
+                k->older->newer = k;
+        else
+                c->oldest = k;
+        if (k->newer)
+                k->newer->older = k;
+        else
+                c->newest = k;
+}
+
+/* Take k out of the table (the caller frees it). */
+static void key_remove(CrashLoop *c, Key *k) {
+        order_unlink(c, k);
+        (void) tdelete(k, &c->keys, key_cmp);
+        c->n_keys--;
 }
 
 static void key_free(void *p) {
@@ -244,7 +291,7 @@ static unsigned key_unexpected(const Key *k) {
         return n;
 }
 
-static int key_append(Key *k, uint64_t usec, Reason reason, int32_t detail) {
+static int key_append(CrashLoop *c, Key *k, uint64_t usec, Reason reason, int32_t detail) {
         if (k->n == CRASHLOOP_DEATHS_MAX) {
                 /* Saturate: the oldest goes (documented in crashloop.h). */
                 memmove(k->deaths, k->deaths + 1, (k->n - 1) * sizeof(Death));
@@ -263,17 +310,11 @@ static int key_append(Key *k, uint64_t usec, Reason reason, int32_t detail) {
                 k->cap = cap;
         }
         k->deaths[k->n++] = (Death) { .usec = usec, .reason = reason, .detail = detail };
-        if (usec > k->last_usec)
+        if (usec > k->last_usec) {
                 k->last_usec = usec;
+                order_place(c, k);
+        }
         return 0;
-}
-
-/* The least recently dead key, for eviction. */
-static void oldest_action(const void *nodep, VISIT which, void *closure) {
-        Key *k = *(Key *const *) nodep, **oldest = closure;
-
-        if ((which == postorder || which == leaf) && (!*oldest || k->last_usec < (*oldest)->last_usec))
-                *oldest = k;
 }
 
 /* Insert a new key, evicting the least recent one when the table is full. *ret_evicted gets the
@@ -282,13 +323,10 @@ static int key_insert(CrashLoop *c, char *name, Key **ret, char **ret_evicted) {
         Key *k;
 
         if (c->n_keys >= c->max_keys) {
-                Key *victim = NULL;
+                Key *victim = c->oldest; /* the least recently dead */
 
-                twalk_r(c->keys, oldest_action, &victim);
                 if (victim) {
-
-                        (void) tdelete(victim, &c->keys, key_cmp);
-                        c->n_keys--;
+                        key_remove(c, victim);
                         if (ret_evicted)
                                 *ret_evicted = TAKE_PTR(victim->key);
                         key_free(victim);
@@ -305,6 +343,7 @@ static int key_insert(CrashLoop *c, char *name, Key **ret, char **ret_evicted) {
                 return -ENOMEM;
         }
         c->n_keys++;
+        order_place(c, k);
         *ret = k;
         return 0;
 }
@@ -378,7 +417,7 @@ int crashloop_record_death(CrashLoop *c, const Event *ev, uint64_t now, CrashLoo
         before = key_unexpected(k);
         if (before == 0)
                 k->next = c->count; /* a quiet window ended the last loop */
-        r = key_append(k, now, reason, detail);
+        r = key_append(c, k, now, reason, detail);
         if (r < 0)
                 return r;
         after = key_unexpected(k);
@@ -437,8 +476,7 @@ int crashloop_restore_json(CrashLoop *c, json_t *o, uint64_t now) {
                 return 0;
         k = key_find(c, key);
         if (k) {
-                (void) tdelete(k, &c->keys, key_cmp);
-                c->n_keys--;
+                key_remove(c, k);
                 key_free(k);
         }
         {
@@ -465,7 +503,7 @@ int crashloop_restore_json(CrashLoop *c, json_t *o, uint64_t now) {
                         detail = (int32_t) json_integer_value(det);
                 if (k->n > 0 && (uint64_t) json_integer_value(t) < k->deaths[k->n - 1].usec)
                         continue; /* out of order: not ours */
-                r = key_append(k, (uint64_t) json_integer_value(t), reason, detail);
+                r = key_append(c, k, (uint64_t) json_integer_value(t), reason, detail);
                 if (r < 0)
                         return r;
         }
@@ -475,8 +513,7 @@ int crashloop_restore_json(CrashLoop *c, json_t *o, uint64_t now) {
         if (key_unexpected(k) == 0)
                 k->next = c->count;
         if (k->n == 0) {
-                (void) tdelete(k, &c->keys, key_cmp);
-                c->n_keys--;
+                key_remove(c, k);
                 key_free(k);
                 return 0;
         }

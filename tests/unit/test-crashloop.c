@@ -267,6 +267,66 @@ START_TEST(test_table_cap) {
 }
 END_TEST
 
+/* one death of runc container ID at t; the evicted key (NULL: none) in *ret_evicted */
+static void die_id(CrashLoop *c, const char *id, uint64_t t, char **ret_evicted) {
+        _cleanup_free_ char *key = NULL;
+        CrashLoopVerdict v;
+        Event ev;
+
+        make_event(&ev, "exited", "CONTAINER_ID_FULL", id, "EXIT_CODE", "exited", "EXIT_STATUS", "1", NULL);
+        ck_assert_int_ge(crashloop_record_death(c, &ev, t, &v, &key, ret_evicted), 0);
+        event_clear(&ev);
+}
+
+START_TEST(test_eviction_order) {
+        _cleanup_(crashloop_freep) CrashLoop *c = NULL, *c2 = NULL;
+        static const char *const evicted_in_turn[] = { "runc/b", "runc/c", "runc/a" };
+        char *evicted = NULL;
+
+        /* a, b, c, then a dies again: the least recently dead is b now, not a (the first added) */
+        ck_assert_int_eq(crashloop_new(5, WINDOW, 3, &c), 0);
+        die_id(c, "a", 1 * SEC, &evicted);
+        die_id(c, "b", 2 * SEC, &evicted);
+        die_id(c, "c", 3 * SEC, &evicted);
+        die_id(c, "a", 4 * SEC, &evicted);
+        ck_assert_ptr_null(evicted);
+        for (size_t i = 0; i < ELEMENTSOF(evicted_in_turn); i++) {
+                char id[8];
+
+                snprintf(id, sizeof(id), "n%zu", i);
+                die_id(c, id, (5 + i) * SEC, &evicted);
+                ck_assert_ptr_nonnull(evicted);
+                ck_assert_str_eq(evicted, evicted_in_turn[i]);
+                free(evicted);
+                evicted = NULL;
+        }
+        ck_assert_uint_eq(crashloop_size(c), 3);
+
+        /* restored from a record in its own order (by name), not by time: still the oldest goes */
+        ck_assert_int_eq(crashloop_new(5, WINDOW, 3, &c2), 0);
+        for (int i = 0; i < 3; i++) {
+                static const int last[] = { 30, 10, 20 };
+                char json[128];
+                json_t *o;
+
+                snprintf(json, sizeof(json), "{\"key\": \"runc/r%d\", \"next\": 5, \"deaths\": [[%" PRIu64 ", \"failed\", 1]]}",
+                         i, (uint64_t) last[i] * SEC);
+                o = json_loads(json, 0, NULL);
+                ck_assert_ptr_nonnull(o);
+                ck_assert_int_eq(crashloop_restore_json(c2, o, 31 * SEC), 1);
+                json_decref(o);
+        }
+        die_id(c2, "new", 40 * SEC, &evicted);
+        ck_assert_ptr_nonnull(evicted);
+        ck_assert_str_eq(evicted, "runc/r1");
+        free(evicted);
+        evicted = NULL;
+        die_id(c2, "r1", 41 * SEC, &evicted); /* back, and r2 (20) is the oldest now */
+        ck_assert_str_eq(evicted, "runc/r2");
+        free(evicted);
+}
+END_TEST
+
 static char tmpdir[] = "/tmp/test-crashloop-XXXXXX";
 
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
@@ -400,6 +460,7 @@ static Suite *crashloop_suite(void) {
         tcase_add_test(tc, test_restart_count);
         tcase_add_test(tc, test_logical_name);
         tcase_add_test(tc, test_table_cap);
+        tcase_add_test(tc, test_eviction_order);
         tcase_add_test(tc, test_persist_through_record);
         tcase_add_test(tc, test_event);
         suite_add_tcase(s, tc);
