@@ -303,6 +303,8 @@ _queue_lock() {
         local how=-s
         [ "$1" = exclusive ] && how=-x
         exec {_QUEUE_LOCK_FD}>>"$INOTIFY_QUEUE_LOCK" || fail "cannot open $INOTIFY_QUEUE_LOCK"
+        # a qemu guest's initramfs has no flock(1), and runs one test at a time
+        command -v flock >/dev/null || return 0
         flock "$how" -w $((120 * ITEST_TIMEOUT_SCALE)) "$_QUEUE_LOCK_FD" ||
                 fail "no $1 lock on $INOTIFY_QUEUE_LOCK within 120 s"
 }
