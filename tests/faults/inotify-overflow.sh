@@ -11,7 +11,14 @@ require_root
 require_runc
 runc_rootfs
 
-start_daemon_with_queue 4 -r "$RUNC_ROOT" --log-target=console --json
+sysctl=/proc/sys/fs/inotify/max_queued_events
+old=$(cat $sysctl) || skip_or_fail "cannot read $sysctl"
+_restore_sysctl() { echo "$old" >$sysctl; }
+CLEANUP_HOOKS+=(_restore_sysctl)
+
+echo 4 >$sysctl || skip_or_fail "cannot lower $sysctl"
+start_daemon -r "$RUNC_ROOT" --log-target=console --json
+_restore_sysctl
 
 pre=$(new_id pre)
 runc_run "$pre" "${INIT_SLEEP[@]}"

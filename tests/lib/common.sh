@@ -288,57 +288,8 @@ _ready_or_dead() {
 # NOTIFY_SOCKET pointing at a fresh notify-listen, stdout to $DAEMON_OUT and stderr to $DAEMON_ERR,
 # and wait for READY=1. Adds "-c $TEST_TMP/empty.conf" unless ARGS name a configuration file.
 # Fails the test if the daemon exits or is not ready within $STARTUP_TIMEOUT seconds.
-# fs.inotify.max_queued_events is global, and an inotify instance takes its value when it is
-# created. A test that lowers it (start_daemon_with_queue) holds this lock exclusively until the
-# value is restored; every other start_daemon holds it shared until READY=1 (the daemon has created
-# its instance by then). So no other test's daemon starts with a lowered queue, and no two tests
-# "restore" each other's lowered values, when tests run in parallel (make -j, distcheck).
-INOTIFY_QUEUE_LOCK=/run/lock/container-watchd-tests.inotify-queue
-[ -d /run/lock ] && [ -w /run/lock ] || INOTIFY_QUEUE_LOCK=${TMPDIR:-/tmp}/container-watchd-tests.inotify-queue
-_QUEUE_LOCK_FD=
-_QUEUE_LOCK_EXCLUSIVE=0
-
-# _queue_lock shared|exclusive, _queue_unlock
-_queue_lock() {
-        local how=-s
-        [ "$1" = exclusive ] && how=-x
-        exec {_QUEUE_LOCK_FD}>>"$INOTIFY_QUEUE_LOCK" || fail "cannot open $INOTIFY_QUEUE_LOCK"
-        # a qemu guest's initramfs has no flock(1), and runs one test at a time
-        command -v flock >/dev/null || return 0
-        flock "$how" -w $((120 * ITEST_TIMEOUT_SCALE)) "$_QUEUE_LOCK_FD" ||
-                fail "no $1 lock on $INOTIFY_QUEUE_LOCK within 120 s"
-}
-_queue_unlock() {
-        [ -n "$_QUEUE_LOCK_FD" ] || return 0
-        exec {_QUEUE_LOCK_FD}>&-
-        _QUEUE_LOCK_FD=
-}
-
-# start_daemon_with_queue N ARGS...: start_daemon ARGS with an inotify queue of N events (the
-# sysctl is restored once the daemon is ready, or at the cleanup if it never gets there).
-_SAVED_QUEUED_EVENTS=
-_restore_queued_events() {
-        if [ -n "$_SAVED_QUEUED_EVENTS" ]; then
-                echo "$_SAVED_QUEUED_EVENTS" >/proc/sys/fs/inotify/max_queued_events
-                _SAVED_QUEUED_EVENTS=
-        fi
-        _QUEUE_LOCK_EXCLUSIVE=0
-        _queue_unlock
-}
-start_daemon_with_queue() {
-        local n=$1 sysctl=/proc/sys/fs/inotify/max_queued_events
-        shift
-        _queue_lock exclusive
-        _QUEUE_LOCK_EXCLUSIVE=1
-        CLEANUP_HOOKS+=(_restore_queued_events)
-        _SAVED_QUEUED_EVENTS=$(cat $sysctl) || skip_or_fail "cannot read $sysctl"
-        echo "$n" >$sysctl || { _SAVED_QUEUED_EVENTS=; skip_or_fail "cannot lower $sysctl"; }
-        start_daemon "$@"
-        _restore_queued_events
-}
-
 start_daemon() {
-        local a has_config=0 sock locked=0
+        local a has_config=0 sock
         [ -x "$DAEMON" ] || fail "daemon '$DAEMON' is not built"
         [ -x "$NOTIFY_LISTEN" ] || fail "'$NOTIFY_LISTEN' is not built (make check builds it)"
         [ -z "$DAEMON_PID" ] || fail "start_daemon: a daemon is already running (pid $DAEMON_PID)"
@@ -361,24 +312,19 @@ start_daemon() {
         if [ "$has_config" = 0 ]; then
                 set -- -c "$TEST_TMP/empty.conf" "$@"
         fi
-        if [ "$_QUEUE_LOCK_EXCLUSIVE" = 0 ]; then
-                _queue_lock shared
-                locked=1
-        fi
         note "starting: $DAEMON_WRAPPER $DAEMON $*"
         # In a session (and process group) of its own, so that the cleanup can also stop whatever
         # a wrapper around the daemon started. setsid does not fork here (a background job is
         # not a group leader), so $! is the daemon (or the wrapper) itself.
         # shellcheck disable=SC2086 # DAEMON_WRAPPER is a command line on purpose
         NOTIFY_SOCKET=$sock RUNTIME_DIRECTORY=$TEST_RUNTIME_DIR setsid $DAEMON_WRAPPER "$DAEMON" "$@" \
-                >"$DAEMON_OUT" 2>"$DAEMON_ERR" {_QUEUE_LOCK_FD}>&- &
+                >"$DAEMON_OUT" 2>"$DAEMON_ERR" &
         DAEMON_PID=$!
         CLEANUP_PIDS+=("$DAEMON_PID")
         CLEANUP_PGIDS+=("$DAEMON_PID")
 
         wait_for "$STARTUP_TIMEOUT" _ready_or_dead ||
                 fail "daemon sent no READY=1 within ${STARTUP_TIMEOUT}s"
-        [ "$locked" = 0 ] || _queue_unlock
         if ! notify_has READY=1; then
                 wait "$DAEMON_PID"
                 fail "daemon exited with status $? before READY=1"

@@ -40,7 +40,13 @@ CLEANUP_PIDS+=("$user_pid")
 owned_by_nobody() { [ "$(stat -c %u "/proc/$1" 2>/dev/null)" = 65534 ]; }
 wait_for 5 owned_by_nobody "$user_pid" || fail "the user's sleep did not start"
 
-start_daemon_with_queue 4 -r "$user_root" -r "$root_root" --log-target=console --json
+sysctl=/proc/sys/fs/inotify/max_queued_events
+old_max=$(cat $sysctl) || skip_or_fail "cannot read $sysctl"
+_restore_sysctl() { echo "$old_max" >$sysctl; }
+CLEANUP_HOOKS+=(_restore_sysctl)
+echo 4 >$sysctl || skip_or_fail "cannot lower $sysctl"
+start_daemon -r "$user_root" -r "$root_root" --log-target=console --json
+_restore_sysctl
 
 spoof=$(new_id spoof)
 write_state "$user_root" "$spoof" "$root_pid"
