@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crashloop.h"
+#include "crashloop-test.h" /* crashloop.h and what only its tests call */
 #include "death.h"
 #include "util/cleanup.h"
 #include "util/exit-status.h"

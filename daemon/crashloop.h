@@ -47,13 +47,9 @@ typedef struct CrashLoopVerdict {
 int crashloop_new(unsigned count, uint64_t window_usec, size_t max_keys, CrashLoop **ret);
 /* Free the table. Accepts NULL, returns NULL. */
 CrashLoop *crashloop_free(CrashLoop *c);
-void crashloop_freep(CrashLoop **c);
 
 /* New thresholds (a reload); what is known so far is kept and judged by them from now on. */
 void crashloop_set_limits(CrashLoop *c, unsigned count, uint64_t window_usec);
-
-/* Number of logical containers in the table. */
-size_t crashloop_size(const CrashLoop *c);
 
 /*
  * The logical name of the container an event is about (see above), as a new string in *ret, and
@@ -71,9 +67,6 @@ int crashloop_name_from_event(const Event *ev, const char **ret_manager, char **
  * A static string.
  */
 const char *crashloop_reason_of(const Event *ev);
-
-/* Whether a death with this reason counts toward a crash loop: anything but "exited" and "stopped". */
-bool crashloop_reason_is_unexpected(const char *reason);
 
 /*
  * Record the death an "exited" event reports at time now. Deaths that are not unexpected are kept

@@ -510,6 +510,3 @@ Journal *journal_free(Journal *j) {
         return NULL;
 }
 
-void journal_freep(Journal **j) {
-        journal_free(*j);
-}

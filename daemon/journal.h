@@ -39,7 +39,6 @@ int journal_new(sd_event *e, JournalDeliveredHandler on_delivered, void *userdat
 /* Try once more to deliver what waits, say how many events could not be, release. Accepts NULL;
  * returns NULL. */
 Journal *journal_free(Journal *j);
-void journal_freep(Journal **j);
 
 /* Choose the sinks: the journal, stderr (the MESSAGE line), stdout (one JSON object per line). */
 void journal_setup(Journal *j, bool to_journal, bool to_console, bool json);

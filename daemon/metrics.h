@@ -84,10 +84,6 @@ int metrics_tick(Metrics *m, uint64_t now);
 /* Write the file now, whatever the rate; up=false on the way out (container_watchd_up 0). */
 int metrics_flush(Metrics *m, bool up);
 
-/* Whether a write is pending, and for when the timer is armed (0 when it is not). */
-bool metrics_is_dirty(const Metrics *m);
-uint64_t metrics_armed_usec(const Metrics *m);
-
 /* The counters (not the gauges) in a persistent form: a new JSON object, or NULL (-ENOMEM). */
 json_t *metrics_to_json(const Metrics *m);
 /*

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "oomwatch.h"
+#include "oomwatch-test.h" /* oomwatch.h and what only its tests call */
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/strutil.h"

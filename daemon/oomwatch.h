@@ -70,8 +70,6 @@ unsigned oomwatch_n_fds(const OomWatch *w);
 
 /* The oom_kill counter as last read (at oomwatch_new, at each notification, at oomwatch_refresh). */
 uint64_t oomwatch_count(const OomWatch *w);
-/* The counter read at oomwatch_new. */
-uint64_t oomwatch_baseline(const OomWatch *w);
 
 /*
  * Read the counter again now (the init has died: the cgroup is about to vanish, FACTS.md 4.4) and
@@ -91,31 +89,11 @@ int oomwatch_refresh(OomWatch *w, uint64_t *ret);
 void oomwatch_poke(OomWatch *w);
 
 /*
- * v1 only (0 on v2): how many OOM notifications the eventfd brought since oomwatch_new, not counting
- * the one the kernel sends when the cgroup is removed. An OOM notification comes when an OOM begins,
- * before its kill is counted, and is what containerd turns into Docker's State.OOMKilled; it is
- * kept even when the counter can no longer be read.
- */
-uint64_t oomwatch_notifications(const OomWatch *w);
-
-/*
  * true when an OOM happened in the cgroup since oomwatch_new: the counter rose, or (v1) an OOM
  * notification came. The test for OOM_KILLED when the init died by SIGKILL (FACTS.md 4.5). Call
  * oomwatch_refresh() first.
  */
 bool oomwatch_oom_seen(const OomWatch *w);
-
-/* "v1" or "v2": which mechanism is in use. */
-const char *oomwatch_kind(const OomWatch *w);
-
-/*
- * 0 when the watch is notified of OOMs as they happen; else (cgroup v1 only) the -errno for which
- * cgroup.event_control could not be written, typically -EROFS (a read-only cgroup tree, as
- * ProtectControlGroups=yes mounts it) or -EACCES/-EPERM. Such a watch still has its counter file and
- * baseline: oomwatch_refresh() and oomwatch_oom_seen() work, and the handler is called only for a
- * rise that an oomwatch_poke() found.
- */
-int oomwatch_notify_error(const OomWatch *w);
 
 /* Stop watching, release everything; accepts NULL; returns NULL. A pending delivery is dropped. */
 OomWatch *oomwatch_free(OomWatch *w);

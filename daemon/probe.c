@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "probe.h"
+#include "probe-test.h" /* probe.h and what only its tests call */
 
 #if HAVE_PROBE
 

@@ -116,11 +116,6 @@ static inline void probe_freep(Probe **p) {
         probe_free(*p);
 }
 
-/* Records the kernel could not queue because the ring buffer was full (0 when p is NULL). */
-uint64_t probe_lost(const Probe *p);
-
-/* Whether OOM victims are reported (false on kernels whose mark_victim has no task argument). */
-bool probe_has_oom_victims(const Probe *p);
 /* Whether OOM victims come with the memory cgroup that hit its limit (oom_memcg_known). */
 bool probe_has_oom_scope(const Probe *p);
 

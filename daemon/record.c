@@ -14,7 +14,7 @@
 
 #include <systemd/sd-id128.h>
 
-#include "record.h"
+#include "record-test.h" /* record.h and what only its tests call */
 #include "util/cleanup.h"
 #include "util/json-line.h"
 #include "util/json-scan.h"

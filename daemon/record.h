@@ -47,7 +47,6 @@ typedef struct RecordEntry {
  */
 int record_open(const char *dir, Record **ret, unsigned *ret_other_boot);
 Record *record_free(Record *r);
-void record_freep(Record **r);
 
 /* The pending entry for this (path, pid, start), removed from the pending set (caller owns it),
  * or NULL. */
@@ -57,9 +56,6 @@ RecordEntry *record_take(Record *r, const char *path, pid_t pid, uint64_t start_
 RecordEntry *record_take_any(Record *r);
 
 void record_entry_free(RecordEntry *e);
-
-/* Append one line. Errors are returned but leave the record usable. */
-int record_append(Record *r, const char *op, const RecordEntry *e);
 
 /* The line record_append(r, op, e) would write, built now (e may be gone by the time it is written:
  * the line waits for the journal to take the event, journal_when_taken()). NULL: out of memory. */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runc-state.h"
+#include "runc-state-test.h" /* runc-state.h and what only its tests call */
 #include "util/cleanup.h"
 #include "util/json-scan.h"
 #include "util/time.h"

@@ -98,7 +98,5 @@ const char *runc_state_label(const RuncState *s, const char *key);
  * Returns 0 and *ret, or -EINVAL. */
 int parse_rfc3339_usec(const char *s, uint64_t *ret);
 
-/* "PID", "NET", ... (DESIGN.md field suffixes); NULL for invalid. */
-const char *ns_kind_to_string(NsKind k);
 /* "runc", "crun". */
 const char *runtime_to_string(Runtime r);

@@ -25,7 +25,7 @@
 #include "eventseq.h"
 #include "journal.h"
 #include "log.h"
-#include "subscribers.h"
+#include "subscribers-test.h" /* subscribers.h and what only its tests call */
 #include "util/cleanup.h"
 #include "util/strutil.h"
 #include "util/time.h"

@@ -75,6 +75,3 @@ void subscribers_configure(Subscribers *s, const Config *c);
  * copied (ENOMEM) is missed by those that needed a copy, and they get their gap.
  */
 void subscribers_publish_event(Subscribers *s, const Event *ev);
-
-/* Connections open now. */
-unsigned subscribers_count(const Subscribers *s);

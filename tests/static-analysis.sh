@@ -77,4 +77,24 @@ if [ -n "$out" ]; then
 else
         echo "wait_for: every condition is evaluated on each try"
 fi
+# Nothing exported without a caller (issue 11): every function a header of daemon/ or ctl/ declares
+# (the *-test.h headers aside: what only the tests call) is called in daemon/ or ctl/ somewhere
+# other than its declaration and definition (lines at column 0 naming it).
+unused=
+for name in $(cd "$top_srcdir" && grep -hE '^[A-Za-z_][A-Za-z0-9_ \*]*[ \*]\**[a-z_][a-z0-9_]*\(' daemon/*.h daemon/util/*.h ctl/*.h |
+              grep -vE '^(static|typedef|#)' | sed -E 's/^[^(]*[ \*]([a-z_][a-z0-9_]*)\(.*/\1/' | sort -u); do
+        if (cd "$top_srcdir" && grep -qE "^[A-Za-z_].*[ *]$name\(" daemon/*-test.h); then
+                continue
+        fi
+        if ! (cd "$top_srcdir" && grep -hw "$name" daemon/*.[ch] daemon/util/*.[ch] ctl/*.[ch] | grep -vE '^[[:space:]]*(/\*|\*( |/|$))' |
+              grep -qvE "^[A-Za-z_].*[ *]$name\("); then
+                unused="$unused $name"
+        fi
+done
+if [ -n "$unused" ]; then
+        echo "declared in a header of daemon/ or ctl/, called nowhere there:$unused"
+        status=1
+else
+        echo "exports: every function a header declares has a caller"
+fi
 exit $status

@@ -19,7 +19,7 @@
 #include <systemd/sd-event.h>
 
 #include "log.h"
-#include "probe.h"
+#include "probe-test.h"
 
 static void on_signal(Probe *p, const ProbeSignal *s, void *userdata) {
         (void) p;

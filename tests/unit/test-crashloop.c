@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crashloop.h"
+#include "crashloop-test.h"
 #include "journal.h"
 #include "record.h"
 #include "util/cleanup.h"

@@ -24,7 +24,7 @@
 #include "container.h"
 #include "journal-test.h"
 #include "keeper.h"
-#include "record.h"
+#include "record-test.h"
 #include "util/cleanup.h"
 #include "util/proc-stat.h"
 #include "util/strutil.h"

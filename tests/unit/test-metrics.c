@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "metrics.h"
+#include "metrics-test.h"
 #include "journal.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"

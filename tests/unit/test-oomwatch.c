@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "oomwatch.h"
+#include "oomwatch-test.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 

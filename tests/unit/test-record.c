@@ -19,7 +19,7 @@
 
 #include <systemd/sd-id128.h>
 
-#include "record.h"
+#include "record-test.h"
 #include "util/cleanup.h"
 #include "util/strutil.h"
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "runc-state.h"
+#include "runc-state-test.h"
 #include "util/cleanup.h"
 #include "util/time.h"
 #include "util/proc-stat.h"

@@ -21,7 +21,7 @@
 
 #include <systemd/sd-event.h>
 
-#include "subscribers.h"
+#include "subscribers-test.h"
 #include "util/cleanup.h"
 #include "util/time.h"
 
