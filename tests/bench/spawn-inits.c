@@ -14,6 +14,13 @@
  * (--reap-delay MS), or not until quit (--reap-delay -1, like a lazy PID 1). After the reap it
  * removes the state directory, as `runc delete` does, unless --keep.
  *
+ * Reaping at once is O(1) per exit, as on a host where each container has a shim of its own: each
+ * child's pidfd (CLONE_PIDFD) in an epoll set, then waitid(P_PIDFD). Not waitpid(-1): with 10,000
+ * children every call walks all of them under the kernel's tasklist_lock, which delays the next
+ * victim's own exit (its exit_notify() waits for that lock): with 10,000 children, the bare pidfd
+ * reference (pidfd-ref) saw a container's exit 2-4 ms after its kill at p90, against 0.4-0.9 ms
+ * with 200. A child without a pidfd (descriptors exhausted) is reaped by waitpid(-1) as before.
+ *
  * --docker-data DIR --docker-config FILE: also give each container Docker's record of it, a copy of
  * FILE as DIR/containers/<id>/config.v2.json (the daemon reads it for a root ".../runtime-runc/moby"
  * with DockerDataRoot=DIR), removed with the state directory.
@@ -55,6 +62,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -67,6 +75,12 @@
 #define PROG "spawn-inits"
 #define STACK_SIZE (16 * 1024)
 #define MAX_SLOTS 40000
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
 
 enum { ST_ALIVE, ST_KILLED, ST_REAPED };
 
@@ -74,6 +88,7 @@ typedef struct Ctr {
         pid_t pid;
         int slot;
         int state;
+        int pidfd;                   /* in epfd until the reap, with --reap-delay 0; else -1 */
         uint64_t reap_due;           /* CLOCK_MONOTONIC ns, with --reap-delay > 0 */
 } Ctr;
 
@@ -85,7 +100,8 @@ static const char *arg_docker_data, *arg_docker_config, *arg_podman;
 static char *docker_config_buf;
 static size_t docker_config_len;
 
-static int rootfd = -1, sigfd = -1;
+static int rootfd = -1, sigfd = -1, epfd = -1;
+static size_t n_without_pidfd;       /* unreaped children that waitpid(-1) must find */
 static FILE *stamps;
 static Ctr *ctrs;
 static size_t n_ctrs, cap_ctrs, first_alive, n_alive, n_unreaped;
@@ -322,7 +338,8 @@ static void remove_state(size_t i) {
 static size_t spawn_one(void) {
         char id[65];
         size_t i;
-        pid_t pid;
+        pid_t pid = -1;
+        int pidfd = -1;
         int slot;
 
         if (n_ctrs == cap_ctrs) {
@@ -339,11 +356,25 @@ static size_t spawn_one(void) {
                 errno = EMFILE;
                 die(PROG, "out of child stacks (reap more)");
         }
-        pid = clone(child_main, stacks + (size_t) (slot + 1) * STACK_SIZE, CLONE_VM | SIGCHLD, NULL);
+        if (arg_reap_delay_ms == 0)
+                pid = clone(child_main, stacks + (size_t) (slot + 1) * STACK_SIZE, CLONE_VM | CLONE_FILES | CLONE_PIDFD | SIGCHLD,
+                            NULL, &pidfd);
+        if (arg_reap_delay_ms != 0 || (pid < 0 && errno == EMFILE)) {
+                pidfd = -1;
+                pid = clone(child_main, stacks + (size_t) (slot + 1) * STACK_SIZE, CLONE_VM | SIGCHLD, NULL);
+        }
         if (pid < 0)
                 die(PROG, "clone");
         i = n_ctrs++;
-        ctrs[i] = (Ctr) { .pid = pid, .slot = slot, .state = ST_ALIVE };
+        ctrs[i] = (Ctr) { .pid = pid, .slot = slot, .state = ST_ALIVE, .pidfd = pidfd };
+        if (pidfd >= 0) {
+                struct epoll_event ev = { .events = EPOLLIN, .data.u64 = i };
+
+                (void) fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+                if (epoll_ctl(epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0)
+                        die(PROG, "epoll_ctl");
+        } else
+                n_without_pidfd++;
         if ((size_t) pid < pid_map_len)
                 pid_map[pid] = (int) i + 1;
         n_alive++;
@@ -370,6 +401,12 @@ static void on_reaped(pid_t pid, int ws) {
         }
         ctrs[i].state = ST_REAPED;
         n_unreaped--;
+        if (ctrs[i].pidfd >= 0) {
+                (void) epoll_ctl(epfd, EPOLL_CTL_DEL, ctrs[i].pidfd, NULL);
+                close(ctrs[i].pidfd);
+                ctrs[i].pidfd = -1;
+        } else
+                n_without_pidfd--;
         free_slots[n_free_slots++] = ctrs[i].slot;
         ctr_id(i, id);
         fprintf(stamps, "R %s %d %" PRIu64 " %d\n", id, (int) pid, t, ws);
@@ -377,12 +414,32 @@ static void on_reaped(pid_t pid, int ws) {
                 remove_state(i);
 }
 
+/* The wait status waitpid() would have given, from waitid()'s siginfo. */
+static int wait_status_of(const siginfo_t *si) {
+        switch (si->si_code) {
+        case CLD_EXITED: return (si->si_status & 0xff) << 8;
+        case CLD_DUMPED: return (si->si_status & 0x7f) | 0x80;
+        default:         return si->si_status & 0x7f;
+        }
+}
+
 static void reap_ready(void) {
-        int ws;
+        struct epoll_event evs[256];
+        int ws, n;
         pid_t pid;
 
-        while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
-                on_reaped(pid, ws);
+        while ((n = epoll_wait(epfd, evs, (int) (sizeof(evs) / sizeof(evs[0])), 0)) > 0)
+                for (int k = 0; k < n; k++) {
+                        size_t i = (size_t) evs[k].data.u64;
+                        siginfo_t si = {};
+
+                        if (ctrs[i].pidfd >= 0 && waitid((idtype_t) P_PIDFD, (id_t) ctrs[i].pidfd, &si, WEXITED | WNOHANG) == 0 &&
+                            si.si_pid > 0)
+                                on_reaped(si.si_pid, wait_status_of(&si));
+                }
+        if (n_without_pidfd > 0)
+                while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
+                        on_reaped(pid, ws);
 }
 
 static void kill_one(size_t i) {
@@ -411,7 +468,7 @@ static void kill_one(size_t i) {
 static void pump_fd(uint64_t deadline, int wake_fd) {
         for (;;) {
                 uint64_t now = mono_ns(), until, next_due = 0;
-                struct pollfd p[2];
+                struct pollfd p[3];
                 struct timespec ts, *tsp = NULL;
                 nfds_t np = 0;
 
@@ -446,8 +503,11 @@ static void pump_fd(uint64_t deadline, int wake_fd) {
                                                  .tv_nsec = (long) ((until - now) % 1000000000ULL) };
                         tsp = &ts;
                 }
-                if (arg_reap_delay_ms == 0)
-                        p[np++] = (struct pollfd) { .fd = sigfd, .events = POLLIN };
+                if (arg_reap_delay_ms == 0) {
+                        p[np++] = (struct pollfd) { .fd = epfd, .events = POLLIN };
+                        if (n_without_pidfd > 0)
+                                p[np++] = (struct pollfd) { .fd = sigfd, .events = POLLIN };
+                }
                 if (wake_fd >= 0)
                         p[np++] = (struct pollfd) { .fd = wake_fd, .events = POLLIN };
                 if (ppoll(p, np, tsp, NULL) > 0 && wake_fd >= 0 && p[np - 1].revents)
@@ -703,6 +763,9 @@ int main(int argc, char *argv[]) {
         sigfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
         if (sigfd < 0)
                 die(PROG, "signalfd");
+        epfd = epoll_create1(EPOLL_CLOEXEC);
+        if (epfd < 0)
+                die(PROG, "epoll_create1");
 
         {
                 FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
