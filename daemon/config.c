@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <pwd.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -581,13 +582,6 @@ static void parse_duration_setting(Parser *ps, const char *value, const char *ke
         *dest = usec;
 }
 
-static int parse_reap_timeout(Parser *ps, const char *value) {
-        parse_duration_setting(ps, value, "ReapTimeoutSec", "seconds like '2', '0.5' or '250ms'",
-                               CONFIG_DEFAULT_REAP_TIMEOUT_USEC, CONFIG_REAP_TIMEOUT_MIN_USEC,
-                               CONFIG_REAP_TIMEOUT_MAX_USEC, "[0.001, 60] seconds", &ps->config->reap_timeout_usec);
-        return 0;
-}
-
 static int parse_log_target(Parser *ps, const char *value) {
         LogTarget t = *value == '\0' ? LOG_TARGET_AUTO : log_target_from_string(value);
 
@@ -658,20 +652,6 @@ static void parse_count_setting(Parser *ps, const char *value, const char *key, 
                            what ? " of " : "", what ?: "", max);
 }
 
-static int parse_crashloop_count(Parser *ps, const char *value) {
-        parse_count_setting(ps, value, "CrashLoopCount", "deaths", CONFIG_DEFAULT_CRASHLOOP_COUNT,
-                            CONFIG_CRASHLOOP_COUNT_MAX, &ps->config->crashloop_count);
-        return 0;
-}
-
-static int parse_crashloop_window(Parser *ps, const char *value) {
-        parse_duration_setting(ps, value, "CrashLoopWindowSec", "seconds like '600', '10min' or '1h'",
-                               CONFIG_DEFAULT_CRASHLOOP_WINDOW_USEC, CONFIG_CRASHLOOP_WINDOW_MIN_USEC,
-                               CONFIG_CRASHLOOP_WINDOW_MAX_USEC, "[1, 86400] seconds",
-                               &ps->config->crashloop_window_usec);
-        return 0;
-}
-
 static int parse_metrics_textfile(Parser *ps, const char *value) {
         const char *reason;
         char *norm;
@@ -717,32 +697,6 @@ static int parse_yes_no(const char *value, bool dflt) {
         return -EINVAL;
 }
 
-static int parse_metrics_per_container(Parser *ps, const char *value) {
-        int b = parse_yes_no(value, false);
-
-        if (b < 0)
-                parser_log(ps, true, "Invalid MetricsPerContainer= '%s': expected yes or no.", value);
-        else
-                ps->config->metrics_per_container = b;
-        return 0;
-}
-
-static int parse_kernel_probe(Parser *ps, const char *value) {
-        int b = parse_yes_no(value, true);
-
-        if (b < 0)
-                parser_log(ps, true, "Invalid KernelProbe= '%s': expected yes or no.", value);
-        else
-                ps->config->kernel_probe = b;
-        return 0;
-}
-
-static int parse_metrics_names_max(Parser *ps, const char *value) {
-        parse_count_setting(ps, value, "MetricsPerContainerMax", "names", CONFIG_DEFAULT_METRICS_NAMES_MAX,
-                            CONFIG_METRICS_NAMES_MAX, &ps->config->metrics_names_max);
-        return 0;
-}
-
 static int parse_events_socket(Parser *ps, const char *value) {
         _cleanup_free_ char *def = NULL;
         const char *reason;
@@ -773,49 +727,89 @@ static int parse_events_socket(Parser *ps, const char *value) {
         return 0;
 }
 
-static int parse_max_subscribers(Parser *ps, const char *value) {
-        parse_count_setting(ps, value, "MaxSubscribers", /* what= */ NULL, CONFIG_DEFAULT_MAX_SUBSCRIBERS,
-                            CONFIG_MAX_SUBSCRIBERS_MAX, &ps->config->max_subscribers);
-        return 0;
-}
+/* How a key's value is read: by a function of its own, or as one of the shared kinds of value,
+ * into the Config field at offset, with the limits and the words of its diagnostics. */
+typedef enum KeyKind {
+        KEY_PARSER,   /* parse() */
+        KEY_COUNT,    /* an unsigned from 1 to max; what: "of <what>" in the message (or NULL) */
+        KEY_DURATION, /* a uint64_t of µs in [min, max]; what: the values expected; range: as said */
+        KEY_BOOL,     /* a bool; def: the empty value's */
+} KeyKind;
 
-static int parse_subscriber_queue_size(Parser *ps, const char *value) {
-        parse_count_setting(ps, value, "SubscriberQueueSize", "events", CONFIG_DEFAULT_SUBSCRIBER_QUEUE_SIZE,
-                            CONFIG_SUBSCRIBER_QUEUE_SIZE_MAX, &ps->config->subscriber_queue_size);
-        return 0;
-}
-
-static int parse_subscriber_timeout(Parser *ps, const char *value) {
-        parse_duration_setting(ps, value, "SubscriberTimeoutSec", "seconds like '30' or '1min'",
-                               CONFIG_DEFAULT_SUBSCRIBER_TIMEOUT_USEC, CONFIG_SUBSCRIBER_TIMEOUT_MIN_USEC,
-                               CONFIG_SUBSCRIBER_TIMEOUT_MAX_USEC, "[1, 3600] seconds",
-                               &ps->config->subscriber_timeout_usec);
-        return 0;
-}
-
-static const struct {
+typedef struct KeySpec {
         const char *section;
         const char *key;
+        KeyKind kind;
         int (*parse)(Parser *ps, const char *value);
-} key_table[] = {
-        { "Watch", "Roots",          parse_roots },
-        { "Watch", "RootlessUsers",  parse_rootless_users },
-        { "Watch", "DockerDataRoot", parse_docker_data_root },
-        { "Exit",  "ReapTimeoutSec", parse_reap_timeout },
-        { "Exit",  "KernelProbe",    parse_kernel_probe },
-        { "Log",   "Target",         parse_log_target },
-        { "Log",   "Level",          parse_log_level },
-        { "Log",   "JournalQueueSize", parse_journal_queue_size },
-        { "Alert", "CrashLoopCount", parse_crashloop_count },
-        { "Alert", "CrashLoopWindowSec", parse_crashloop_window },
-        { "Alert", "MetricsTextfile", parse_metrics_textfile },
-        { "Alert", "MetricsPerContainer", parse_metrics_per_container },
-        { "Alert", "MetricsPerContainerMax", parse_metrics_names_max },
-        { "Events", "Socket", parse_events_socket },
-        { "Events", "MaxSubscribers", parse_max_subscribers },
-        { "Events", "SubscriberQueueSize", parse_subscriber_queue_size },
-        { "Events", "SubscriberTimeoutSec", parse_subscriber_timeout },
+        size_t offset;
+        uint64_t def, min, max;
+        const char *what, *range;
+} KeySpec;
+
+#define KEY_FN(sec, k, fn) { .section = sec, .key = k, .kind = KEY_PARSER, .parse = fn }
+#define KEY_COUNT_OF(sec, k, field, w, d, mx) \
+        { .section = sec, .key = k, .kind = KEY_COUNT, .offset = offsetof(Config, field), .def = d, .min = 1, \
+          .max = mx, .what = w }
+#define KEY_DURATION_OF(sec, k, field, expected, d, mn, mx, rng) \
+        { .section = sec, .key = k, .kind = KEY_DURATION, .offset = offsetof(Config, field), .def = d, .min = mn, \
+          .max = mx, .what = expected, .range = rng }
+#define KEY_BOOL_OF(sec, k, field, d) \
+        { .section = sec, .key = k, .kind = KEY_BOOL, .offset = offsetof(Config, field), .def = d }
+
+static const KeySpec key_table[] = {
+        KEY_FN("Watch", "Roots", parse_roots),
+        KEY_FN("Watch", "RootlessUsers", parse_rootless_users),
+        KEY_FN("Watch", "DockerDataRoot", parse_docker_data_root),
+        KEY_DURATION_OF("Exit", "ReapTimeoutSec", reap_timeout_usec, "seconds like '2', '0.5' or '250ms'",
+                        CONFIG_DEFAULT_REAP_TIMEOUT_USEC, CONFIG_REAP_TIMEOUT_MIN_USEC, CONFIG_REAP_TIMEOUT_MAX_USEC,
+                        "[0.001, 60] seconds"),
+        KEY_BOOL_OF("Exit", "KernelProbe", kernel_probe, true),
+        KEY_FN("Log", "Target", parse_log_target),
+        KEY_FN("Log", "Level", parse_log_level),
+        KEY_FN("Log", "JournalQueueSize", parse_journal_queue_size),
+        KEY_COUNT_OF("Alert", "CrashLoopCount", crashloop_count, "deaths", CONFIG_DEFAULT_CRASHLOOP_COUNT,
+                     CONFIG_CRASHLOOP_COUNT_MAX),
+        KEY_DURATION_OF("Alert", "CrashLoopWindowSec", crashloop_window_usec, "seconds like '600', '10min' or '1h'",
+                        CONFIG_DEFAULT_CRASHLOOP_WINDOW_USEC, CONFIG_CRASHLOOP_WINDOW_MIN_USEC,
+                        CONFIG_CRASHLOOP_WINDOW_MAX_USEC, "[1, 86400] seconds"),
+        KEY_FN("Alert", "MetricsTextfile", parse_metrics_textfile),
+        KEY_BOOL_OF("Alert", "MetricsPerContainer", metrics_per_container, false),
+        KEY_COUNT_OF("Alert", "MetricsPerContainerMax", metrics_names_max, "names", CONFIG_DEFAULT_METRICS_NAMES_MAX,
+                     CONFIG_METRICS_NAMES_MAX),
+        KEY_FN("Events", "Socket", parse_events_socket),
+        KEY_COUNT_OF("Events", "MaxSubscribers", max_subscribers, NULL, CONFIG_DEFAULT_MAX_SUBSCRIBERS,
+                     CONFIG_MAX_SUBSCRIBERS_MAX),
+        KEY_COUNT_OF("Events", "SubscriberQueueSize", subscriber_queue_size, "events",
+                     CONFIG_DEFAULT_SUBSCRIBER_QUEUE_SIZE, CONFIG_SUBSCRIBER_QUEUE_SIZE_MAX),
+        KEY_DURATION_OF("Events", "SubscriberTimeoutSec", subscriber_timeout_usec, "seconds like '30' or '1min'",
+                        CONFIG_DEFAULT_SUBSCRIBER_TIMEOUT_USEC, CONFIG_SUBSCRIBER_TIMEOUT_MIN_USEC,
+                        CONFIG_SUBSCRIBER_TIMEOUT_MAX_USEC, "[1, 3600] seconds"),
 };
+
+/* One assignment of a key of the table. */
+static int parse_key(Parser *ps, const KeySpec *k, const char *value) {
+        void *field = (char *) ps->config + k->offset;
+        int b;
+
+        switch (k->kind) {
+        case KEY_PARSER:
+                return k->parse(ps, value);
+        case KEY_COUNT:
+                parse_count_setting(ps, value, k->key, k->what, (unsigned) k->def, (unsigned) k->max, field);
+                return 0;
+        case KEY_DURATION:
+                parse_duration_setting(ps, value, k->key, k->what, k->def, k->min, k->max, k->range, field);
+                return 0;
+        case KEY_BOOL:
+                b = parse_yes_no(value, k->def != 0);
+                if (b < 0)
+                        parser_log(ps, true, "Invalid %s= '%s': expected yes or no.", k->key, value);
+                else
+                        *(bool *) field = b;
+                return 0;
+        }
+        return -EINVAL;
+}
 
 static bool section_is_known(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(key_table); i++)
@@ -894,7 +888,7 @@ static int parser_line(Parser *ps, char *raw) {
         for (size_t i = 0; i < ELEMENTSOF(key_table); i++)
                 if (strcmp(key_table[i].section, ps->section) == 0 &&
                     strcmp(key_table[i].key, key) == 0)
-                        return key_table[i].parse(ps, value);
+                        return parse_key(ps, &key_table[i], value);
 
         parser_log(ps, false, "Unknown key '%s' in section [%s], ignoring.", key, ps->section);
         return 0;
