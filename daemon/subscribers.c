@@ -353,11 +353,20 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
                 }
                 (void) sd_event_source_set_description(c->io, "subscriber");
                 if (s->seq) {
-                        /* the hello: where the live stream starts (a fresh socket's buffer is empty) */
-                        char hello[96];
+                        /* the hello: where the live stream starts (a fresh socket's buffer is empty),
+                         * and where the run before ended, when the record says */
+                        const EventSeqRun *prev = eventseq_prev(s->seq);
+                        char hello[256];
                         int n = snprintf(hello, sizeof(hello),
-                                         "{\"EVENT_SEQ_NEXT\":\"%" PRIu64 "\",\"EVENT_SEQ_FIRST\":\"%" PRIu64 "\"}",
+                                         "{\"EVENT_SEQ_NEXT\":\"%" PRIu64 "\",\"EVENT_SEQ_FIRST\":\"%" PRIu64 "\"",
                                          eventseq_next(s->seq), eventseq_first(s->seq));
+
+                        if (prev)
+                                n += snprintf(hello + n, sizeof(hello) - (size_t) n,
+                                              ",\"EVENT_SEQ_PREV_FIRST\":\"%" PRIu64 "\",\"EVENT_SEQ_PREV_END\":\"%" PRIu64
+                                              "\",\"EVENT_SEQ_PREV_STOP\":\"%s\"",
+                                              prev->first, prev->end, prev->clean ? "clean" : "crash");
+                        n += snprintf(hello + n, sizeof(hello) - (size_t) n, "}");
 
                         if (send(c->fd, hello, (size_t) n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
                                 log_debug_errno(errno, "Subscriber %u: %m, closing.", c->id);

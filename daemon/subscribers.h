@@ -62,7 +62,9 @@ SubscribersLimits subscribers_limits(const Config *c);
 
 /*
  * subscribers_new() on c's Socket= with c's limits; seq (borrowed, may be NULL) gives each new
- * subscriber its hello, {"EVENT_SEQ_NEXT":"M"}: the EVENT_SEQ of the next event.
+ * subscriber its hello, {"EVENT_SEQ_NEXT":"M","EVENT_SEQ_FIRST":"F"}: the EVENT_SEQ of the next
+ * event and the first of this run, then the run before as the record names it
+ * ("EVENT_SEQ_PREV_FIRST", "EVENT_SEQ_PREV_END", "EVENT_SEQ_PREV_STOP", DESIGN.md §5).
  */
 int subscribers_new_from_config(sd_event *e, const Config *c, const EventSeq *seq, Subscribers **ret);
 

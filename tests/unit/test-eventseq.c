@@ -6,9 +6,12 @@
  * eventseq_save) past the reserved block, also across a compaction; one record line per block; a
  * record of another boot is ignored (record_open discards it); and, on the real CLOCK_BOOTTIME, a
  * start on a deleted record, or none, within the same boot begins past every number of the run
- * before, even after a burst faster than the clock.
+ * before, even after a burst faster than the clock; the run before as the next start names it (a
+ * clean stop's exact end, a crash's reserved one, none on a fresh record or an older daemon's).
  */
 #include <check.h>
+#include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +224,76 @@ START_TEST(test_other_boot) {
 }
 END_TEST
 
+/* The run before, as the next start's hello names it (EVENT_SEQ_PREV_*): none on a fresh record;
+ * after a clean stop its first number and its exact end; after a crash its reserved end; a run that
+ * numbered nothing leaves the record naming the one before it, however it stopped. */
+static void assert_prev(const EventSeq *s, uint64_t first, uint64_t end, bool clean) {
+        const EventSeqRun *p = eventseq_prev(s);
+
+        ck_assert_ptr_nonnull(p);
+        ck_assert_uint_eq(p->first, first);
+        ck_assert_uint_eq(p->end, end);
+        ck_assert_int_eq(p->clean, clean);
+}
+
+START_TEST(test_prev_run) {
+        EventSeq s = {};
+        Record *r = open_ok();
+
+        eventseq_restore(&s, r, 100);
+        ck_assert_ptr_null(eventseq_prev(&s));
+        ck_assert_ptr_null(eventseq_prev(NULL));
+        for (uint64_t i = 100; i <= 102; i++)
+                stamp(&s, r, i);
+        eventseq_save(&s, r);
+        record_free(r);
+
+        r = open_ok();
+        s = (EventSeq) {};
+        eventseq_restore(&s, r, 1000);
+        assert_prev(&s, 100, 103, true);
+        stamp(&s, r, 1000);
+        stamp(&s, r, 1001);
+        record_free(r);  /* a crash */
+
+        r = open_ok();
+        s = (EventSeq) {};
+        eventseq_restore(&s, r, 2000);
+        assert_prev(&s, 1000, 1000 + EVENTSEQ_BLOCK, false);
+        eventseq_save(&s, r);  /* nothing numbered: the crashed run stays named */
+        record_free(r);
+
+        r = open_ok();
+        s = (EventSeq) {};
+        eventseq_restore(&s, r, 3000);
+        assert_prev(&s, 1000, 1000 + EVENTSEQ_BLOCK, false);
+        /* a run that ends exactly at the end of its block is still saved as clean */
+        for (uint64_t i = 0; i < EVENTSEQ_BLOCK; i++)
+                stamp(&s, r, 3000 + i);
+        eventseq_save(&s, r);
+        record_free(r);
+
+        r = open_ok();
+        s = (EventSeq) {};
+        eventseq_restore(&s, r, 4000);
+        assert_prev(&s, 3000, 3000 + EVENTSEQ_BLOCK, true);
+        /* the record of a daemon before the run was kept: its number alone, no run named */
+        {
+                json_t *v = json_integer(5000);
+
+                ck_assert_int_eq(record_put_state(r, "seq", "next", v), 0);
+                json_decref(v);
+        }
+        record_free(r);
+        r = open_ok();
+        s = (EventSeq) {};
+        eventseq_restore(&s, r, 10);
+        ck_assert_uint_eq(eventseq_first(&s), 5000);
+        ck_assert_ptr_null(eventseq_prev(&s));
+        record_free(r);
+}
+END_TEST
+
 static Suite *eventseq_suite(void) {
         Suite *s = suite_create("eventseq");
         TCase *tc = tcase_create("eventseq");
@@ -231,6 +304,7 @@ static Suite *eventseq_suite(void) {
         tcase_add_test(tc, test_fresh_record_same_boot);
         tcase_add_test(tc, test_blocks);
         tcase_add_test(tc, test_other_boot);
+        tcase_add_test(tc, test_prev_run);
         suite_add_tcase(s, tc);
         return s;
 }
