@@ -806,6 +806,7 @@ typedef struct Follow {
         uint64_t last;
         Entry *pending;             /* read from the journal, at or past the number asked for */
         uint64_t pending_seq;
+        uint64_t followed;          /* EVENT_SEQ_FIRST of the run followed (0: no hello yet) */
         bool done;                  /* past --until */
         const sigset_t *unblocked;
 } Follow;
@@ -893,9 +894,11 @@ static void follow_wait_journal(Follow *f, uint64_t usec) {
  * Everything of this boot before number upto, from the journal: what it holds now, then, while
  * some are missing, what journald writes within FILL_TIMEOUT_USEC (the daemon wrote them before
  * the socket's next message, but journald may not have stored them yet). Numbers that do not come
- * (a crash of the daemon between numbering and sending, a journal that lost them) are said once.
+ * are said once, as missing says: lost (a crash of the daemon between numbering and sending, a
+ * journal that lost them), or lost or never used. journald stores what it is sent in order, so
+ * once the journal holds an entry at or past upto (pending), none before it is still coming.
  */
-static int follow_fill(Follow *f, uint64_t upto) {
+static int follow_fill(Follow *f, uint64_t upto, LiveMissing missing) {
         uint64_t deadline = now_monotonic_usec() + FILL_TIMEOUT_USEC;
         int r;
 
@@ -908,10 +911,12 @@ static int follow_fill(Follow *f, uint64_t upto) {
                 if (f->done || f->last + 1 >= upto || stop_requested)
                         return 0;
                 now = now_monotonic_usec();
-                if (now >= deadline) {
+                if (now >= deadline || f->pending) {
                         if (!arg_quiet)
-                                fprintf(stderr, "Events %" PRIu64 " to %" PRIu64 " of this boot are not in the journal; going on.\n",
-                                        f->last + 1, upto - 1);
+                                fprintf(stderr, "Events %" PRIu64 " to %" PRIu64 " of this boot are not in the journal%s; going on.\n",
+                                        f->last + 1, upto - 1,
+                                        missing == LIVE_MISSING_UNSURE ?
+                                        ": lost, or never used (the daemon did not stop cleanly, or has no record of the run before)" : "");
                         f->last = upto - 1;
                         return 0;
                 }
@@ -921,20 +926,32 @@ static int follow_fill(Follow *f, uint64_t upto) {
 
 /*
  * A hello: this run of the daemon numbered its events from first, and the socket brings those from
- * next on. Whatever the journal holds below first is taken without waiting (numbers there that it
- * lacks were skipped by a crash of an earlier run), then everything from first to next.
+ * next on. Below first, live_seam() says what to wait for: the numbers the run before used (or
+ * may have), as far as the hello names it; the rest there was never used. Then everything from
+ * first to next.
  */
-static int follow_hello(Follow *f, uint64_t first, uint64_t next) {
+static int follow_hello(Follow *f, const LiveMessage *hello) {
+        LiveSeam seam;
         int r;
 
-        if (first > 0 && first <= next) {
-                r = follow_journal(f, first);
+        live_seam(hello, f->followed, f->last, &seam);
+        if (seam.take_upto > f->last + 1) {
+                r = follow_journal(f, seam.take_upto);
                 if (r < 0)
                         return r;
-                if (f->last + 1 < first)
-                        f->last = first - 1;
+                if (f->last + 1 < seam.take_upto)
+                        f->last = seam.take_upto - 1;
         }
-        return follow_fill(f, next);
+        if (seam.wait_upto > f->last + 1) {
+                r = follow_fill(f, seam.wait_upto, seam.missing);
+                if (r < 0)
+                        return r;
+        }
+        if (f->last + 1 < seam.unused_upto)
+                f->last = seam.unused_upto - 1;
+        if (hello->first > 0)
+                f->followed = hello->first;
+        return follow_fill(f, hello->value, LIVE_MISSING_LOST);
 }
 
 /* Say why the socket cannot be used. Returns the exit status. */
@@ -1000,17 +1017,17 @@ static int follow_live(Follow *f, int fd) {
                 }
                 switch (msg.kind) {
                 case LIVE_HELLO:      /* everything before it is the journal's */
-                        r = follow_hello(f, msg.first, msg.value);
+                        r = follow_hello(f, &msg);
                         break;
                 case LIVE_GAP:        /* we were too slow: the journal has what we missed */
-                        r = follow_fill(f, f->last + msg.value + 1);
+                        r = follow_fill(f, f->last + msg.value + 1, LIVE_MISSING_LOST);
                         break;
                 case LIVE_EVENT:
                         r = 0;
                         if (msg.value > 0 && msg.value <= f->last)
                                 break;  /* had it from the journal */
                         if (msg.value > f->last + 1)
-                                r = follow_fill(f, msg.value);
+                                r = follow_fill(f, msg.value, LIVE_MISSING_LOST);
                         if (msg.value > 0)
                                 f->last = msg.value;
                         if (r >= 0)
@@ -1158,9 +1175,11 @@ static int verb_events(void) {
         if (first.kind == LIVE_HELLO) {
                 if (arg_filter.since_usec > 0) {
                         f.last = follow_base(&f);
-                        r = follow_hello(&f, first.first, first.value);
-                } else
+                        r = follow_hello(&f, &first);
+                } else {
                         f.last = first.value > 0 ? first.value - 1 : 0;
+                        f.followed = first.first;
+                }
         } else {
                 if (arg_filter.since_usec > 0)
                         r = follow_journal(&f, UINT64_MAX);

@@ -14,6 +14,7 @@
 
 #include "live.h"
 #include "util/cleanup.h"
+#include "util/strutil.h"
 #include "util/time.h"
 
 /* the daemon's messages are far smaller; a larger one is cut and then ignored */
@@ -61,8 +62,17 @@ int live_parse(const char *buf, size_t len, uint64_t realtime_usec, LiveMessage 
         if (!json_is_object(o))
                 return 0;
         if (live_parse_seq(json_string_value(json_object_get(o, "EVENT_SEQ_NEXT")), &ret->value)) {
+                const char *stop = json_string_value(json_object_get(o, "EVENT_SEQ_PREV_STOP"));
+
                 if (!live_parse_seq(json_string_value(json_object_get(o, "EVENT_SEQ_FIRST")), &ret->first))
                         ret->first = 0;
+                if (ret->first > 0 && (streq_ptr(stop, "clean") || streq_ptr(stop, "crash")) &&
+                    live_parse_seq(json_string_value(json_object_get(o, "EVENT_SEQ_PREV_FIRST")), &ret->prev_first) &&
+                    live_parse_seq(json_string_value(json_object_get(o, "EVENT_SEQ_PREV_END")), &ret->prev_end) &&
+                    ret->prev_first > 0 && ret->prev_first < ret->prev_end && ret->prev_end <= ret->first)
+                        ret->prev_clean = streq(stop, "clean");
+                else
+                        ret->prev_first = ret->prev_end = 0;
                 ret->kind = LIVE_HELLO;
                 return 0;
         }
@@ -106,4 +116,37 @@ int live_receive(int fd, LiveMessage *ret) {
         }
         r = live_parse(buf, (size_t) n, now_realtime_usec(), ret);
         return r < 0 ? r : 1;
+}
+
+void live_seam(const LiveMessage *hello, uint64_t followed, uint64_t last, LiveSeam *ret) {
+        uint64_t first = hello->first;
+        /* the run it followed numbered events, yet the record names an earlier one: the record
+         * did not learn of it (unwritable), so it names nothing of use */
+        bool stale = followed > 0 && last >= followed && hello->prev_first < followed;
+
+        *ret = (LiveSeam) { .missing = LIVE_MISSING_LOST };
+        if (first == 0 || first > hello->value)
+                return;
+        ret->unused_upto = first;
+        if (hello->prev_first > 0 && !stale) {
+                /* the run before: from its first to its end, used (clean) or maybe (crash) */
+                ret->wait_upto = hello->prev_end;
+                ret->missing = hello->prev_clean ? LIVE_MISSING_LOST : LIVE_MISSING_UNSURE;
+                if (followed == 0 && !hello->prev_clean)
+                        /* history: a crashed run's missing numbers are passed over as those of the
+                         * runs before it are (nothing followed them live) */
+                        ret->take_upto = hello->prev_end;
+                else if (followed == 0 || followed >= hello->prev_first)
+                        ret->take_upto = hello->prev_first;
+                else
+                        /* a whole run passed while it was away: where the one it followed ended is
+                         * not known, nor where the next began */
+                        ret->missing = LIVE_MISSING_UNSURE;
+        } else if (followed > 0) {
+                /* reconnected, and nothing known of the run before: all of it might be missing */
+                ret->wait_upto = first;
+                ret->missing = LIVE_MISSING_UNSURE;
+        } else
+                /* history: runs long gone, whose numbers are in the journal by now */
+                ret->take_upto = ret->wait_upto = first;
 }

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for ctl/live.c: what one message of the daemon's subscriber socket is (the hello with
+ * and without the run before, a gap, an event), and what a hello lets container-watchctl events
+ * conclude about the numbers below the live stream (DESIGN.md §3 "Event sequence", §5): after a
+ * restart it waits for those the run before used (exactly, after a clean stop) or may have used
+ * (after a crash, or when the hello names no run or not the one it followed), and only then takes
+ * the jump as never used; on its first hello (history) it waits only for a cleanly stopped run's.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "live.h"
+
+static LiveMessage parse(const char *s) {
+        LiveMessage m;
+
+        ck_assert_int_eq(live_parse(s, strlen(s), 42, &m), 0);
+        return m;
+}
+
+START_TEST(test_hello) {
+        LiveMessage m = parse("{\"EVENT_SEQ_NEXT\":\"5000\",\"EVENT_SEQ_FIRST\":\"4990\"}");
+
+        ck_assert_int_eq(m.kind, LIVE_HELLO);
+        ck_assert_uint_eq(m.value, 5000);
+        ck_assert_uint_eq(m.first, 4990);
+        ck_assert_uint_eq(m.prev_first, 0);
+        ck_assert_uint_eq(m.prev_end, 0);
+
+        m = parse("{\"EVENT_SEQ_NEXT\":\"5000\",\"EVENT_SEQ_FIRST\":\"4990\",\"EVENT_SEQ_PREV_FIRST\":\"100\","
+                  "\"EVENT_SEQ_PREV_END\":\"103\",\"EVENT_SEQ_PREV_STOP\":\"clean\"}");
+        ck_assert_int_eq(m.kind, LIVE_HELLO);
+        ck_assert_uint_eq(m.prev_first, 100);
+        ck_assert_uint_eq(m.prev_end, 103);
+        ck_assert(m.prev_clean);
+
+        m = parse("{\"EVENT_SEQ_NEXT\":\"5000\",\"EVENT_SEQ_FIRST\":\"4990\",\"EVENT_SEQ_PREV_FIRST\":\"100\","
+                  "\"EVENT_SEQ_PREV_END\":\"356\",\"EVENT_SEQ_PREV_STOP\":\"crash\"}");
+        ck_assert_uint_eq(m.prev_first, 100);
+        ck_assert_uint_eq(m.prev_end, 356);
+        ck_assert(!m.prev_clean);
+
+        /* what does not hold together names no run: an unknown stop, a key missing, an end past
+         * this run's first, a first not below the end, numbers that are not numbers */
+        static const char *const bad[] = {
+                "\"EVENT_SEQ_PREV_FIRST\":\"100\",\"EVENT_SEQ_PREV_END\":\"103\",\"EVENT_SEQ_PREV_STOP\":\"maybe\"",
+                "\"EVENT_SEQ_PREV_FIRST\":\"100\",\"EVENT_SEQ_PREV_END\":\"103\"",
+                "\"EVENT_SEQ_PREV_END\":\"103\",\"EVENT_SEQ_PREV_STOP\":\"clean\"",
+                "\"EVENT_SEQ_PREV_FIRST\":\"100\",\"EVENT_SEQ_PREV_END\":\"4991\",\"EVENT_SEQ_PREV_STOP\":\"clean\"",
+                "\"EVENT_SEQ_PREV_FIRST\":\"103\",\"EVENT_SEQ_PREV_END\":\"103\",\"EVENT_SEQ_PREV_STOP\":\"clean\"",
+                "\"EVENT_SEQ_PREV_FIRST\":\"0\",\"EVENT_SEQ_PREV_END\":\"103\",\"EVENT_SEQ_PREV_STOP\":\"clean\"",
+                "\"EVENT_SEQ_PREV_FIRST\":100,\"EVENT_SEQ_PREV_END\":\"103\",\"EVENT_SEQ_PREV_STOP\":\"clean\"",
+                "\"EVENT_SEQ_PREV_FIRST\":\"-1\",\"EVENT_SEQ_PREV_END\":\"103\",\"EVENT_SEQ_PREV_STOP\":\"clean\"",
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                char buf[512];
+
+                snprintf(buf, sizeof(buf), "{\"EVENT_SEQ_NEXT\":\"5000\",\"EVENT_SEQ_FIRST\":\"4990\",%s}", bad[i]);
+                m = parse(buf);
+                ck_assert_int_eq(m.kind, LIVE_HELLO);
+                ck_assert_msg(m.prev_first == 0 && m.prev_end == 0, "%s named a run", buf);
+        }
+        /* without EVENT_SEQ_FIRST (an older daemon) the run before is not read either */
+        m = parse("{\"EVENT_SEQ_NEXT\":\"5000\",\"EVENT_SEQ_PREV_FIRST\":\"100\",\"EVENT_SEQ_PREV_END\":\"103\","
+                  "\"EVENT_SEQ_PREV_STOP\":\"clean\"}");
+        ck_assert_uint_eq(m.first, 0);
+        ck_assert_uint_eq(m.prev_first, 0);
+}
+END_TEST
+
+START_TEST(test_other_messages) {
+        LiveMessage m = parse("{\"gap\":\"7\"}");
+
+        ck_assert_int_eq(m.kind, LIVE_GAP);
+        ck_assert_uint_eq(m.value, 7);
+        m = parse("{\"CONTAINER_EVENT\":\"exited\",\"EVENT_SEQ\":\"4995\",\"CONTAINER_ID\":\"abc\"}");
+        ck_assert_int_eq(m.kind, LIVE_EVENT);
+        ck_assert_uint_eq(m.value, 4995);
+        ck_assert_uint_eq(m.entry->realtime_usec, 42);
+        entry_free(m.entry);
+        m = parse("not json");
+        ck_assert_int_eq(m.kind, LIVE_OTHER);
+        m = parse("{\"gap\":\"x\"}");
+        ck_assert_int_eq(m.kind, LIVE_OTHER);
+}
+END_TEST
+
+static LiveSeam seam_last(const char *hello, uint64_t followed, uint64_t last) {
+        LiveMessage m = parse(hello);
+        LiveSeam s;
+
+        ck_assert_int_eq(m.kind, LIVE_HELLO);
+        live_seam(&m, followed, last, &s);
+        return s;
+}
+
+/* a reader that followed the run from followed and handled its numbers up to 101, or, on its first
+ * hello, the history up to 50 */
+static LiveSeam seam(const char *hello, uint64_t followed) {
+        return seam_last(hello, followed, followed > 0 ? followed + 1 : 50);
+}
+
+#define HELLO_CLEAN "{\"EVENT_SEQ_NEXT\":\"5002\",\"EVENT_SEQ_FIRST\":\"5000\",\"EVENT_SEQ_PREV_FIRST\":\"100\"," \
+                    "\"EVENT_SEQ_PREV_END\":\"103\",\"EVENT_SEQ_PREV_STOP\":\"clean\"}"
+#define HELLO_CRASH "{\"EVENT_SEQ_NEXT\":\"5002\",\"EVENT_SEQ_FIRST\":\"5000\",\"EVENT_SEQ_PREV_FIRST\":\"100\"," \
+                    "\"EVENT_SEQ_PREV_END\":\"356\",\"EVENT_SEQ_PREV_STOP\":\"crash\"}"
+#define HELLO_NONE "{\"EVENT_SEQ_NEXT\":\"5002\",\"EVENT_SEQ_FIRST\":\"5000\"}"
+
+START_TEST(test_seam_reconnect) {
+        LiveSeam s;
+
+        /* the bug of issue 15: the run it followed stopped cleanly with 101 and 102 not yet in the
+         * journal; they were taken as never used. Now: wait for them, a missing one is lost. */
+        s = seam(HELLO_CLEAN, 100);
+        ck_assert_uint_eq(s.take_upto, 100);
+        ck_assert_uint_eq(s.wait_upto, 103);
+        ck_assert_int_eq(s.missing, LIVE_MISSING_LOST);
+        ck_assert_uint_eq(s.unused_upto, 5000);
+
+        /* crashed: wait up to its reserved end, and what does not come is lost or never used */
+        s = seam(HELLO_CRASH, 100);
+        ck_assert_uint_eq(s.wait_upto, 356);
+        ck_assert_int_eq(s.missing, LIVE_MISSING_UNSURE);
+        ck_assert_uint_eq(s.unused_upto, 5000);
+
+        /* a whole run (from 100) passed while it reconnected after following the one from 50 */
+        s = seam(HELLO_CLEAN, 50);
+        ck_assert_uint_eq(s.take_upto, 0);
+        ck_assert_uint_eq(s.wait_upto, 103);
+        ck_assert_int_eq(s.missing, LIVE_MISSING_UNSURE);
+
+        /* no run named (the record lost): everything below this run's first may be missing */
+        s = seam(HELLO_NONE, 100);
+        ck_assert_uint_eq(s.take_upto, 0);
+        ck_assert_uint_eq(s.wait_upto, 5000);
+        ck_assert_int_eq(s.missing, LIVE_MISSING_UNSURE);
+        ck_assert_uint_eq(s.unused_upto, 5000);
+
+        /* the same run again (it was closed for not reading): nothing below the reader's own */
+        s = seam_last(HELLO_CLEAN, 5000, 5001);
+        ck_assert_uint_le(s.wait_upto, 5002);
+        ck_assert_uint_eq(s.unused_upto, 5000);
+
+        /* the run it followed (from 200) numbered events the record never learnt of (unwritable):
+         * the hello names the one before; everything below this run's first may be missing */
+        s = seam_last(HELLO_CLEAN, 200, 205);
+        ck_assert_uint_eq(s.take_upto, 0);
+        ck_assert_uint_eq(s.wait_upto, 5000);
+        ck_assert_int_eq(s.missing, LIVE_MISSING_UNSURE);
+        /* but one that numbered nothing (it saw none of its numbers) leaves the record as it was */
+        s = seam_last(HELLO_CLEAN, 200, 150);
+        ck_assert_uint_eq(s.take_upto, 100);
+        ck_assert_uint_eq(s.wait_upto, 103);
+        ck_assert_int_eq(s.missing, LIVE_MISSING_LOST);
+}
+END_TEST
+
+START_TEST(test_seam_history) {
+        LiveSeam s;
+
+        /* history: the runs before the one named are taken as the journal has them */
+        s = seam(HELLO_CLEAN, 0);
+        ck_assert_uint_eq(s.take_upto, 100);
+        ck_assert_uint_eq(s.wait_upto, 103);
+        ck_assert_int_eq(s.missing, LIVE_MISSING_LOST);
+        ck_assert_uint_eq(s.unused_upto, 5000);
+        /* a crashed run's numbers too, then: nobody followed them live */
+        s = seam(HELLO_CRASH, 0);
+        ck_assert_uint_eq(s.take_upto, 356);
+        ck_assert_uint_le(s.wait_upto, 356);
+        s = seam(HELLO_NONE, 0);
+        ck_assert_uint_eq(s.take_upto, 5000);
+        ck_assert_uint_eq(s.wait_upto, 5000);
+        ck_assert_uint_eq(s.unused_upto, 5000);
+        /* a hello without a usable first: only up to EVENT_SEQ_NEXT */
+        s = seam("{\"EVENT_SEQ_NEXT\":\"5002\"}", 0);
+        ck_assert_uint_eq(s.take_upto, 0);
+        ck_assert_uint_eq(s.wait_upto, 0);
+        ck_assert_uint_eq(s.unused_upto, 0);
+        s = seam("{\"EVENT_SEQ_NEXT\":\"5002\",\"EVENT_SEQ_FIRST\":\"6000\"}", 100);
+        ck_assert_uint_eq(s.wait_upto, 0);
+        ck_assert_uint_eq(s.unused_upto, 0);
+}
+END_TEST
+
+static Suite *live_suite(void) {
+        Suite *s = suite_create("ctl-live");
+        TCase *tc = tcase_create("live");
+
+        tcase_add_test(tc, test_hello);
+        tcase_add_test(tc, test_other_messages);
+        tcase_add_test(tc, test_seam_reconnect);
+        tcase_add_test(tc, test_seam_history);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void) {
+        SRunner *sr = srunner_create(live_suite());
+        int failed;
+
+        srunner_run_all(sr, CK_ENV);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
