@@ -129,21 +129,17 @@ static __always_inline bool task_is_ns_init(struct task_struct *t, struct ns_fac
  * stop (SIGCHLD from its children, SIGURG that runc's Go init sends itself dozens of times,
  * SIGWINCH, SIGCONT, the stop signals). The rest may kill (SIGKILL from an ancestor namespace,
  * or a signal the init handles and exits on) or be part of a stop sequence (SIGTERM, even when
- * ignored), so they are kept. */
+ * ignored), so they are kept. One bit per signal (bit sig - 1 of 1..64): a shift and a mask, the
+ * first test of every signal on the machine, on a value already in a register. */
+#define SIG_BIT(s) (1ULL << ((s) - 1))
+#define SIGNALS_KEPT (~(SIG_BIT(17) /* SIGCHLD */ | SIG_BIT(18) /* SIGCONT */ | SIG_BIT(19) /* SIGSTOP */ | \
+                        SIG_BIT(20) /* SIGTSTP */ | SIG_BIT(21) /* SIGTTIN */ | SIG_BIT(22) /* SIGTTOU */ | \
+                        SIG_BIT(23) /* SIGURG */ | SIG_BIT(28) /* SIGWINCH */))
+
 static __always_inline bool signal_can_end(int sig) {
-        switch (sig) {
-        case 17: /* SIGCHLD */
-        case 18: /* SIGCONT */
-        case 19: /* SIGSTOP */
-        case 20: /* SIGTSTP */
-        case 21: /* SIGTTIN */
-        case 22: /* SIGTTOU */
-        case 23: /* SIGURG */
-        case 28: /* SIGWINCH */
-                return false;
-        default:
-                return sig > 0 && sig <= 64;
-        }
+        unsigned int bit = (unsigned int) sig - 1;
+
+        return bit < 64 && ((SIGNALS_KEPT >> bit) & 1);
 }
 
 static __always_inline void fill_header(struct probe_ev_header *h, __u32 type, __u32 size) {
@@ -158,14 +154,22 @@ static __always_inline __u32 task_loginuid(struct task_struct *t) {
         return BPF_CORE_READ(t, loginuid.val);
 }
 
-SEC("tp_btf/signal_generate")
-int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
-             int group, int result) {
+/* The record of a signal that can end an init, to a task in a non-initial PID namespace: the rest
+ * of the filter and the record, in a function of its own (a BPF-to-BPF call). The JIT gives it a
+ * frame of its own, so that the program's entry, which every signal on the machine runs, saves no
+ * callee-saved register and reserves no stack. The arguments are read from the tracepoint's
+ * context again (the verifier types them from their offsets, as in the program). */
+static __noinline int record_signal(unsigned long long *ctx) {
+        int sig = (int) ctx[0];
+        struct kernel_siginfo *info = (struct kernel_siginfo *) ctx[1];
+        struct task_struct *task = (struct task_struct *) ctx[2];
+        int group = (int) ctx[3];
+        int result = (int) ctx[4];
         struct task_struct *cur, *parent;
         struct probe_ev_signal *e;
         struct ns_facts target, sender;
 
-        if (!signal_can_end(sig) || !task_is_ns_init(task, &target))
+        if (!task_is_ns_init(task, &target))
                 return 0;
 
         e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -220,19 +224,31 @@ int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct ta
         return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(on_sched_process_exit, struct task_struct *p) {
+/* Every signal generated on the machine passes here: the common case (a target that is no
+ * container's init) must end in as few instructions as possible. Neither the signal's result nor
+ * its si_code can narrow it (an ignored SIGTERM dates a stop sequence; an already pending SIGKILL
+ * may be the fatal one), and no bpf_get_current_*() before the filter: the sender is read only for
+ * a record. signal_generate is the one hook with the sender as the current task (signal_deliver
+ * runs in the target, after the fact, and a SIGKILL carries no siginfo there). */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(on_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task) {
+        if (!signal_can_end(sig) || task_ns_level(task) == 0)
+                return 0;
+        return record_signal(ctx);
+}
+
+/* The record of an exit in a non-initial PID namespace, out of the program's entry as for the
+ * signals (record_signal). */
+static __noinline int record_exit(unsigned long long *ctx) {
+        struct task_struct *p = (struct task_struct *) ctx[0];
         struct signal_struct *sig;
         struct task_struct *leader;
         struct probe_ev_exit *e;
         struct ns_facts f;
         unsigned int flags;
 
-        /* A host task is out first, after two loads (task_ns_level), without touching its
-         * signal_struct. The group is dead when signal->live reached 0: do_exit() decrements it
-         * before this tracepoint, so only the last thread of the group sees 0. */
-        if (task_ns_level(p) == 0)
-                return 0;
+        /* The group is dead when signal->live reached 0: do_exit() decrements it before this
+         * tracepoint, so only the last thread of the group sees 0. */
         sig = p->signal;
         if (!sig || sig->live.counter != 0 || !task_is_ns_init(p, &f))
                 return 0;
@@ -256,6 +272,15 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *p) {
         e->status = (flags & SIGNAL_GROUP_EXIT) ? e->group_exit_code : e->exit_code;
         bpf_ringbuf_submit(e, 0);
         return 0;
+}
+
+/* Every exit on the machine passes here: a host task is out after two loads (task_ns_level),
+ * without touching its signal_struct, and with no frame. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_sched_process_exit, struct task_struct *p) {
+        if (task_ns_level(p) == 0)
+                return 0;
+        return record_exit(ctx);
 }
 
 /* kernfs id of the cgroup of a task's memory controller (v1 or v2), 0 when there is none. */
