@@ -58,11 +58,11 @@ struct ns_facts {
         __u32 inum;             /* that namespace's inode */
 };
 
-/* The first test, taken for every signal and exit on the machine: the level of the task's own
- * PID namespace, in two direct (CO-RE relocated) loads through the BTF-typed pointer, no helper
- * call. Every thread of a group is in its leader's namespace (clone() refuses CLONE_THREAD across
- * PID namespaces), so the thread's own struct pid tells it without reading group_leader. 0 (a host
- * process) is the common case on a host, and the end of the program. */
+/* The first test in memory, taken for every kept signal and every exit on the machine: the level
+ * of the task's own PID namespace, in two direct (CO-RE relocated) loads through the BTF-typed
+ * pointer, no helper call. Every thread of a group is in its leader's namespace (clone() refuses
+ * CLONE_THREAD across PID namespaces), so the thread's own struct pid tells it without reading
+ * group_leader. 0 (a host process) is the common case on a host, and the end of the program. */
 static __always_inline unsigned int task_ns_level(struct task_struct *t) {
         struct pid *pid = t->thread_pid;
 
@@ -132,8 +132,9 @@ static __always_inline bool task_is_ns_init(struct task_struct *t, struct ns_fac
  * ignored), so they are kept. One bit per signal (bit sig - 1 of 1..64): a shift and a mask, the
  * first test of every signal on the machine, on a value already in a register. */
 #define SIG_BIT(s) (1ULL << ((s) - 1))
-#define SIGNALS_KEPT (~(SIG_BIT(17) /* SIGCHLD */ | SIG_BIT(18) /* SIGCONT */ | SIG_BIT(19) /* SIGSTOP */ | \
-                        SIG_BIT(20) /* SIGTSTP */ | SIG_BIT(21) /* SIGTTIN */ | SIG_BIT(22) /* SIGTTOU */ | \
+#define SIGNALS_KEPT (~(SIG_BIT(17) /* SIGCHLD */ | SIG_BIT(18) /* SIGCONT */ | \
+                        SIG_BIT(19) /* SIGSTOP */ | SIG_BIT(20) /* SIGTSTP */ | \
+                        SIG_BIT(21) /* SIGTTIN */ | SIG_BIT(22) /* SIGTTOU */ | \
                         SIG_BIT(23) /* SIGURG */ | SIG_BIT(28) /* SIGWINCH */))
 
 static __always_inline bool signal_can_end(int sig) {

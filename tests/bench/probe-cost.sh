@@ -74,6 +74,10 @@ wait_until() {   # SECONDS CMD...: poll every 10 ms
 
 # ------------------------------------------------------------------ 1. storms
 attach() {
+        # Emptied here, before the listener starts: the child's own redirection may come after the
+        # first look, which would then find the previous round's "ready" and start the storm before
+        # this listener is attached.
+        : >"$tmp/listen.out"
         "$LISTEN" --drop-privileges >"$tmp/listen.out" 2>"$tmp/listen.err" &
         lp=$!
         listener_up() { grep -q '^ready ' "$tmp/listen.out" 2>/dev/null || ! kill -0 "$lp" 2>/dev/null; }
