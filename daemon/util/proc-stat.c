@@ -198,8 +198,10 @@ int proc_stat_read_fd(int fd, ProcStat *ret) {
         if (fd < 0)
                 return -EBADF;
 
-        /* One pread() normally returns the whole line; loop anyway, always from our own offset so
-         * that the fd can be shared and read again later. */
+        /* One pread() returns the whole line (a seq_file of one record gives all of it to a buffer
+         * that holds it): less than asked for is the end, no second pread() to see it. Longer
+         * than asked for, loop, always from our own offset so that the fd can be shared and read
+         * again later. */
         for (;;) {
                 ssize_t k;
 
@@ -214,6 +216,8 @@ int proc_stat_read_fd(int fd, ProcStat *ret) {
                 if (k == 0)
                         break;
                 n += (size_t) k;
+                if (n < sizeof(buf))
+                        break;
         }
 
         if (n == 0)
