@@ -58,6 +58,7 @@ struct Manager {
         Subscribers *subscribers;    /* the event socket; NULL: none could be opened */
         EventSeq seq;                /* EVENT_SEQ (eventseq.h) */
         unsigned scan;               /* the current (or last) rescan; Container.seen_scan */
+        pid_t self;                  /* getpid(), once (glibc does not cache it: a call per state file) */
         bool rescanning;
         bool ready;
 };
@@ -324,7 +325,7 @@ static void manager_on_found(const StateDirEntry *e, void *userdata) {
                 return;
         if (manager_found_again(m, e->path, s))
                 return;
-        if (s->pid == 1 || s->pid == getpid()) {
+        if (s->pid == 1 || s->pid == m->self) {
                 log_id(LOG_WARNING, MESSAGE_ID_STATE_REFUSED,
                        "Refusing state file of '%s': it names pid %d, %s.", e->path, (int) s->pid,
                        s->pid == 1 ? "the host's init" : "this daemon");
@@ -576,6 +577,7 @@ int manager_new(const ManagerOptions *opts, Config *config, Manager **ret) {
         }
         m->opts = *opts;
         m->config = config;
+        m->self = getpid();
 
         r = sd_event_default(&m->event);
         if (r < 0)
