@@ -475,11 +475,22 @@ static void container_on_exit(PidWatch *w, const ExitStatus *st, uint64_t exit_u
 
 /* ---------------------------------------------------------------- tracking */
 
+/* p is /proc/<the init's pid>/ns/<kind's name>: runc's namespace_paths for a namespace of the init's
+ * own (not one it joined through another process's path or a bind mount) */
+static bool ns_path_is_own(const Container *c, NsKind k, const char *p) {
+        char own[64];
+
+        snprintf(own, sizeof(own), "/proc/%d/ns/%s", (int) c->pid, proc_ns_name[k]);
+        return streq(p, own);
+}
+
 /*
  * The inode numbers of the container's namespaces, as lsns shows them. For a /proc/PID/ns/KIND link
  * (runc's usual namespace_paths) readlink() gives "net:[4026531840]" without the nsfs dentry and
  * inode that stat() through the link sets up: stat() of seven such paths was a quarter of the
- * start-up time with 10,000 containers. Other paths (bind-mounted namespaces) are stat()ed.
+ * start-up time with 10,000 containers. The init's own PID namespace link was read by the pidwatch
+ * already (its ptrace-read probe), after the pid was pinned: not again. Other paths (bind-mounted
+ * namespaces) are stat()ed.
  */
 static void container_read_ns_inodes(Container *c) {
         if (c->ns_read)
@@ -492,22 +503,15 @@ static void container_read_ns_inodes(Container *c) {
 
                 if (!p)
                         continue;
+                if (k == NS_PID && pidwatch_pid_ns_inode(c->watch) != 0 && ns_path_is_own(c, k, p)) {
+                        c->ns_ino[k] = pidwatch_pid_ns_inode(c->watch);
+                        continue;
+                }
                 if (strncmp(p, "/proc/", 6) == 0 && strstr(p, "/ns/") &&
                     (l = readlink(p, target, sizeof(target) - 1)) > 0) {
-                        const char *b;
-                        char *end;
-                        unsigned long long ino;
-
                         target[l] = 0;
-                        b = strstr(target, ":[");
-                        if (b) {
-                                errno = 0;
-                                ino = strtoull(b + 2, &end, 10);
-                                if (errno == 0 && end != b + 2 && *end == ']') {
-                                        c->ns_ino[k] = ino;
-                                        continue;
-                                }
-                        }
+                        if (ns_link_inode(target, &c->ns_ino[k]) >= 0)
+                                continue;
                 }
                 if (stat(p, &st) >= 0)
                         c->ns_ino[k] = (uint64_t) st.st_ino;

@@ -41,6 +41,7 @@ struct PidWatch {
         pid_t pid;
         bool dead, done;
         bool proc_exit_code;    /* field 52 is ours to read (ptrace-read access) */
+        uint64_t pid_ns_ino;    /* /proc/<pid>/ns/pid's inode, read after the pid was pinned; 0: not known */
         uint64_t exit_usec;
         uint64_t reap_timeout_usec;
         PidWatchDeadHandler on_dead;
@@ -71,12 +72,39 @@ static int pidfd_get_exit(int pidfd, int *ret_wstatus) {
 }
 
 /* Whether we may read another process's ptrace-guarded /proc fields (PTRACE_MODE_READ_FSCREDS):
- * readlink on /proc/<pid>/ns/pid is subject to exactly that check. */
-static bool proc_may_read(pid_t pid) {
+ * readlink on /proc/<pid>/ns/pid is subject to exactly that check. What it says ("pid:[INODE]") is
+ * kept in *ret_ino (0: not that form), so that the container need not read the link again. */
+static bool proc_may_read(pid_t pid, uint64_t *ret_ino) {
         char path[64], target[64];
+        ssize_t l;
 
+        *ret_ino = 0;
         snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int) pid);
-        return readlink(path, target, sizeof(target)) >= 0;
+        l = readlink(path, target, sizeof(target) - 1);
+        if (l < 0)
+                return false;
+        target[l] = 0;
+        (void) ns_link_inode(target, ret_ino);
+        return true;
+}
+
+int ns_link_inode(const char *target, uint64_t *ret) {
+        const char *b = strstr(target, ":[");
+        unsigned long long ino;
+        char *end;
+
+        if (!b)
+                return -EINVAL;
+        errno = 0;
+        ino = strtoull(b + 2, &end, 10);
+        if (errno != 0 || end == b + 2 || *end != ']')
+                return -EINVAL;
+        *ret = ino;
+        return 0;
+}
+
+uint64_t pidwatch_pid_ns_inode(const PidWatch *w) {
+        return w ? w->pid_ns_ino : 0;
 }
 
 int pidwatch_probe(KernelCaps *ret) {
@@ -274,7 +302,7 @@ int pidwatch_new(sd_event *e, pid_t pid, uint64_t start_ticks, uint64_t reap_tim
                 return r;
         /* Without ptrace-read access to the process the kernel prints 0 for field 52, which would
          * read as "exited 0". The same check guards the /proc/<pid>/ns links: probe one. */
-        w->proc_exit_code = proc_may_read(pid);
+        w->proc_exit_code = proc_may_read(pid, &w->pid_ns_ino);
         if (ps.state == 'Z' || ps.state == 'X') {
                 *ret_gone = ps.has_exit_code && w->proc_exit_code && !no_kernel_status
                                     ? exit_status_from_wait(ps.exit_code, EXIT_SOURCE_PROC)

@@ -61,6 +61,14 @@ int pid_is_alive(pid_t pid, uint64_t start_ticks);
  * taken, its memory is being torn down; under load that can take longer than a settle time). */
 int pid_is_living(pid_t pid, uint64_t start_ticks);
 
+/* The inode of the process's PID namespace, as /proc/<pid>/ns/pid named it once the pidfd pinned
+ * the pid (the ptrace-read probe reads that link anyway); 0 when it is not known. */
+uint64_t pidwatch_pid_ns_inode(const PidWatch *w);
+
+/* The inode number in a /proc/<pid>/ns/<kind> link's target ("net:[4026531840]"): 0 and *ret, or
+ * -EINVAL when it is not of that form. */
+int ns_link_inode(const char *target, uint64_t *ret);
+
 /* Stop watching and release everything; accepts NULL; returns NULL. */
 PidWatch *pidwatch_free(PidWatch *w);
 void pidwatch_freep(PidWatch **w);
