@@ -8,6 +8,8 @@
  * OUT receives, CLOCK_REALTIME ns:
  *   start NS PID        just before fork()+exec() of COMMAND (PID = its pid)
  *   NS TEXT             each datagram, newlines shown as spaces
+ *   cpu NS              after a datagram with READY=1: COMMAND's CPU time so far (user + system,
+ *                       every thread: the sum of /proc/PID/task/TID/schedstat's first field), ns
  *   exit NS STATUS      when COMMAND ended (its wait status)
  * COMMAND's stdin, stdout and stderr are ours. SIGTERM and SIGINT are passed on to it; we end
  * when it does, with status 0 if it exited 0.
@@ -15,6 +17,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
+#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -25,6 +28,35 @@
 #include "bench-util.h"
 
 #define PROG "notify-stamp"
+
+/* "cpu NS" : the CPU time COMMAND's threads have used so far (schedstat, ns), as it said READY=1 */
+static void stamp_cpu(FILE *out, pid_t pid) {
+        char path[64], line[256];
+        uint64_t sum = 0;
+        DIR *d;
+        struct dirent *de;
+
+        snprintf(path, sizeof(path), "/proc/%d/task", (int) pid);
+        d = opendir(path);
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                char p2[320];
+                FILE *f;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                snprintf(p2, sizeof(p2), "/proc/%d/task/%s/schedstat", (int) pid, de->d_name);
+                f = fopen(p2, "re");
+                if (!f)
+                        continue;
+                if (fgets(line, sizeof(line), f))
+                        sum += strtoull(line, NULL, 10);
+                fclose(f);
+        }
+        closedir(d);
+        fprintf(out, "cpu %" PRIu64 "\n", sum);
+}
 
 int main(int argc, char *argv[]) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -102,6 +134,8 @@ int main(int argc, char *argv[]) {
                                         if (*c == '\n')
                                                 *c = ' ';
                                 fprintf(out, "%" PRIu64 " %s\n", t, buf);
+                                if (strstr(buf, "READY=1"))
+                                        stamp_cpu(out, pid);
                                 fflush(out);
                         }
                         continue;

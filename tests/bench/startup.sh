@@ -16,13 +16,16 @@
 # record_has FILE N: the record has at least N lines
 record_has() { [ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ]; }
 
-# su_runs KIND TARGET RUNS ROOT: timed start-ups into $W/startup.tsv ("KIND TARGET I MS RSS STARTED")
+# cpu_ms NAME: the daemon's CPU time (user + system, every thread) when it said READY=1
+cpu_ms() { awk '$1 == "cpu" { printf "%.1f", $2 / 1e6; f = 1; exit } END { if (!f) print "-" }' "$R/$1.notify"; }
+
+# su_runs KIND TARGET RUNS ROOT: timed start-ups into $W/startup.tsv ("KIND TARGET I MS RSS STARTED CPU_MS")
 su_runs() {
         local kind=$1 target=$2 runs=$3 root=$4 i name
         for i in $(seq "$runs"); do
                 name=su-$kind-$target-$i
                 daemon_start "$name" "$target" "$root"
-                echo "$kind $target $i $(ready_ms "$name") $(proc_rss_kb "$DPID") $(grep -c '"started"' "$R/$name.json")" >>"$W/startup.tsv"
+                echo "$kind $target $i $(ready_ms "$name") $(proc_rss_kb "$DPID") $(grep -c '"started"' "$R/$name.json") $(cpu_ms "$name")" >>"$W/startup.tsv"
                 log "   $kind, $target: READY after $(ready_ms "$name") ms"
                 if [ "$kind" = docker ] && [ "$target" = journal ] && [ "$i" = 1 ]; then
                         # the restart runs start from this record: wait until it names every
@@ -116,7 +119,9 @@ bench_report() {
         cat <<EOT
 ## Start-up with $N_SCALE existing containers
 
-From fork+exec of the daemon to its \`READY=1\` (\`notify-stamp\`); state roots on tmpfs, as \`/run\` is
+From fork+exec of the daemon to its \`READY=1\` (\`notify-stamp\`), and the daemon's CPU time (user +
+system, from \`/proc/PID/task/*/schedstat\`) when READY=1 arrived, which a loaded machine's other
+work changes less than the wall time; state roots on tmpfs, as \`/run\` is
 on a stock host. runc-size state files are $STATE_SIZE_RUNC bytes, Docker-size $STATE_SIZE_DOCKER bytes
 (padding in \`config\`, as Docker's seccomp profile does).
 
@@ -133,13 +138,13 @@ on a stock host. runc-size state files are $STATE_SIZE_RUNC bytes, Docker-size $
   $PODMAN_JSON_SIZE bytes naming all $N_SCALE ($PODMAN_NAMED of the first run's \`started\` entries
   carry the name from it); a fresh record each run.
 
-| containers | log target | runs | READY=1 (ms, each run) | median (ms) | VmRSS at READY (kB) | \`started\` entries |
-|---|---|---:|---|---:|---|---|
+| containers | log target | runs | READY=1 (ms, each run) | median (ms) | CPU until READY (ms, each run) | VmRSS at READY (kB) | \`started\` entries |
+|---|---|---:|---|---:|---|---|---|
 EOT
         for kind in runc docker restart podman; do
                 for t in journal console; do
-                        awk -v s="$kind" -v t="$t" -v m="$(su_med "$kind" "$t")" '$1 == s && $2 == t { n++; ms = ms (ms ? ", " : "") $4; kb = kb (kb ? ", " : "") $5; st = st (st ? ", " : "") $6 }
-                                END { if (n) printf "| %s | %s | %d | %s | %s | %s | %s |\n", s, t, n, ms, (n > 1 ? m : "–"), kb, st }' "$W/startup.tsv"
+                        awk -v s="$kind" -v t="$t" -v m="$(su_med "$kind" "$t")" '$1 == s && $2 == t { n++; ms = ms (ms ? ", " : "") $4; kb = kb (kb ? ", " : "") $5; st = st (st ? ", " : "") $6; cpu = cpu (cpu ? ", " : "") ($7 == "" ? "-" : $7) }
+                                END { if (n) printf "| %s | %s | %d | %s | %s | %s | %s | %s |\n", s, t, n, ms, (n > 1 ? m : "–"), cpu, kb, st }' "$W/startup.tsv"
                 done
         done
         echo
