@@ -490,7 +490,8 @@ static bool ns_path_is_own(const Container *c, NsKind k, const char *p) {
  * inode that stat() through the link sets up: stat() of seven such paths was a quarter of the
  * start-up time with 10,000 containers. The init's own PID namespace link was read by the pidwatch
  * already (its ptrace-read probe), after the pid was pinned: not again. Other paths (bind-mounted
- * namespaces) are stat()ed.
+ * namespaces) are stat()ed. A container whose started entry an earlier run reported (a restart of
+ * the daemon) needs only its PID namespace, for the probe: six lookups fewer each.
  */
 static void container_read_ns_inodes(Container *c) {
         if (c->ns_read)
@@ -501,7 +502,7 @@ static void container_read_ns_inodes(Container *c) {
                 struct stat st;
                 ssize_t l;
 
-                if (!p)
+                if (!p || (c->started_reported && k != NS_PID))
                         continue;
                 if (k == NS_PID && pidwatch_pid_ns_inode(c->watch) != 0 && ns_path_is_own(c, k, p)) {
                         c->ns_ino[k] = pidwatch_pid_ns_inode(c->watch);

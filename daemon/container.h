@@ -97,6 +97,9 @@ struct Container {
         char *ns_path[_NS_MAX];
         char *cgroup_v1_memory, *cgroup_unified;
         bool ns_read;                /* ns_ino[] read (or it was gone by then) */
+        bool started_reported;       /* an earlier run of the daemon reported its started entry, the
+                                      * one user of ns_ino[] but NS_PID (the probe's): only that is
+                                      * read */
         bool cgroup_from_proc;       /* rebuilt from the record: its init's /proc/PID/cgroup says */
         bool oom_seen;               /* an OOM in its cgroup since discovery (read at the init's death) */
         uint64_t oom_reported;       /* the oom_kill counter at its last "oom" entry (0: none) */

@@ -227,6 +227,7 @@ void keeper_restore(Keeper *k, ContainerContext *cx) {
                         continue;
                 }
                 keeper_restore_owner(c);
+                c->started_reported = true; /* in the record: its started entry was reported */
                 r = container_track(c, &gone);
                 if (r >= 0 || r == -EMFILE) {
                         k->ops->adopt(c, k->userdata);

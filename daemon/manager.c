@@ -277,7 +277,10 @@ static bool manager_found_again(Manager *m, const char *path, const RuncState *s
  */
 static bool manager_track_new(Manager *m, Container *c, uid_t owner, bool reported_before) {
         ExitStatus gone = EXIT_STATUS_UNKNOWN;
-        int r = container_track(c, &gone);
+        int r;
+
+        c->started_reported = reported_before; /* its namespaces are then not read for it */
+        r = container_track(c, &gone);
 
         if (r == -EPERM) {
                 container_refuse(c); /* container_track() said why */
