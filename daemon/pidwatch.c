@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -34,9 +35,12 @@ struct pidfd_info_v0 {
 #define CW_PIDFD_GET_INFO _IOWR(CW_PIDFS_IOCTL_MAGIC, 11, struct pidfd_info_v0)
 #define CW_PIDFD_INFO_EXIT (UINT64_C(1) << 3)
 
+typedef struct PidWatchSet PidWatchSet;
+
 struct PidWatch {
         sd_event *event;
-        sd_event_source *io, *timer;
+        PidWatchSet *set;       /* the epoll set its pidfd is in, NULL until it is added */
+        sd_event_source *timer;
         int pidfd, statfd;
         pid_t pid;
         bool dead, done;
@@ -48,6 +52,29 @@ struct PidWatch {
         PidWatchExitHandler on_exit;
         void *userdata;
 };
+
+/* What one dispatch of a set takes from its epoll set at most. */
+#define PIDWATCH_BATCH 64
+
+/*
+ * The pidfds of one loop are in one epoll set of their own, and the loop has one source on that
+ * set: a source per pidfd cost sd-event about 330 bytes each (10,000 containers: 3.3 MB, a third
+ * of the daemon's heap; issue 17), and a burst of exits is dispatched PIDWATCH_BATCH at a time
+ * instead of one per loop iteration. Made with the first watch of a loop, freed with its last.
+ */
+struct PidWatchSet {
+        PidWatchSet *next;
+        sd_event *event;
+        sd_event_source *io;
+        int epfd;
+        unsigned n_watches;
+        bool dispatching;                  /* in set_on_io: the set outlives its last watch until the end */
+        size_t batch_n;                    /* what the dispatch under way took, a freed watch cleared */
+        PidWatch *batch[PIDWATCH_BATCH];
+        uint32_t batch_events[PIDWATCH_BATCH];
+};
+
+static PidWatchSet *sets;
 
 static KernelCaps caps;
 /* CW_TEST_NO_KERNEL_STATUS=1 (see pidwatch.h): behave as a kernel before 6.15 whose reaper won. */
@@ -142,10 +169,38 @@ int pidwatch_probe(KernelCaps *ret) {
         return 0;
 }
 
+static PidWatchSet *set_free(PidWatchSet *set) {
+        for (PidWatchSet **p = &sets; *p; p = &(*p)->next)
+                if (*p == set) {
+                        *p = set->next;
+                        break;
+                }
+        set->io = sd_event_source_disable_unref(set->io);
+        set->epfd = safe_close(set->epfd);
+        sd_event_unref(set->event);
+        free(set);
+        return NULL;
+}
+
+/* w leaves its set: out of the epoll set and of a dispatch under way; the set goes with its last. */
+static void set_remove(PidWatch *w) {
+        PidWatchSet *set = w->set;
+
+        if (!set)
+                return;
+        w->set = NULL;
+        (void) epoll_ctl(set->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
+        for (size_t i = 0; i < set->batch_n; i++)
+                if (set->batch[i] == w)
+                        set->batch[i] = NULL;
+        if (--set->n_watches == 0 && !set->dispatching)
+                set_free(set);
+}
+
 PidWatch *pidwatch_free(PidWatch *w) {
         if (!w)
                 return NULL;
-        w->io = sd_event_source_disable_unref(w->io);
+        set_remove(w);
         w->timer = sd_event_source_disable_unref(w->timer);
         w->pidfd = safe_close(w->pidfd);
         w->statfd = safe_close(w->statfd);
@@ -189,7 +244,7 @@ static void pidwatch_finish(PidWatch *w, ExitStatus st) {
         if (w->done)
                 return;
         w->done = true;
-        (void) sd_event_source_set_enabled(w->io, SD_EVENT_OFF);
+        set_remove(w);
         (void) sd_event_source_set_enabled(w->timer, SD_EVENT_OFF);
         w->on_exit(w, &st, w->exit_usec, w->userdata); /* may free w */
 }
@@ -208,13 +263,11 @@ static int pidwatch_on_timer(sd_event_source *s, uint64_t usec, void *userdata) 
         return 0;
 }
 
-static int pidwatch_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        PidWatch *w = userdata;
+static void pidwatch_on_io(PidWatch *w, uint32_t revents) {
         ProcStat ps;
         bool reaped;
         int r, ws = 0;
 
-        (void) fd;
         if (!w->dead) {
                 w->dead = true;
                 w->exit_usec = now_realtime_usec();
@@ -227,31 +280,106 @@ static int pidwatch_on_io(sd_event_source *s, int fd, uint32_t revents, void *us
         if (r >= 0 && (ps.state == 'Z' || ps.state == 'X') && ps.has_exit_code && w->proc_exit_code &&
             !no_kernel_status) {
                 pidwatch_finish(w, exit_status_from_wait(ps.exit_code, EXIT_SOURCE_PROC));
-                return 0;
+                return;
         }
         reaped = r == -ESRCH || (revents & EPOLLHUP);
 
         /* 2. After the reap, the kernel keeps the status for pidfd holders (6.15). */
         if (reaped && caps.info_exit && pidfd_get_exit(w->pidfd, &ws) >= 0) {
                 pidwatch_finish(w, exit_status_from_wait(ws, EXIT_SOURCE_PIDFD));
-                return 0;
+                return;
         }
 
         /* 3. Not reaped yet (or the status not yet stored): wait for the HUP of the reap, bounded. */
         if (caps.info_exit && caps.hup_at_reap && !(revents & EPOLLHUP)) {
-                r = sd_event_source_set_io_events(s, EPOLLET); /* EPOLLHUP is always reported */
+                struct epoll_event ev = { .events = EPOLLET, .data.ptr = w }; /* EPOLLHUP is always reported */
+
+                r = epoll_ctl(w->set->epfd, EPOLL_CTL_MOD, w->pidfd, &ev) < 0 ? -errno : 0;
                 if (r >= 0 && !w->timer)
                         r = sd_event_add_time_relative(w->event, &w->timer, CLOCK_MONOTONIC,
                                                        w->reap_timeout_usec, USEC_PER_MSEC,
                                                        pidwatch_on_timer, w);
                 if (r >= 0) {
                         (void) sd_event_source_set_description(w->timer, "pidwatch-reap-timeout");
-                        return 0;
+                        return;
                 }
         }
 
         pidwatch_finish(w, EXIT_STATUS_UNKNOWN);
+}
+
+static int set_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        PidWatchSet *set = userdata;
+        struct epoll_event ev[PIDWATCH_BATCH];
+        int n;
+
+        (void) s;
+        (void) revents;
+        n = epoll_wait(fd, ev, PIDWATCH_BATCH, 0);
+        if (n < 0) {
+                if (errno != EINTR)
+                        log_debug_errno(-errno, "epoll_wait on the pidfd set failed: %m");
+                return 0;
+        }
+        for (int i = 0; i < n; i++) {
+                set->batch[i] = ev[i].data.ptr;
+                set->batch_events[i] = ev[i].events;
+        }
+        set->batch_n = (size_t) n;
+        set->dispatching = true;
+        for (size_t i = 0; i < set->batch_n; i++) {
+                PidWatch *w = set->batch[i];
+
+                if (!w)
+                        continue; /* freed by an earlier one's handler */
+                set->batch[i] = NULL;
+                pidwatch_on_io(w, set->batch_events[i]); /* may free w, and others */
+        }
+        set->batch_n = 0;
+        set->dispatching = false;
+        if (set->n_watches == 0)
+                set_free(set);
         return 0;
+}
+
+/* The set of loop e, or NULL before its first watch. */
+static PidWatchSet *set_find(const sd_event *e) {
+        for (PidWatchSet *set = sets; set; set = set->next)
+                if (set->event == e)
+                        return set;
+        return NULL;
+}
+
+/* A set for loop e (its first watch), or NULL with *ret_error. */
+static PidWatchSet *set_new(sd_event *e, int *ret_error) {
+        _cleanup_close_ int epfd = -1;
+        PidWatchSet *set;
+        int r;
+
+        epfd = epoll_create1(EPOLL_CLOEXEC);
+        if (epfd < 0) {
+                *ret_error = -errno;
+                return NULL;
+        }
+        set = calloc(1, sizeof(*set));
+        if (!set) {
+                *ret_error = -ENOMEM;
+                return NULL;
+        }
+        set->epfd = TAKE_FD(epfd);
+        /* Level-triggered: what one dispatch leaves in the set brings the next. */
+        r = sd_event_add_io(e, &set->io, set->epfd, EPOLLIN, set_on_io, set);
+        if (r < 0) {
+                set->epfd = safe_close(set->epfd);
+                free(set);
+                *ret_error = r;
+                return NULL;
+        }
+        (void) sd_event_source_set_description(set->io, "pidwatch");
+        set->event = sd_event_ref(e);
+        set->next = sets;
+        sets = set;
+        return set;
 }
 
 int pidwatch_new(sd_event *e, pid_t pid, uint64_t start_ticks, uint64_t reap_timeout_usec,
@@ -310,15 +438,20 @@ int pidwatch_new(sd_event *e, pid_t pid, uint64_t start_ticks, uint64_t reap_tim
                 return -ESRCH;
         }
 
-        /* Edge-triggered: a pidfd stays readable for ever after the exit, and sd-event dispatches
-         * one source per loop iteration, so level-triggered pidfds made a burst of N exits cost N
-         * epoll_wait()s each re-polling every exited pidfd (O(N^2): 6.35 s for 5,000 kills at once,
-         * 0.64 s edge-triggered; docs/BENCHMARKS.md). A pidfd is woken at the exit and again at the
-         * reap, so each edge is one state change we want. */
-        r = sd_event_add_io(e, &w->io, w->pidfd, EPOLLIN | EPOLLET, pidwatch_on_io, w);
-        if (r < 0)
+        /* Edge-triggered in the set: a pidfd stays readable for ever after the exit, so
+         * level-triggered pidfds made a burst of N exits cost N epoll_wait()s each re-polling every
+         * exited pidfd (O(N^2): 6.35 s for 5,000 kills at once, 0.64 s edge-triggered;
+         * docs/BENCHMARKS.md). A pidfd is woken at the exit and again at the reap, so each edge is
+         * one state change we want. */
+        struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.ptr = w };
+        PidWatchSet *set = set_find(e) ?: set_new(e, &r);
+
+        if (!set)
                 return r;
-        (void) sd_event_source_set_description(w->io, "pidwatch");
+        set->n_watches++;
+        w->set = set;
+        if (epoll_ctl(set->epfd, EPOLL_CTL_ADD, w->pidfd, &ev) < 0)
+                return -errno; /* pidwatch_freep takes it out of the set again */
         *ret = TAKE_PTR(w);
         return 0;
 }

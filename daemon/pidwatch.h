@@ -6,7 +6,8 @@
  *      opened at discovery (it can never describe a process that later reuses the PID);
  *   2. after the reap (EPOLLHUP, Linux >= 6.9), PIDFD_GET_INFO with PIDFD_INFO_EXIT (>= 6.15);
  *   3. nothing knowable: unknown, after at most reap_timeout.
- * Owns the pidfd, the stat fd and their event sources. Knows nothing about containers.
+ * Owns the pidfd, the stat fd and the reap timer; the pidfds of one loop share one epoll set and one
+ * event source on it. Knows nothing about containers.
  */
 #pragma once
 
