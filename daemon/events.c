@@ -190,7 +190,7 @@ void event_build_exited(Event *ev, const ContainerIdentity *c, const ExitStatus 
         if (f->probe && (v->signal || v->reason == DEATH_OOM_KILLED))
                 verdict = death_describe(why, sizeof(why), f, v,
                                          v->reason == DEATH_OOM_KILLED && w && w->oom_victim_init
-                                         ? why_oom_detail(detail, sizeof(detail), w, &w->init_victim) : NULL);
+                                         ? why_oom_detail(detail, sizeof(detail), w, w->init_victim) : NULL);
 
         if (oom)
                 priority = LOG_ERR;
@@ -228,7 +228,7 @@ void event_build_exited(Event *ev, const ContainerIdentity *c, const ExitStatus 
         if (v->has_stop_grace)
                 (void) event_addf(ev, "STOP_GRACE_USEC", "%" PRIu64, v->stop_grace_usec);
         if (oom && f->probe && w && w->oom_victim_init)
-                event_add_oom_victim(ev, w, &w->init_victim);
+                event_add_oom_victim(ev, w, w->init_victim);
 }
 
 void event_build_oom(Event *ev, const ContainerIdentity *c, uint64_t kills, const WhyState *w) {
@@ -242,7 +242,7 @@ void event_build_oom(Event *ev, const ContainerIdentity *c, uint64_t kills, cons
         (void) event_add(ev, "CONTAINER_EVENT", "oom");
         event_add_identity(ev, c);
         if (w && w->has_child_victim)
-                event_add_oom_victim(ev, w, &w->child_victim); /* the probe's record (issue 13) */
+                event_add_oom_victim(ev, w, w->child_victim); /* the probe's record (issue 13) */
 }
 
 void event_build_listed(Event *ev, const ContainerIdentity *c, bool alive) {

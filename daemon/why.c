@@ -97,13 +97,22 @@ static Pending *pending_slot(Why *w) {
 
 /* ------------------------------------------------------------------ records */
 
+/* *slot = v, made at its first record; false when there is no memory for it. */
+static bool victim_store(ProbeOomVictim **slot, const ProbeOomVictim *v) {
+        if (!*slot)
+                *slot = malloc(sizeof(**slot));
+        if (!*slot)
+                return false;
+        **slot = *v;
+        return true;
+}
+
 static void why_apply_victim(WhyState *s, const ProbeOomVictim *v) {
         if (v->pid == s->pid && v->ns_pid == 1) {
-                s->oom_victim_init = true;
-                s->init_victim = *v;
-        } else {
+                if (victim_store(&s->init_victim, v))
+                        s->oom_victim_init = true;
+        } else if (victim_store(&s->child_victim, v)) {
                 s->has_child_victim = true;
-                s->child_victim = *v;
                 if (s->on_child_victim)
                         s->on_child_victim(s, s->userdata);
         }
@@ -217,7 +226,8 @@ static void why_state_free(WhyState *s) {
                 signal_history_clear(s->signals);
                 free(s->signals);
         }
-        free(s->container_id);
+        free(s->init_victim);
+        free(s->child_victim);
         free(s);
 }
 
@@ -306,13 +316,7 @@ WhyState *why_track(Why *w, pid_t pid, uint64_t pidns, const char *memcg_dir, co
                 return NULL;
         s->pid = pid;
         s->pidns = pidns;
-        if (container_id) {
-                s->container_id = strdup(container_id);
-                if (!s->container_id) {
-                        free(s);
-                        return NULL;
-                }
-        }
+        s->container_id = container_id;
         if (memcg_dir && stat(memcg_dir, &st) == 0) {
                 s->memcg_ino = (uint64_t) st.st_ino;
                 s->mem_limit = read_mem_limit(memcg_dir);

@@ -27,16 +27,18 @@ struct WhyState {
         uint64_t pidns;                  /* inode of the init's PID namespace, 0 unknown */
         uint64_t memcg_ino;              /* inode of its memory cgroup directory, 0 unknown */
         uint64_t mem_limit;              /* its memory limit in bytes, 0 none or unknown */
-        char *container_id;
+        const char *container_id;        /* the tracker's (why_track), NULL unknown */
         SignalHistory *signals;          /* allocated at its first signal record (a kilobyte: most
                                           * inits never get one), NULL: none */
         bool has_exit;                   /* the probe saw the group exit */
         int exit_wstatus;
         uint64_t exit_monotonic_usec;
-        bool oom_victim_init;            /* the OOM killer chose the init */
-        ProbeOomVictim init_victim;
-        bool has_child_victim;           /* a child OOM victim not yet reported */
-        ProbeOomVictim child_victim;
+        /* The victims are allocated at their first record, as the signal history is: ~150 bytes
+         * each that almost every init would carry unused. */
+        bool oom_victim_init;            /* the OOM killer chose the init (*init_victim) */
+        ProbeOomVictim *init_victim;
+        bool has_child_victim;           /* a child OOM victim not yet reported (*child_victim) */
+        ProbeOomVictim *child_victim;
         /* Called when a record names a child OOM victim (the tracker's hook: its OOM counter may
          * have no notification of its own, oomwatch_poke); NULL for none. */
         void (*on_child_victim)(WhyState *s, void *userdata);
@@ -67,8 +69,9 @@ void why_log_probe(const Why *w);
 bool why_has_oom_scope(const Why *w);
 
 /*
- * Follow the init pid of container id; memcg_dir is its memory cgroup directory (v1 memory or v2
- * unified; NULL when unknown), read for its inode and limit. Takes over the records already
+ * Follow the init pid of container id (borrowed, not copied: it must outlive the state; may be NULL);
+ * memcg_dir is its memory cgroup directory (v1 memory or v2 unified; NULL when unknown), read for
+ * its inode and limit. Takes over the records already
  * waiting for pid. Returns the state (owned by w until why_untrack; one caller per pid) or NULL (no
  * probe, out of memory, or pid already tracked by another caller).
  */
