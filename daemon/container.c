@@ -133,6 +133,20 @@ static void container_forget_paths(Container *c) {
         c->cgroup_v1_memory = c->cgroup_unified = NULL;
 }
 
+/* The state directory and the id in one allocation, the id sharing the path's last component when
+ * it is that (".../<id>", as from every state root): c->id is never freed on its own. */
+static int container_set_names(Container *c, const char *path, const char *id) {
+        size_t lp = strlen(path), li = strlen(id);
+        bool tail = li < lp && path[lp - li - 1] == '/' && memcmp(path + lp - li, id, li) == 0;
+        char *p = malloc(lp + 1 + (tail ? 0 : li + 1));
+
+        if (!p)
+                return -ENOMEM;
+        c->path = memcpy(p, path, lp + 1);
+        c->id = tail ? p + lp - li : memcpy(p + lp + 1, id, li + 1);
+        return 0;
+}
+
 int container_new(ContainerContext *ctx, const StateDirEntry *e, const RuncState *s, Container **ret) {
         Container *c = calloc(1, sizeof(*c));
 
@@ -145,10 +159,8 @@ int container_new(ContainerContext *ctx, const StateDirEntry *e, const RuncState
                 .start_ticks = s->start_ticks,
                 .created_usec = s->created_usec,
         };
-        c->path = strdup(e->path);
-        c->id = strdup(e->id);
         c->ns = e->ns ? strdup(e->ns) : NULL;
-        if (!c->path || !c->id || (e->ns && !c->ns) ||
+        if (container_set_names(c, e->path, e->id) < 0 || (e->ns && !c->ns) ||
             strdup_or_null(s->cgroup_v1_memory, &c->cgroup_v1_memory) < 0 ||
             strdup_or_null(s->cgroup_unified, &c->cgroup_unified) < 0 ||
             metadata_collect(e->id, e->ns, e->dir, s, ctx->config->docker_data_root, &c->meta) < 0) {
@@ -174,9 +186,7 @@ int container_new_from_record(ContainerContext *ctx, RecordEntry *e, Container *
                 .runtime = streq_ptr(e->runtime, "crun") ? RUNTIME_CRUN : RUNTIME_RUNC,
                 .meta.manager = meta_manager_static(e->manager),
         };
-        /* take the strings over from the entry */
-        c->path = TAKE_PTR(e->path);
-        c->id = TAKE_PTR(e->id);
+        /* take the strings over from the entry (the path and the id are copied into one) */
         c->ns = TAKE_PTR(e->ns);
         c->meta.name = TAKE_PTR(e->name);
         c->meta.image = TAKE_PTR(e->image);
@@ -185,7 +195,7 @@ int container_new_from_record(ContainerContext *ctx, RecordEntry *e, Container *
         c->meta.pod_uid = TAKE_PTR(e->pod_uid);
         c->meta.k8s_container_name = TAKE_PTR(e->k8s_container_name);
         c->meta.k8s_container_type = TAKE_PTR(e->k8s_container_type);
-        if (!c->path || !c->id) {
+        if (!e->path || !e->id || container_set_names(c, e->path, e->id) < 0) {
                 container_free(c);
                 return -ENOMEM;
         }
@@ -225,8 +235,7 @@ Container *container_free(Container *c) {
         c->runtime_wait = runtime_exit_wait_free(c->runtime_wait);
         meta_done(&c->meta);
         container_forget_paths(c);
-        free(c->path);
-        free(c->id);
+        free(c->path); /* and c->id with it */
         free(c->ns);
         free(c);
         return NULL;

@@ -82,7 +82,7 @@ struct Container {
         ContainerState state;        /* changed by container.c only */
         ContainerPlace place;        /* the manager's */
         char *path;                  /* the state directory: the manager's key */
-        char *id;
+        char *id;                    /* in path's allocation (its last component, most often) */
         char *ns;
         Runtime runtime;
         Meta meta;
