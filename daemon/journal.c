@@ -17,6 +17,7 @@
 #include "log.h"
 #include "util/cleanup.h"
 #include "util/json-line.h"
+#include "util/queue-mem.h"
 #include "util/strutil.h"
 #include "util/time.h"
 
@@ -30,7 +31,8 @@ typedef struct Action {
 
 /* An event the journal could not take yet: its fields copied into the one allocation (a burst of
  * 10,000 queued entries made 30 small allocations each, which left the heap in holes after the
- * queue drained). */
+ * queue drained), in queue memory (util/queue-mem.h) with its actions: not between the heap's
+ * long-lived allocations. */
 typedef struct Entry {
         struct Entry *next;
         Action *actions, *actions_tail;  /* to run, in order, once it left the queue */
@@ -63,7 +65,7 @@ struct Journal {
 static Action *action_free(Action *a) {
         if (a->free_data)
                 a->free_data(a->data);
-        free(a);
+        queue_mem_free(a);
         return NULL;
 }
 
@@ -76,7 +78,7 @@ static Entry *entry_free(Entry *e) {
                 e->actions = a->next;
                 action_free(a);
         }
-        free(e);
+        queue_mem_free(e);
         return NULL;
 }
 
@@ -89,7 +91,7 @@ static Entry *entry_new(const Event *ev) {
                 len[i] = strlen(ev->fields[i].kv) + 1;
                 total += len[i];
         }
-        e = calloc(1, sizeof(*e) + ev->n_fields * sizeof(EventField) + total);
+        e = queue_mem_zalloc(sizeof(*e) + ev->n_fields * sizeof(EventField) + total);
         if (!e)
                 return NULL;
         e->message_id = ev->message_id;
@@ -233,7 +235,7 @@ int journal_when_taken(Journal *j, JournalTakenHandler fn, void *data, void (*fr
                         free_data(data);
                 return 0;
         }
-        a = malloc(sizeof(*a));
+        a = queue_mem_alloc(sizeof(*a));
         if (!a) {
                 if (free_data)
                         free_data(data);

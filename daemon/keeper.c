@@ -11,6 +11,7 @@
 #include "log.h"
 #include "ownership.h"
 #include "util/cleanup.h"
+#include "util/queue-mem.h"
 
 struct Keeper {
         Record *record;              /* NULL: running without one */
@@ -94,7 +95,7 @@ static void pending_line_free(void *p) {
         PendingLine *l = p;
 
         record_line_free(l->line);
-        free(l);
+        queue_mem_free(l);
 }
 
 static void keeper_write_line(Keeper *k, RecordLine *line) {
@@ -113,7 +114,7 @@ static void keeper_on_line_taken(void *data, void *userdata) {
 }
 
 void keeper_append(Keeper *k, const Container *c, const char *op) {
-        _cleanup_free_ PendingLine *l = NULL;
+        PendingLine *l;
         RecordEntry e;
         RecordLine *line;
 
@@ -131,13 +132,13 @@ void keeper_append(Keeper *k, const Container *c, const char *op) {
         /* Written once the journal took the event (issue 14, item 8): a line saying "exited" for an
          * exit still in the journal's queue would make a stop or a crash lose that exit for good;
          * without the line a restarted daemon reports it, late. In order, behind the events. */
-        l = malloc(sizeof(*l));
+        l = queue_mem_alloc(sizeof(*l)); /* beside the journal's entry (util/queue-mem.h) */
         if (!l) {
                 record_line_free(line);
                 return (void) log_error("Out of memory.");
         }
         *l = (PendingLine) { .keeper = k, .line = line };
-        if (journal_when_taken(k->journal, keeper_on_line_taken, TAKE_PTR(l), pending_line_free) < 0)
+        if (journal_when_taken(k->journal, keeper_on_line_taken, l, pending_line_free) < 0)
                 log_error("Out of memory.");
 }
 

@@ -18,6 +18,7 @@
 #include "util/cleanup.h"
 #include "util/json-line.h"
 #include "util/json-scan.h"
+#include "util/queue-mem.h"
 #include "util/strutil.h"
 
 #define RECORD_FILE "reported"
@@ -641,30 +642,36 @@ RecordEntry *record_take_any(Record *r) {
         return e;
 }
 
+/* In queue memory (util/queue-mem.h), as the journal entry it waits behind: the text with room for
+ * record_write()'s newline. */
 struct RecordLine {
-        Line line;
+        size_t len;
+        char buf[];
 };
 
 RecordLine *record_line_new(const char *op, const RecordEntry *e) {
-        RecordLine *l = calloc(1, sizeof(*l));
+        _cleanup_(line_done) Line t = {};
+        RecordLine *l;
 
+        if (entry_format(&t, op, e, streq(op, "started")) < 0)
+                return NULL;
+        l = queue_mem_alloc(sizeof(*l) + t.len + 3);
         if (!l)
                 return NULL;
-        if (entry_format(&l->line, op, e, streq(op, "started")) < 0)
-                return record_line_free(l);
+        l->len = t.len;
+        memcpy(l->buf, t.buf, t.len);
         return l;
 }
 
 RecordLine *record_line_free(RecordLine *l) {
-        if (l) {
-                line_done(&l->line);
-                free(l);
-        }
+        queue_mem_free(l);
         return NULL;
 }
 
 int record_append_line(Record *r, RecordLine *l) {
-        int k = record_write(r, &l->line);
+        /* cap: the newline and line_put()'s spare byte fit without a realloc() of l */
+        Line v = { .buf = l->buf, .len = l->len, .cap = l->len + 3 };
+        int k = record_write(r, &v);
 
         if (k >= 0)
                 r->n_lines++;
