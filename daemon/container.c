@@ -178,6 +178,7 @@ int container_new(ContainerContext *ctx, const StateDirEntry *e, const RuncState
 
 int container_new_from_record(ContainerContext *ctx, RecordEntry *e, Container **ret) {
         Container *c = calloc(1, sizeof(*c));
+        int r;
 
         if (!c)
                 return -ENOMEM;
@@ -195,7 +196,11 @@ int container_new_from_record(ContainerContext *ctx, RecordEntry *e, Container *
         c->meta.pod_uid = TAKE_PTR(e->pod_uid);
         c->meta.k8s_container_name = TAKE_PTR(e->k8s_container_name);
         c->meta.k8s_container_type = TAKE_PTR(e->k8s_container_type);
-        if (!e->path || !e->id || container_set_names(c, e->path, e->id) < 0) {
+        r = e->path && e->id ? container_set_names(c, e->path, e->id) : -ENOMEM;
+        free(e->path);
+        free(e->id);
+        e->path = e->id = NULL;
+        if (r < 0) {
                 container_free(c);
                 return -ENOMEM;
         }

@@ -9,6 +9,20 @@
 
 #include "queue-mem.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+/* Under AddressSanitizer the heap's own checks are worth more than the blocks. */
+#include <stdlib.h>
+void *queue_mem_alloc(size_t n) {
+        return malloc(n);
+}
+void *queue_mem_zalloc(size_t n) {
+        return calloc(1, n);
+}
+void queue_mem_free(void *p) {
+        free(p);
+}
+#else
+
 /* 29 queued journal entries of a runc container (about 2.2 KB each) per block. */
 #define QUEUE_MEM_BLOCK ((size_t) 64 * 1024)
 #define ALIGN16(n) (((n) + 15) & ~(size_t) 15)
@@ -40,19 +54,6 @@ static Block *block_new(size_t size) {
         return b;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-/* Under AddressSanitizer the heap's own checks are worth more than the blocks. */
-#include <stdlib.h>
-void *queue_mem_alloc(size_t n) {
-        return malloc(n);
-}
-void *queue_mem_zalloc(size_t n) {
-        return calloc(1, n);
-}
-void queue_mem_free(void *p) {
-        free(p);
-}
-#else
 void *queue_mem_alloc(size_t n) {
         size_t need = sizeof(Header) + ALIGN16(n);
         Header *h;
