@@ -746,15 +746,15 @@ typedef struct KeySpec {
         const char *what, *range;
 } KeySpec;
 
-#define KEY_FN(sec, k, fn) { .section = sec, .key = k, .kind = KEY_PARSER, .parse = fn }
+#define KEY_FN(sec, k, fn) { .section = (sec), .key = (k), .kind = KEY_PARSER, .parse = (fn) }
 #define KEY_COUNT_OF(sec, k, field, w, d, mx) \
-        { .section = sec, .key = k, .kind = KEY_COUNT, .offset = offsetof(Config, field), .def = d, .min = 1, \
-          .max = mx, .what = w }
+        { .section = (sec), .key = (k), .kind = KEY_COUNT, .offset = offsetof(Config, field), .def = (d), .min = 1, \
+          .max = (mx), .what = (w) }
 #define KEY_DURATION_OF(sec, k, field, expected, d, mn, mx, rng) \
-        { .section = sec, .key = k, .kind = KEY_DURATION, .offset = offsetof(Config, field), .def = d, .min = mn, \
-          .max = mx, .what = expected, .range = rng }
+        { .section = (sec), .key = (k), .kind = KEY_DURATION, .offset = offsetof(Config, field), .def = (d), \
+          .min = (mn), .max = (mx), .what = (expected), .range = (rng) }
 #define KEY_BOOL_OF(sec, k, field, d) \
-        { .section = sec, .key = k, .kind = KEY_BOOL, .offset = offsetof(Config, field), .def = d }
+        { .section = (sec), .key = (k), .kind = KEY_BOOL, .offset = offsetof(Config, field), .def = (d) }
 
 static const KeySpec key_table[] = {
         KEY_FN("Watch", "Roots", parse_roots),
