@@ -32,7 +32,7 @@
 #   probe-cost.sh [--quick]
 #   env: BENCH_BIN (probe-storm, stamp-lines, kill-stamp, notify-stamp), PROBE_LISTEN, DAEMON
 #        (without it, or without runc and busybox, part 2 is left out and the section says so),
-#        ROUNDS (default 4; --quick 2), LAT_ROUNDS (default 4; --quick 2), LAT_N (default 20;
+#        ROUNDS (default 9; --quick 2), LAT_ROUNDS (default 4; --quick 2), LAT_N (default 20;
 #        --quick 5), LAT_GAP_MS (default 53), STORM_CPU (default the last allowed CPU)
 set -uo pipefail
 
@@ -44,7 +44,7 @@ DAEMON=${DAEMON:-}
 if [ "$QUICK" = 1 ]; then
         SIGNALS=100000 FORKS=5000 ROUNDS=${ROUNDS:-2} LAT_ROUNDS=${LAT_ROUNDS:-2} LAT_N=${LAT_N:-5}
 else
-        SIGNALS=1000000 FORKS=100000 ROUNDS=${ROUNDS:-4} LAT_ROUNDS=${LAT_ROUNDS:-4} LAT_N=${LAT_N:-20}
+        SIGNALS=1000000 FORKS=100000 ROUNDS=${ROUNDS:-9} LAT_ROUNDS=${LAT_ROUNDS:-4} LAT_N=${LAT_N:-20}
 fi
 LAT_GAP_MS=${LAT_GAP_MS:-53}
 STORM_CPU=${STORM_CPU:-$(awk '/^Cpus_allowed_list:/ { n = split($2, a, /[,-]/); print a[n] }' /proc/self/status)}
