@@ -807,9 +807,12 @@ typedef struct Follow {
         Entry *pending;             /* read from the journal, at or past the number asked for */
         uint64_t pending_seq;
         uint64_t followed;          /* EVENT_SEQ_FIRST of the run followed (0: no hello yet) */
+        uint64_t dense_from;        /* numbers from it on are one run's: a skipped one is lost (0: none) */
         bool done;                  /* past --until */
         const sigset_t *unblocked;
 } Follow;
+
+#define MISSING_UNSURE ": lost, or never used (the daemon did not stop cleanly, or has no record of the run before)"
 
 /* how long a fill waits for entries that journald has not written yet */
 #define FILL_TIMEOUT_USEC (5 * USEC_PER_SEC)
@@ -838,8 +841,16 @@ static bool follow_entry_seq(Follow *f, const Entry *e, uint64_t *ret) {
         return entry_get_u64(e, "EVENT_SEQ", ret);
 }
 
+/* Say that the numbers from to upto - 1 of this boot did not come from the journal. */
+static void follow_missing(uint64_t from, uint64_t upto, LiveMissing missing) {
+        if (!arg_quiet)
+                fprintf(stderr, "Events %" PRIu64 " to %" PRIu64 " of this boot are not in the journal%s; going on.\n",
+                        from, upto - 1, missing == LIVE_MISSING_UNSURE ? MISSING_UNSURE : "");
+}
+
 /* Read the journal forward, printing every entry before number upto; stop before one at or past
- * it (the socket brings that one). Returns 0 or a negative errno. */
+ * it (the socket brings that one). journald stores in order: a number it skipped within one run
+ * (from dense_from on) does not come any more, and is said. Returns 0 or a negative errno. */
 static int follow_journal(Follow *f, uint64_t upto) {
         int r;
 
@@ -869,6 +880,8 @@ static int follow_journal(Follow *f, uint64_t upto) {
                 if (numbered) {
                         if (seq <= f->last)
                                 continue;  /* had it */
+                        if (seq > f->last + 1 && f->dense_from > 0 && f->last + 1 >= f->dense_from)
+                                follow_missing(f->last + 1, seq, LIVE_MISSING_LOST);
                         f->last = seq;
                 }
                 r = follow_print(f, e);
@@ -912,11 +925,7 @@ static int follow_fill(Follow *f, uint64_t upto, LiveMissing missing) {
                         return 0;
                 now = now_monotonic_usec();
                 if (now >= deadline || f->pending) {
-                        if (!arg_quiet)
-                                fprintf(stderr, "Events %" PRIu64 " to %" PRIu64 " of this boot are not in the journal%s; going on.\n",
-                                        f->last + 1, upto - 1,
-                                        missing == LIVE_MISSING_UNSURE ?
-                                        ": lost, or never used (the daemon did not stop cleanly, or has no record of the run before)" : "");
+                        follow_missing(f->last + 1, upto, missing);
                         f->last = upto - 1;
                         return 0;
                 }
@@ -935,6 +944,7 @@ static int follow_hello(Follow *f, const LiveMessage *hello) {
         int r;
 
         live_seam(hello, f->followed, f->last, &seam);
+        f->dense_from = seam.dense_from;
         if (seam.take_upto > f->last + 1) {
                 r = follow_journal(f, seam.take_upto);
                 if (r < 0)
@@ -951,6 +961,7 @@ static int follow_hello(Follow *f, const LiveMessage *hello) {
                 f->last = seam.unused_upto - 1;
         if (hello->first > 0)
                 f->followed = hello->first;
+        f->dense_from = hello->first;
         return follow_fill(f, hello->value, LIVE_MISSING_LOST);
 }
 
@@ -1178,7 +1189,7 @@ static int verb_events(void) {
                         r = follow_hello(&f, &first);
                 } else {
                         f.last = first.value > 0 ? first.value - 1 : 0;
-                        f.followed = first.first;
+                        f.followed = f.dense_from = first.first;
                 }
         } else {
                 if (arg_filter.since_usec > 0)

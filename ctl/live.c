@@ -130,6 +130,7 @@ void live_seam(const LiveMessage *hello, uint64_t followed, uint64_t last, LiveS
         ret->unused_upto = first;
         if (hello->prev_first > 0 && !stale) {
                 /* the run before: from its first to its end, used (clean) or maybe (crash) */
+                ret->dense_from = hello->prev_first;
                 ret->wait_upto = hello->prev_end;
                 ret->missing = hello->prev_clean ? LIVE_MISSING_LOST : LIVE_MISSING_UNSURE;
                 if (followed == 0 && !hello->prev_clean)

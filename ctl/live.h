@@ -51,6 +51,9 @@ typedef struct LiveSeam {
         uint64_t wait_upto;
         LiveMissing missing;
         uint64_t unused_upto;
+        /* below unused_upto, numbers from it on are one run's, dense: one the journal skips there
+         * (it holds a later one) is lost (0: no run known) */
+        uint64_t dense_from;
 } LiveSeam;
 
 /* Connect to path (SOCK_SEQPACKET, non-blocking, close-on-exec). Returns the fd or -errno

@@ -119,6 +119,7 @@ START_TEST(test_seam_reconnect) {
         ck_assert_uint_eq(s.wait_upto, 103);
         ck_assert_int_eq(s.missing, LIVE_MISSING_LOST);
         ck_assert_uint_eq(s.unused_upto, 5000);
+        ck_assert_uint_eq(s.dense_from, 100);  /* a number the journal skips there is lost */
 
         /* crashed: wait up to its reserved end, and what does not come is lost or never used */
         s = seam(HELLO_CRASH, 100);
@@ -131,6 +132,7 @@ START_TEST(test_seam_reconnect) {
         ck_assert_uint_eq(s.take_upto, 0);
         ck_assert_uint_eq(s.wait_upto, 103);
         ck_assert_int_eq(s.missing, LIVE_MISSING_UNSURE);
+        ck_assert_uint_eq(s.dense_from, 100);  /* the jump from the one it followed is not a loss */
 
         /* no run named (the record lost): everything below this run's first may be missing */
         s = seam(HELLO_NONE, 100);
@@ -138,6 +140,7 @@ START_TEST(test_seam_reconnect) {
         ck_assert_uint_eq(s.wait_upto, 5000);
         ck_assert_int_eq(s.missing, LIVE_MISSING_UNSURE);
         ck_assert_uint_eq(s.unused_upto, 5000);
+        ck_assert_uint_eq(s.dense_from, 0);  /* runs unknown: no skipped number is known lost */
 
         /* the same run again (it was closed for not reading): nothing below the reader's own */
         s = seam_last(HELLO_CLEAN, 5000, 5001);
@@ -150,6 +153,7 @@ START_TEST(test_seam_reconnect) {
         ck_assert_uint_eq(s.take_upto, 0);
         ck_assert_uint_eq(s.wait_upto, 5000);
         ck_assert_int_eq(s.missing, LIVE_MISSING_UNSURE);
+        ck_assert_uint_eq(s.dense_from, 0);
         /* but one that numbered nothing (it saw none of its numbers) leaves the record as it was */
         s = seam_last(HELLO_CLEAN, 200, 150);
         ck_assert_uint_eq(s.take_upto, 100);
