@@ -17,7 +17,9 @@
  *   DockerDataRoot=DIR    where dockerd keeps containers/<id>/config.v2.json (names, images)
  *   [Exit]
  *   ReapTimeoutSec=SEC    longest wait for an exited init to be reaped before its status is
- *                         declared unknown (default 2; 0.001–60). Decimal seconds ("2", "0.5"),
+ *                         declared unknown (default 2; 0.001–60), and for the status the manager
+ *                         writes down when the kernel gave none (a quarter of it for conmon's
+ *                         exit file). Decimal seconds ("2", "0.5"),
  *                         or with a unit: "s"/"sec", "ms"/"msec", "us"/"usec" ("250ms").
  *   KernelProbe=yes|no    load the kernel probe at start (default yes; issue 13): who signalled an
  *                         init, its exact status, OOM victims. Read at start only: a reload

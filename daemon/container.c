@@ -33,13 +33,21 @@
  * pidfd of an OOM-killed init turns readable within milliseconds of the kill. */
 #define OOM_SETTLE_USEC (250 * USEC_PER_MSEC)
 
-/* How long an exit with no status from the kernel waits for the monitor's exit file (conmon
- * writes it within milliseconds of the reap, FACTS.md 1.10). */
-#define RUNTIME_EXIT_WAIT_USEC (500 * USEC_PER_MSEC)
-/* The same for Docker's config.v2.json and the CRI plugin's checkpoint: the exit travels from the
- * shim through containerd to dockerd (or the CRI plugin) before it is written down, tens of
- * milliseconds on an idle host, more under load. */
-#define MANAGER_EXIT_WAIT_USEC (2 * USEC_PER_SEC)
+/* How long an exit with no status from the kernel waits for what the manager writes down, both
+ * from ReapTimeoutSec= (one setting scales every wait for a status; a host that needs a longer
+ * one, such as an emulated guest, needs it for all of them). Docker's config.v2.json and the CRI
+ * plugin's checkpoint: ReapTimeoutSec= itself (2 s by default): the exit travels from the shim
+ * through containerd to dockerd (or the CRI plugin) before it is written down, tens of
+ * milliseconds on an idle host, more under load, seconds under qemu's TCG (tests/vm/README.md).
+ * The monitor's exit file: a quarter of it (0.5 s by default; conmon writes it within
+ * milliseconds of the reap, FACTS.md 1.10). */
+static uint64_t manager_exit_wait_usec(const ContainerContext *x) {
+        return x->config->reap_timeout_usec;
+}
+
+static uint64_t runtime_exit_wait_usec(const ContainerContext *x) {
+        return x->config->reap_timeout_usec / 4;
+}
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 /* /proc/PID/cgroup: one line per hierarchy */
@@ -456,14 +464,14 @@ static int container_wait_runtime_status(Container *c, ExitStatus *ret_now) {
 
         container_exit_stores(c, &dir, &cri, &docker_root);
         if (dir)
-                return runtime_exit_wait(c->ctx->event, dir, c->id, RUNTIME_EXIT_WAIT_USEC,
+                return runtime_exit_wait(c->ctx->event, dir, c->id, runtime_exit_wait_usec(c->ctx),
                                          container_on_runtime_exit, c, &c->runtime_wait, ret_now);
         if (docker_root)
                 return runtime_exit_wait_docker(c->ctx->event, docker_root, c->owner, c->id,
-                                                MANAGER_EXIT_WAIT_USEC, container_on_runtime_exit, c,
+                                                manager_exit_wait_usec(c->ctx), container_on_runtime_exit, c,
                                                 &c->runtime_wait, ret_now);
         if (cri)
-                return runtime_exit_wait_cri(c->ctx->event, RUNTIME_EXIT_CRI_ROOT, c->id, MANAGER_EXIT_WAIT_USEC,
+                return runtime_exit_wait_cri(c->ctx->event, RUNTIME_EXIT_CRI_ROOT, c->id, manager_exit_wait_usec(c->ctx),
                                              container_on_runtime_exit, c, &c->runtime_wait, ret_now);
         return -ENOENT;
 }

@@ -251,9 +251,10 @@ wait_docker_running() {
 }
 
 # start_docker_daemon [ARGS...]: the container-watchd daemon watching Docker's state root with
-# Docker's data root, --json on the console.
+# Docker's data root, --json on the console. DOCKER_DAEMON_CONF (lines such as
+# "[Exit]\nKernelProbe=no\n") is appended to its configuration file when set.
 start_docker_daemon() {
-        printf '[Watch]\nDockerDataRoot=%s\n' "$DOCKER_DATA_ROOT" >"$TEST_TMP/docker.conf"
+        printf '[Watch]\nDockerDataRoot=%s\n%b' "$DOCKER_DATA_ROOT" "${DOCKER_DAEMON_CONF:-}" >"$TEST_TMP/docker.conf"
         start_daemon -c "$TEST_TMP/docker.conf" -r "$DOCKER_STATE_ROOT" --log-target=console --json "$@"
 }
 
