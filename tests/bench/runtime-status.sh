@@ -10,14 +10,17 @@
 #   runc-status-6.1.sh         plain `runc run -d` on Debian 12's 6.1 in the tests/vm guest, PID 1
 #                              reaping at once: twice, KernelProbe=no (the race for /proc/PID/stat
 #                              alone; nothing records a plain runc exit) and the default (the probe)
-#   manager-status-6.1.sh      Docker (dockerd, containerd, the shim reaping at once) on that 6.1 in
-#                              the guest, KernelProbe=no: /proc/PID/stat when the daemon wins the
-#                              race, else Docker's config.v2.json, waited for up to ReapTimeoutSec=15
-#                              (the host's 2 s scaled to TCG, tests/vm/README.md)
+#   manager-status-6.1.sh      Docker (dockerd, containerd, the shim reaping at once) and Podman
+#                              (conmon reaping) on that 6.1 in the guest, KernelProbe=no:
+#                              /proc/PID/stat when the daemon wins the race, else Docker's
+#                              config.v2.json or conmon's exit file, waited for up to
+#                              ReapTimeoutSec=15 (the host's 2 s scaled to TCG, tests/vm/README.md)
 # N_STATUS kills for Docker and Podman (BENCH_N_STATUS; 100, --quick 10: the target is >= 99 %),
 # N_GUEST for each guest runc run (BENCH_N_GUEST; 30, --quick 10: under TCG a container costs 2-5 s),
-# N_GUEST_DOCKER for the guest Docker run (BENCH_N_GUEST_DOCKER; 100, --quick 10: the target is
-# >= 99 %; `docker run` costs 6-18 s under TCG, so the kills go in batches of 10 started at once).
+# N_GUEST_MGR for each guest Docker and Podman run (BENCH_N_GUEST_MGR; 100, --quick 10: the
+# target is >= 99 %). A Docker container costs about 12 s of qemu CPU under TCG (its start), so the
+# starts go in batches of 10 at once; the kills one at a time (ten at once kept dockerd busy for
+# 110 s of guest time). A full Docker run: 15-40 minutes by the load; --quick about 5.
 # The scripts need the build tree's test helpers (notify-listen, tests/vm/vm-reaper and crash): the
 # build tree is the daemon's. Cost on a loaded 2-core machine: --quick 2 min 20 s (Docker 11 s,
 # Podman 9 s, each guest run about 60 s, its boot included); a full run, estimated from these, about 8 minutes.
@@ -43,10 +46,10 @@ run_one() {
 }
 
 bench_run() {
-        if [ "$QUICK" = 1 ]; then N_STATUS=10 N_GUEST=10 N_GUEST_DOCKER=10; else N_STATUS=100 N_GUEST=30 N_GUEST_DOCKER=100; fi
-        overrides N_STATUS N_GUEST N_GUEST_DOCKER
+        if [ "$QUICK" = 1 ]; then N_STATUS=10 N_GUEST=10 N_GUEST_MGR=10; else N_STATUS=100 N_GUEST=30 N_GUEST_MGR=100; fi
+        overrides N_STATUS N_GUEST N_GUEST_MGR
         BUILD=$(dirname "$(dirname "$DAEMON")")
-        results N_STATUS N_GUEST N_GUEST_DOCKER BUILD
+        results N_STATUS N_GUEST N_GUEST_MGR BUILD
         if [ "$DOCKER" = 1 ]; then
                 run_one docker "$N_STATUS" docker-runtime-status.sh CW_DOCKERD_STARTED=1
         else
@@ -56,7 +59,8 @@ bench_run() {
         run_one runc-6.1-noprobe "$N_GUEST" runc-status-6.1.sh ITEST_KERNEL_PROBE=no
         run_one runc-6.1-probe "$N_GUEST" runc-status-6.1.sh
         # its own dockerd in the guest: the host's is not used
-        run_one docker-6.1-noprobe "$N_GUEST_DOCKER" manager-status-6.1.sh BENCH_MANAGER=docker
+        run_one docker-6.1-noprobe "$N_GUEST_MGR" manager-status-6.1.sh BENCH_MANAGER=docker
+        run_one podman-6.1-noprobe "$N_GUEST_MGR" manager-status-6.1.sh BENCH_MANAGER=podman
 }
 
 # pct_of NAME: the "(P %)" of a script's line, "" when there is none
@@ -69,7 +73,9 @@ bench_targets() {
         p=$(pct_of podman)
         echo "| Podman exits with the real status, no kernel status | ≥ 99 % | ${p:-–} % of $N_STATUS | $(verdict "$(ok "${p:-nan} >= 99")") |"
         p=$(pct_of docker-6.1-noprobe)
-        echo "| Docker exits with the real status on 6.1, KernelProbe=no | ≥ 99 % | ${p:-–} % of $N_GUEST_DOCKER | $(verdict "$(ok "${p:-nan} >= 99")") |"
+        echo "| Docker exits with the real status on 6.1, KernelProbe=no | ≥ 99 % | ${p:-–} % of $N_GUEST_MGR | $(verdict "$(ok "${p:-nan} >= 99")") |"
+        p=$(pct_of podman-6.1-noprobe)
+        echo "| Podman exits with the real status on 6.1, KernelProbe=no | ≥ 99 % | ${p:-–} % of $N_GUEST_MGR | $(verdict "$(ok "${p:-nan} >= 99")") |"
         p=$(pct_of runc-6.1-noprobe)
         echo "| plain runc exits with a known status on 6.1, KernelProbe=no | reported | ${p:-–} % of $N_GUEST | – |"
         p=$(pct_of runc-6.1-probe)
@@ -84,13 +90,14 @@ Before Linux 6.15 there is no \`PIDFD_INFO_EXIT\`, and a reaper that reaps at on
 conmon, crun) often wins the race for the zombie's \`/proc/PID/stat\`. Then only the manager's own
 record of the exit can tell (DESIGN.md: \`EXIT_STATUS_SOURCE=runtime\`, after a bounded wait), or the
 kernel probe where it loads. Containers killed with SIGKILL from outside ($N_STATUS per manager on
-the host, $N_GUEST per plain runc guest run, $N_GUEST_DOCKER Docker containers in the guest):
+the host, $N_GUEST per plain runc guest run, $N_GUEST_MGR Docker and Podman containers in the guest):
 
 | case | what can tell | result |
 |---|---|---|
 | Docker, the daemon ignoring the kernel's statuses | Docker's \`config.v2.json\` | $(status_line docker) |
 | Podman, the same | conmon's exit file | $(status_line podman) |
 | Docker on 6.1 (tests/vm guest), \`KernelProbe=no\`, \`ReapTimeoutSec=15\` (TCG) | \`/proc/PID/stat\` when the daemon wins the race, else Docker's \`config.v2.json\` | $(status_line docker-6.1-noprobe) |
+| Podman on 6.1 (tests/vm guest), \`KernelProbe=no\`, \`ReapTimeoutSec=15\` | \`/proc/PID/stat\` when the daemon wins the race, else conmon's exit file | $(status_line podman-6.1-noprobe) |
 | plain \`runc run -d\` on 6.1 (tests/vm guest), \`KernelProbe=no\` | \`/proc/PID/stat\` when the daemon wins the race | $(status_line runc-6.1-noprobe) |
 | plain \`runc run -d\` on 6.1, the default (the kernel probe) | the probe's exit record | $(status_line runc-6.1-probe) |
 
