@@ -20,10 +20,12 @@
 # N_GUEST_MGR for each guest Docker and Podman run (BENCH_N_GUEST_MGR; 100, --quick 10: the
 # target is >= 99 %). A Docker container costs about 12 s of qemu CPU under TCG (its start), so the
 # starts go in batches of 10 at once; the kills one at a time (ten at once kept dockerd busy for
-# 110 s of guest time). A full Docker run: 15-40 minutes by the load; --quick about 5.
+# 110 s of guest time).
 # The scripts need the build tree's test helpers (notify-listen, tests/vm/vm-reaper and crash): the
-# build tree is the daemon's. Cost on a loaded 2-core machine: --quick 2 min 20 s (Docker 11 s,
-# Podman 9 s, each guest run about 60 s, its boot included); a full run, estimated from these, about 8 minutes.
+# build tree is the daemon's. Cost, 2-core machine: --quick 3 min 18 s (Docker 5 s, Podman 3 s, the
+# runc guest runs 25-28 s each, the guest Docker run 92 s and the guest Podman run 44 s, boots
+# included; 2026-12-02, moderate load); a full run more than 20 minutes, most of it the guest
+# Docker run of 100 (over 14 minutes at a load of 5; BENCH_N_GUEST_MGR sizes it).
 . "$(dirname "$0")/lib.sh"
 
 # status_line NAME: the one line a script printed, or why there is none.
