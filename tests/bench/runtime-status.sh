@@ -25,7 +25,7 @@
 # build tree is the daemon's. Cost, 2-core machine: --quick 3 min 18 s (Docker 5 s, Podman 3 s, the
 # runc guest runs 25-28 s each, the guest Docker run 92 s and the guest Podman run 44 s, boots
 # included; 2026-12-02, moderate load); a full run more than 20 minutes, most of it the guest
-# Docker run of 100 (over 14 minutes at a load of 5; BENCH_N_GUEST_MGR sizes it).
+# Docker run of 100 (20 min 10 s, 1143 s of qemu CPU, at a load of 5; BENCH_N_GUEST_MGR sizes it).
 . "$(dirname "$0")/lib.sh"
 
 # status_line NAME: the one line a script printed, or why there is none.
