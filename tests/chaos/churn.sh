@@ -26,9 +26,16 @@ kills=0
 ids=()
 declare -A mode code        # mode: exit | kill
 
+# A SIGKILL can land between an event's line and its record line (written right after it, or once
+# journald took the event): the next run then reports that event again, which is the record's
+# trade (a repeat, never a loss; DESIGN.md §5). Only the last complete line of a killed run can be
+# such an event: each killed run's is kept in $TEST_TMP/cut-short, and a second report of exactly
+# that event is allowed, once.
 restart_daemon() {
         kill -KILL "$DAEMON_PID" 2>/dev/null
         wait "$DAEMON_PID" 2>/dev/null
+        _complete_lines "$DAEMON_OUT" | tail -n 1 |
+                jq -r 'select(.CONTAINER_EVENT) | [.CONTAINER_ID_FULL, .CONTAINER_EVENT] | @tsv' >>"$TEST_TMP/cut-short" 2>/dev/null
         DAEMON_PID=
         stop_pid "$NOTIFY_PID"
         kills=$((kills + 1))
@@ -95,15 +102,23 @@ all_events | jq -r '[.CONTAINER_ID_FULL, .CONTAINER_EVENT, (.EXIT_OBSERVED // ""
         >"$TEST_TMP/events.tsv"
 bad=0
 live=0
+repeats=0
+touch "$TEST_TMP/cut-short"
+# cut_short ID EVENT: that event was the last line of a run the test SIGKILLed
+cut_short() { grep -qxF "$1"$'\t'"$2" "$TEST_TMP/cut-short"; }
 for id in "${ids[@]}"; do
         s=$(awk -F'\t' -v id="$id" '$1 == id && $2 == "started"' "$TEST_TMP/events.tsv" | wc -l)
         e=$(awk -F'\t' -v id="$id" '$1 == id && $2 == "exited"' "$TEST_TMP/events.tsv" | wc -l)
+        if [ "$s" = 2 ] && cut_short "$id" started; then s=1; repeats=$((repeats + 1)); fi
+        if [ "$e" = 2 ] && cut_short "$id" exited; then e=1; repeats=$((repeats + 1)); fi
         if [ "$s" != 1 ] || [ "$e" != 1 ]; then
                 echo "$TEST_NAME: $id (${mode[$id]}): $s started, $e exited" >&2
                 bad=$((bad + 1))
                 continue
         fi
-        read -r _ _ observed ecode estatus < <(awk -F'\t' -v id="$id" '$1 == id && $2 == "exited"' "$TEST_TMP/events.tsv")
+        # the live report, if there is one (a repeat after a SIGKILL is "late")
+        read -r _ _ observed ecode estatus < <(awk -F'\t' -v id="$id" '$1 == id && $2 == "exited"' "$TEST_TMP/events.tsv" |
+                sort -t$'\t' -k3,3r)
         [ "$observed" = live ] || continue
         live=$((live + 1))
         if [ "${mode[$id]}" = exit ]; then
@@ -116,6 +131,6 @@ for id in "${ids[@]}"; do
                 bad=$((bad + 1))
         fi
 done
-note "$live of $N exits seen live; $bad containers with a wrong pair or status"
+note "$live of $N exits seen live; $bad containers with a wrong pair or status; $repeats events reported again after a SIGKILL right behind their line"
 [ "$bad" = 0 ] || fail "$bad of $N containers have not exactly one started/exited pair with the right status"
 note "ok"
