@@ -3,6 +3,7 @@
  * One container incarnation, its state and its descriptors (see container.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -512,26 +513,43 @@ static bool ns_path_is_own(const Container *c, NsKind k, const char *p) {
  * inode that stat() through the link sets up: stat() of seven such paths was a quarter of the
  * start-up time with 10,000 containers. The init's own PID namespace link was read by the pidwatch
  * already (its ptrace-read probe), after the pid was pinned: not again. Other paths (bind-mounted
- * namespaces) are stat()ed. A container whose started entry an earlier run reported (a restart of
- * the daemon) needs only its PID namespace, for the probe: six lookups fewer each.
+ * namespaces) are stat()ed. The init's own links are read relative to one O_PATH descriptor of its
+ * /proc/PID/ns, so that /proc and the pid are looked up once, not once a link. A container whose
+ * started entry an earlier run reported (a restart of the daemon) needs only its PID namespace, for
+ * the probe: six lookups fewer each.
  */
 static void container_read_ns_inodes(Container *c) {
+        _cleanup_close_ int nsdir = -1;
+        bool nsdir_tried = false;
+
         if (c->ns_read)
                 return;
         for (NsKind k = 0; k < _NS_MAX; k++) {
                 const char *p = c->ns_path[k];
                 char target[64];
                 struct stat st;
-                ssize_t l;
+                ssize_t l = -1;
+                bool own;
 
                 if (!p || (c->started_reported && k != NS_PID))
                         continue;
-                if (k == NS_PID && pidwatch_pid_ns_inode(c->watch) != 0 && ns_path_is_own(c, k, p)) {
+                own = ns_path_is_own(c, k, p);
+                if (k == NS_PID && pidwatch_pid_ns_inode(c->watch) != 0 && own) {
                         c->ns_ino[k] = pidwatch_pid_ns_inode(c->watch);
                         continue;
                 }
-                if (strncmp(p, "/proc/", 6) == 0 && strstr(p, "/ns/") &&
-                    (l = readlink(p, target, sizeof(target) - 1)) > 0) {
+                if (own && !nsdir_tried) {
+                        char dir[32];
+
+                        nsdir_tried = true;
+                        snprintf(dir, sizeof(dir), "/proc/%d/ns", (int) c->pid);
+                        nsdir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                }
+                if (own && nsdir >= 0)
+                        l = readlinkat(nsdir, proc_ns_name[k], target, sizeof(target) - 1);
+                else if (strncmp(p, "/proc/", 6) == 0 && strstr(p, "/ns/"))
+                        l = readlink(p, target, sizeof(target) - 1);
+                if (l > 0) {
                         target[l] = 0;
                         if (ns_link_inode(target, &c->ns_ino[k]) >= 0)
                                 continue;
