@@ -581,21 +581,15 @@ void subscribers_configure(Subscribers *s, const Config *c) {
         subscribers_set_limits(s, &l);
 }
 
-bool subscribers_listening(const Subscribers *s) {
-        return s && s->list;
-}
-
-void subscribers_publish_event(Subscribers *s, const Event *ev, const char *json, size_t len) {
-        _cleanup_free_ char *own = NULL;
+void subscribers_publish_event(Subscribers *s, const Event *ev) {
+        _cleanup_free_ char *json = NULL;
+        size_t len;
 
         if (!s || !s->list)
                 return;
-        if (!json) {
-                own = event_to_json(ev, /* header= */ true, &len);
-                if (!own)
-                        return;
-                json = own;
-        }
+        json = event_to_json(ev, /* header= */ true, &len);
+        if (!json)
+                return;
         /* the same object as the --json line, without its newline */
         (void) subscribers_publish(s, event_get(ev, "CONTAINER_EVENT"), event_get(ev, "CONTAINER_MANAGER"),
                                    event_get(ev, "CONTAINER_NAME"), json, len - 1);
