@@ -227,7 +227,7 @@ static int pid_check(pid_t pid, uint64_t start_ticks, bool exiting_is_dead) {
                 return 0;
         if (r < 0)
                 return r;
-        if (exiting_is_dead && (ps.flags & PROC_PF_EXITING))
+        if (exiting_is_dead && proc_stat_dying(&ps))
                 return 0;
         return ps.starttime == start_ticks && ps.state != 'Z' && ps.state != 'X';
 }

@@ -58,8 +58,9 @@ int pidwatch_new(sd_event *e, pid_t pid, uint64_t start_ticks, uint64_t reap_tim
 
 /* 1 when pid exists, is not a zombie and has start time start_ticks; 0 when not; -errno. */
 int pid_is_alive(pid_t pid, uint64_t start_ticks);
-/* Like pid_is_alive(), but 0 also for a process that is exiting (PF_EXITING: a fatal signal was
- * taken, its memory is being torn down; under load that can take longer than a settle time). */
+/* Like pid_is_alive(), but 0 also for a process that is dying (proc_stat_dying(): in do_exit(),
+ * its memory being torn down, which under load can take longer than a settle time; or SIGKILLed
+ * and not yet running to act on it). */
 int pid_is_living(pid_t pid, uint64_t start_ticks);
 
 /* The inode of the process's PID namespace, as /proc/<pid>/ns/pid named it once the pidfd pinned

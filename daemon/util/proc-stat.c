@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Parsing of /proc/<pid>/stat (proc(5)): the PID, state, parent, task flags, start time (field 22) and the
- * wait(2)-style exit code of a zombie (field 52). Owns no state; the fd handed to
+ * Parsing of /proc/<pid>/stat (proc(5)): the PID, state, parent, task flags, start time (field 22),
+ * pending signals (field 31) and the wait(2)-style exit code of a zombie (field 52). Owns no state; the fd handed to
  * proc_stat_read_fd() stays the caller's. Knows nothing of containers.
  */
 #include <assert.h>
@@ -22,6 +22,7 @@
 #define FIELD_PPID       4
 #define FIELD_FLAGS      9
 #define FIELD_STARTTIME 22
+#define FIELD_SIGNAL    31
 #define FIELD_EXIT_CODE 52
 
 /* Parse an unsigned decimal number at *p (bounded by end), advancing *p past it. No sign, no
@@ -153,6 +154,15 @@ int proc_stat_parse(const char *buf, size_t len, ProcStat *ret) {
                         break;
                 }
 
+                case FIELD_SIGNAL: {
+                        const char *q = tok;
+
+                        if (parse_u64(&q, tok_end, &u) < 0 || q != tok_end)
+                                return -EBADMSG;
+                        st.sigpending = u;
+                        break;
+                }
+
                 case FIELD_EXIT_CODE: {
                         const char *q = tok;
                         int v;
@@ -187,6 +197,10 @@ int proc_stat_parse(const char *buf, size_t len, ProcStat *ret) {
 
         *ret = st;
         return 0;
+}
+
+bool proc_stat_dying(const ProcStat *st) {
+        return (st->flags & PROC_PF_EXITING) || (st->sigpending & PROC_SIG_KILL);
 }
 
 int proc_stat_read_fd(int fd, ProcStat *ret) {

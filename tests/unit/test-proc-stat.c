@@ -2,8 +2,9 @@
 /*
  * Unit tests for daemon/util/proc-stat.c: /proc/<pid>/stat snapshots of real container inits
  * (tests/fixtures/), hand-made malformed lines, and real processes forked here: one whose comm holds
- * ") (" and spaces, zombies that exited with 7 and by SIGKILL (field 52), and the ESRCH that the
- * pre-opened fd reads once the zombie is reaped.
+ * ") (" and spaces, zombies that exited with 7 and by SIGKILL (field 52), the ESRCH that the
+ * pre-opened fd reads once the zombie is reaped, and a process SIGKILLed while frozen (cgroup v1
+ * freezer): dying by field 31 before it is PF_EXITING (FACTS.md 1.10c).
  */
 #include <check.h>
 #include <errno.h>
@@ -137,6 +138,40 @@ START_TEST(test_old_kernel_without_field_52) {
         ck_assert_int_eq(parse_string("1 (init) S 0 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 5", &st), 0);
         ck_assert_uint_eq(st.starttime, 5);
         ck_assert(!st.has_exit_code);
+}
+END_TEST
+
+/* Field 31 (pending signals) and proc_stat_dying(): SIGKILL pending or PF_EXITING, either one. */
+START_TEST(test_pending_signals) {
+        static const char *fmt = "42 (dd) %c 1 42 42 0 -1 %u 1 0 0 0 0 0 0 0 20 0 1 0 5 1 1 "
+                                 "18446744073709551615 1 1 1 0 0 %s 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+        static const struct {
+                char state;
+                unsigned flags;
+                const char *signal;
+                uint64_t sigpending;
+                bool dying;
+        } cases[] = {
+                { 'S', 4194560, "0",          0,          false },
+                { 'R', 4194560, "16384",      16384,      false }, /* SIGTERM pending: it may handle it */
+                { 'D', 4194304, "256",        256,        true },  /* SIGKILL not acted on yet */
+                { 'R', 4194564, "0",          0,          true },  /* PF_EXITING */
+                { 'R', 4194304, "2147483647", 2147483647, true },  /* all 31 bits */
+        };
+        char line[512];
+        ProcStat st;
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                (void) snprintf(line, sizeof(line), fmt, cases[i].state, cases[i].flags, cases[i].signal);
+                ck_assert_int_eq(parse_string(line, &st), 0);
+                ck_assert_uint_eq(st.sigpending, cases[i].sigpending);
+                ck_assert_msg(proc_stat_dying(&st) == cases[i].dying, "case %zu", i);
+                ck_assert(st.has_exit_code);
+        }
+        (void) snprintf(line, sizeof(line), fmt, 'S', 0U, "25x");
+        ck_assert_int_eq(parse_string(line, &st), -EBADMSG);
+        (void) snprintf(line, sizeof(line), fmt, 'S', 0U, "-1");
+        ck_assert_int_eq(parse_string(line, &st), -EBADMSG);
 }
 END_TEST
 
@@ -382,6 +417,88 @@ START_TEST(test_zombie_killed) {
 }
 END_TEST
 
+/* Wait up to 5 s for the freezer cgroup at dir to say want. */
+static bool freezer_is(const char *dir, const char *want) {
+        _cleanup_free_ char *path = NULL;
+        char buf[32];
+
+        ck_assert_int_ge(asprintf(&path, "%s/freezer.state", dir), 0);
+        for (int i = 0; i < 500; i++) {
+                _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+                ssize_t k;
+
+                ck_assert_int_ge(fd, 0);
+                k = read(fd, buf, sizeof(buf) - 1);
+                ck_assert_int_gt(k, 0);
+                buf[k] = '\0';
+                if (strncmp(buf, want, strlen(want)) == 0 && buf[strlen(want)] == '\n')
+                        return true;
+                (void) usleep(10000);
+        }
+        return false;
+}
+
+static void write_file(const char *dir, const char *name, const char *text) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -1;
+
+        ck_assert_int_ge(asprintf(&path, "%s/%s", dir, name), 0);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        ck_assert_msg(fd >= 0, "open %s: %m", path);
+        ck_assert_msg(write(fd, text, strlen(text)) == (ssize_t) strlen(text), "write %s: %m", path);
+}
+
+/*
+ * A task SIGKILLed while it cannot run (frozen: an OOM victim waiting for the CPU is the same to
+ * /proc) is not PF_EXITING and not a zombie, yet dying: field 31 has SIGKILL. Needs root and the
+ * cgroup v1 freezer (cgroup v2's freezer lets a fatal signal through at once); in CI both are
+ * there, and their absence fails.
+ */
+START_TEST(test_killed_frozen) {
+        _cleanup_close_ int fd = -1, release = -1;
+        _cleanup_free_ char *dir = NULL;
+        char pidtext[32];
+        ProcStat st;
+        pid_t pid;
+        int r, status;
+
+        if (access("/sys/fs/cgroup/freezer/cgroup.procs", W_OK) != 0) {
+                const char *ci = getenv("CI");
+
+                ck_assert_msg(!(ci && strcmp(ci, "true") == 0), "CI: no writable cgroup v1 freezer");
+                fprintf(stderr, "test_killed_frozen: skipped (no writable cgroup v1 freezer)\n");
+                return;
+        }
+        ck_assert_int_ge(asprintf(&dir, "/sys/fs/cgroup/freezer/cw-test-proc-stat-%i", (int) getpid()), 0);
+        ck_assert_msg(mkdir(dir, 0755) == 0 || errno == EEXIST, "mkdir %s: %m", dir);
+
+        pid = fork_named("frozen", &release);
+        fd = proc_stat_open(pid);
+        ck_assert_int_ge(fd, 0);
+        (void) snprintf(pidtext, sizeof(pidtext), "%i", (int) pid);
+        write_file(dir, "cgroup.procs", pidtext);
+        write_file(dir, "freezer.state", "FROZEN");
+        ck_assert_msg(freezer_is(dir, "FROZEN"), "the freezer did not freeze");
+
+        ck_assert_int_eq(proc_stat_read_fd(fd, &st), 0);
+        ck_assert(!proc_stat_dying(&st));
+
+        ck_assert_int_eq(kill(pid, SIGKILL), 0); /* queued now; it cannot act on it */
+        r = proc_stat_read_fd(fd, &st);
+        /* thawed before anything is judged: a failed check leaves no frozen process behind */
+        write_file(dir, "freezer.state", "THAWED");
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_msg(rmdir(dir) == 0, "rmdir %s: %m", dir);
+
+        ck_assert_int_eq(r, 0);
+        ck_assert_msg(st.state != 'Z' && st.state != 'X', "state '%c'", st.state);
+        ck_assert(!(st.flags & PROC_PF_EXITING));
+        ck_assert_uint_eq(st.sigpending & PROC_SIG_KILL, PROC_SIG_KILL);
+        ck_assert(proc_stat_dying(&st));
+        ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+END_TEST
+
 START_TEST(test_open_errors) {
         ProcStat st;
         int fd;
@@ -412,6 +529,7 @@ static Suite *proc_stat_suite(void) {
         tcase_add_test(tc, test_fixture_snapshots);
         tcase_add_test(tc, test_comm_tricks);
         tcase_add_test(tc, test_old_kernel_without_field_52);
+        tcase_add_test(tc, test_pending_signals);
         tcase_add_test(tc, test_line_end);
         tcase_add_test(tc, test_malformed);
         tcase_add_test(tc, test_prefixes);
@@ -421,6 +539,7 @@ static Suite *proc_stat_suite(void) {
         tcase_add_test(tc, test_live_child_with_tricky_comm);
         tcase_add_test(tc, test_zombie_exit_code);
         tcase_add_test(tc, test_zombie_killed);
+        tcase_add_test(tc, test_killed_frozen);
         tcase_add_test(tc, test_open_errors);
         suite_add_tcase(s, tc);
 
