@@ -192,7 +192,8 @@ perf_stop() {
         perf report -i "$W/perf.$1.data" --pid "$DPID" --no-children --sort dso,sym -g none \
                 --percentage relative --percent-limit 1 2>/dev/null | grep -v '^#' | grep -v '^$' | head -20 \
                 >"$W/perf.$1.txt"
-        rm -f "$W/perf.$1.data"
+        # BENCH_KEEP_PERF=1 keeps the data for a closer look (perf report -i ... --pid ... -g caller)
+        [ "${BENCH_KEEP_PERF:-0}" = 1 ] || rm -f "$W/perf.$1.data"
 }
 # perf_block NAME TEXT: the profile NAME as a paragraph and a code block, if there is one
 perf_block() {
