@@ -51,41 +51,133 @@ static bool live_parse_seq(const char *s, uint64_t *ret) {
         return true;
 }
 
-int live_parse(const char *buf, size_t len, uint64_t realtime_usec, LiveMessage *ret) {
+static bool is_ws(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * One JSON string at *p (after its opening quote), unescaped into out (room for its length): the
+ * daemon's only kind of value. Only printable ASCII and the one-character escapes; false for
+ * anything else (\u, bytes of 0x80 and up, controls, the end of the buffer), which the full
+ * parser then judges.
+ */
+static bool flat_string(const char **p, const char *end, char *out, size_t *ret_len) {
+        size_t n = 0;
+
+        for (const char *q = *p; q < end; q++) {
+                unsigned char c = (unsigned char) *q;
+
+                if (c == '"') {
+                        *p = q + 1;
+                        *ret_len = n;
+                        return true;
+                }
+                if (c < 0x20 || c >= 0x7f)
+                        return false;
+                if (c == '\\') {
+                        if (++q >= end)
+                                return false;
+                        switch (*q) {
+                        case '"': case '\\': case '/': c = (unsigned char) *q; break;
+                        case 'b': c = '\b'; break;
+                        case 'f': c = '\f'; break;
+                        case 'n': c = '\n'; break;
+                        case 'r': c = '\r'; break;
+                        case 't': c = '\t'; break;
+                        default: return false;
+                        }
+                }
+                out[n++] = (char) c;
+        }
+        return false;
+}
+
+/*
+ * The daemon's messages are flat objects of ASCII strings: read them as such, without jansson,
+ * whose json_loadb() was most of container-watchctl's time per live event (issue 15). Returns 1
+ * and the entry of all members with *ret_members; 0 when buf is anything else (another shape,
+ * \u escapes, non-ASCII, a repeated key, malformed), for json_loadb() to judge; or -ENOMEM.
+ */
+static int live_parse_flat(const char *buf, size_t len, Entry **ret, size_t *ret_members) {
+        _cleanup_(entry_freep) Entry *e = NULL;
+        _cleanup_free_ char *scratch = NULL;
+        const char *p = buf, *end = buf + len;
+        size_t members = 0;
+        int r;
+
+        while (p < end && is_ws(*p))
+                p++;
+        if (p >= end || *p++ != '{')
+                return 0;
+        scratch = malloc(len + 2);  /* any unescaped key and value fits, each with its NUL */
+        if (!scratch)
+                return -ENOMEM;
+        r = entry_new(&e);
+        if (r < 0)
+                return r;
+        while (p < end && is_ws(*p))
+                p++;
+        if (p < end && *p == '}')
+                p++;
+        else
+                for (;;) {
+                        size_t klen, vlen;
+                        char *key = scratch, *value;
+
+                        if (p >= end || *p++ != '"' || !flat_string(&p, end, key, &klen))
+                                return 0;
+                        key[klen] = '\0';  /* no NUL inside: controls and \u are not taken here */
+                        while (p < end && is_ws(*p))
+                                p++;
+                        if (p >= end || *p++ != ':')
+                                return 0;
+                        while (p < end && is_ws(*p))
+                                p++;
+                        value = key + klen + 1;
+                        if (p >= end || *p++ != '"' || !flat_string(&p, end, value, &vlen))
+                                return 0;
+                        r = entry_add(e, key, value, vlen);
+                        if (r < 0)
+                                return r;
+                        if (e->n_fields != ++members)
+                                return 0;  /* a repeated key: the last one counts, as jansson has it */
+                        while (p < end && is_ws(*p))
+                                p++;
+                        if (p < end && *p == ',') {
+                                p++;
+                                while (p < end && is_ws(*p))
+                                        p++;
+                                continue;
+                        }
+                        if (p < end && *p == '}') {
+                                p++;
+                                break;
+                        }
+                        return 0;
+                }
+        while (p < end && is_ws(*p))
+                p++;
+        if (p != end)
+                return 0;
+        *ret_members = members;
+        *ret = TAKE_PTR(e);
+        return 1;
+}
+
+/* Any other JSON text, through jansson: the entry of its string members, *ret_members all of
+ * them. Returns 1, 0 when buf is not a JSON object, or -ENOMEM. */
+static int live_parse_json(const char *buf, size_t len, Entry **ret, size_t *ret_members) {
         json_auto_t *o = json_loadb(buf, len, 0, NULL);
         _cleanup_(entry_freep) Entry *e = NULL;
         const char *key;
         json_t *v;
         int r;
 
-        *ret = (LiveMessage) { .kind = LIVE_OTHER };
         if (!json_is_object(o))
-                return 0;
-        if (live_parse_seq(json_string_value(json_object_get(o, "EVENT_SEQ_NEXT")), &ret->value)) {
-                const char *stop = json_string_value(json_object_get(o, "EVENT_SEQ_PREV_STOP"));
-
-                if (!live_parse_seq(json_string_value(json_object_get(o, "EVENT_SEQ_FIRST")), &ret->first))
-                        ret->first = 0;
-                if (ret->first > 0 && (streq_ptr(stop, "clean") || streq_ptr(stop, "crash")) &&
-                    live_parse_seq(json_string_value(json_object_get(o, "EVENT_SEQ_PREV_FIRST")), &ret->prev_first) &&
-                    live_parse_seq(json_string_value(json_object_get(o, "EVENT_SEQ_PREV_END")), &ret->prev_end) &&
-                    ret->prev_first > 0 && ret->prev_first < ret->prev_end && ret->prev_end <= ret->first)
-                        ret->prev_clean = streq(stop, "clean");
-                else
-                        ret->prev_first = ret->prev_end = 0;
-                ret->kind = LIVE_HELLO;
-                return 0;
-        }
-        if (json_object_size(o) == 1 && live_parse_seq(json_string_value(json_object_get(o, "gap")), &ret->value)) {
-                ret->kind = LIVE_GAP;
-                return 0;
-        }
-        if (!json_is_string(json_object_get(o, "CONTAINER_EVENT")))
                 return 0;
         r = entry_new(&e);
         if (r < 0)
                 return r;
-        e->realtime_usec = realtime_usec;
         json_object_foreach(o, key, v) {
                 if (!json_is_string(v))
                         continue;
@@ -93,6 +185,44 @@ int live_parse(const char *buf, size_t len, uint64_t realtime_usec, LiveMessage 
                 if (r < 0)
                         return r;
         }
+        *ret_members = json_object_size(o);
+        *ret = TAKE_PTR(e);
+        return 1;
+}
+
+int live_parse(const char *buf, size_t len, uint64_t realtime_usec, LiveMessage *ret) {
+        _cleanup_(entry_freep) Entry *e = NULL;
+        size_t members = 0;
+        int r;
+
+        *ret = (LiveMessage) { .kind = LIVE_OTHER };
+        r = live_parse_flat(buf, len, &e, &members);
+        if (r == 0)
+                r = live_parse_json(buf, len, &e, &members);
+        if (r <= 0)
+                return r;
+        if (live_parse_seq(entry_get(e, "EVENT_SEQ_NEXT"), &ret->value)) {
+                const char *stop = entry_get(e, "EVENT_SEQ_PREV_STOP");
+
+                if (!live_parse_seq(entry_get(e, "EVENT_SEQ_FIRST"), &ret->first))
+                        ret->first = 0;
+                if (ret->first > 0 && (streq_ptr(stop, "clean") || streq_ptr(stop, "crash")) &&
+                    live_parse_seq(entry_get(e, "EVENT_SEQ_PREV_FIRST"), &ret->prev_first) &&
+                    live_parse_seq(entry_get(e, "EVENT_SEQ_PREV_END"), &ret->prev_end) &&
+                    ret->prev_first > 0 && ret->prev_first < ret->prev_end && ret->prev_end <= ret->first)
+                        ret->prev_clean = streq(stop, "clean");
+                else
+                        ret->prev_first = ret->prev_end = 0;
+                ret->kind = LIVE_HELLO;
+                return 0;
+        }
+        if (members == 1 && live_parse_seq(entry_get(e, "gap"), &ret->value)) {
+                ret->kind = LIVE_GAP;
+                return 0;
+        }
+        if (!entry_get(e, "CONTAINER_EVENT"))
+                return 0;
+        e->realtime_usec = realtime_usec;
         if (!entry_get_u64(e, "EVENT_SEQ", &ret->value))
                 ret->value = 0;
         ret->kind = LIVE_EVENT;

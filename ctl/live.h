@@ -61,9 +61,10 @@ typedef struct LiveSeam {
 int live_connect(const char *path);
 
 /*
- * What one message says. An event's fields become the entry's (every value a string, as the
- * daemon writes them), with realtime_usec the time given (when it was received). Returns 0, or
- * -ENOMEM.
+ * What one message says. An event's fields become the entry's (its string members, in order: every
+ * value, as the daemon writes them), with realtime_usec the time given (when it was received).
+ * The daemon's flat ASCII objects are read without jansson, anything else through it, with the
+ * same result (tests/fuzz/fuzz-ctl-live.c). Returns 0, or -ENOMEM.
  */
 int live_parse(const char *buf, size_t len, uint64_t realtime_usec, LiveMessage *ret);
 

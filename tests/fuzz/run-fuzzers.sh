@@ -42,6 +42,7 @@ esac
 
 command -v "$CC" >/dev/null 2>&1 || skip "$CC not found (Debian package clang)"
 pkg-config --exists jansson 2>/dev/null || skip "jansson not found (Debian package libjansson-dev)"
+pkg-config --exists libsystemd 2>/dev/null || skip "libsystemd not found (Debian package libsystemd-dev)"
 
 keep=1
 if [ -z "$workdir" ]; then
@@ -57,8 +58,8 @@ echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (voi
 
 CFLAGS="-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-        -Wall -Wextra -I$top -I$top/daemon $(pkg-config --cflags jansson)"
-LIBS=$(pkg-config --libs jansson)
+        -Wall -Wextra -I$top -I$top/daemon $(pkg-config --cflags jansson libsystemd)"
+LIBS=$(pkg-config --libs jansson libsystemd)   # libsystemd: ctl/entry.c's sd-journal reader
 
 # Sources and seeds per target; seeds are whole real files, copied so that libFuzzer may add to
 # the corpus without touching the source tree.
@@ -68,6 +69,7 @@ sources() {
                 json-scan) echo "$top/daemon/util/json-scan.c" ;;
                 proc-stat) echo "$top/daemon/util/proc-stat.c $top/daemon/util/exit-status.c $top/daemon/util/time.c" ;;
                 config) echo "$top/daemon/config.c $top/daemon/util/strutil.c" ;;
+                ctl-live) echo "$top/ctl/live.c $top/ctl/entry.c $top/daemon/util/json-line.c $top/daemon/util/strutil.c $top/daemon/util/time.c" ;;
                 *) echo "run-fuzzers: no source list for target '$1': add it to sources() in $0" >&2
                    return 1 ;;
         esac
@@ -82,6 +84,7 @@ seeds() {
                                 "$f"/docker/config.json ;;
                 proc-stat) ls "$f"/*/proc-stat*.txt ;;
                 config) ls "$top"/conf/*.conf ;;
+                ctl-live) ls "$here"/ctl-live.seeds/* ;;
         esac
 }
 dict() {

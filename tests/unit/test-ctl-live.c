@@ -6,8 +6,11 @@
  * restart it waits for those the run before used (exactly, after a clean stop) or may have used
  * (after a crash, or when the hello names no run or not the one it followed), and only then takes
  * the jump as never used; on its first hello (history) it waits only for a cleanly stopped run's.
+ * Messages are read without jansson when they are the daemon's flat ASCII objects: every cut and
+ * every one-byte change of a real event must read exactly as jansson reads it.
  */
 #include <check.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +87,88 @@ START_TEST(test_other_messages) {
         m = parse("not json");
         ck_assert_int_eq(m.kind, LIVE_OTHER);
         m = parse("{\"gap\":\"x\"}");
+        ck_assert_int_eq(m.kind, LIVE_OTHER);
+}
+END_TEST
+
+/* A real exited event of the daemon, with the escapes its MESSAGE can hold. */
+#define EVENT_REAL "{\"MESSAGE_ID\":\"a6a91a99a6924f05899314e8dd503bf6\",\"PRIORITY\":\"4\"," \
+        "\"SYSLOG_IDENTIFIER\":\"container-watchd\",\"MESSAGE\":\"Container bdf653000000 (\\\"web\\\\1\\/x\\\") " \
+        "exited:\\tkilled by SIGKILL\\nafter 10ms.\",\"CONTAINER_EVENT\":\"exited\",\"CONTAINER_ID\":\"bdf653000000\"," \
+        "\"CONTAINER_PID\":\"27257\",\"EXIT_CODE\":\"killed\",\"EXIT_STATUS\":\"9\",\"EVENT_SEQ\":\"63408962841\"}"
+
+/* What live_parse() must make of s, by jansson: an event with exactly the object's string members
+ * in order, or nothing (these texts never hold a hello or a gap). */
+static void check_like_jansson(const char *s, size_t len) {
+        json_t *o = json_loadb(s, len, 0, NULL);
+        LiveMessage m;
+        const char *key;
+        json_t *v;
+        size_t i = 0;
+
+        ck_assert_int_eq(live_parse(s, len, 42, &m), 0);
+        if (!json_is_object(o) || !json_is_string(json_object_get(o, "CONTAINER_EVENT"))) {
+                ck_assert_msg(m.kind == LIVE_OTHER, "'%.*s': kind %d, jansson: no event", (int) len, s, m.kind);
+                json_decref(o);
+                return;
+        }
+        ck_assert_msg(m.kind == LIVE_EVENT, "'%.*s': kind %d, jansson: an event", (int) len, s, m.kind);
+        json_object_foreach(o, key, v) {
+                if (!json_is_string(v))
+                        continue;
+                ck_assert_uint_lt(i, m.entry->n_fields);
+                ck_assert_str_eq(m.entry->fields[i].key, key);
+                ck_assert_str_eq(m.entry->fields[i].value, json_string_value(v));
+                i++;
+        }
+        ck_assert_uint_eq(i, m.entry->n_fields);
+        entry_free(m.entry);
+        json_decref(o);
+}
+
+#define CHECK_LIKE_JANSSON(literal) check_like_jansson(literal, sizeof(literal) - 1)
+
+START_TEST(test_flat_reader_is_jansson) {
+        static const char subst[] = { '"', '\\', ',', ':', '{', '}', ' ', 'x', 'u', '1', '\x01', '\x7f', '\xc3', '\0' };
+        const char *real = EVENT_REAL;
+        size_t len = strlen(real);
+        char *buf = malloc(len + 1);
+        LiveMessage m = parse(real);
+
+        ck_assert_ptr_nonnull(buf);
+        /* the message itself, read as it was written */
+        ck_assert_int_eq(m.kind, LIVE_EVENT);
+        ck_assert_uint_eq(m.value, 63408962841);
+        ck_assert_str_eq(entry_get(m.entry, "MESSAGE"), "Container bdf653000000 (\"web\\1/x\") exited:\tkilled by SIGKILL\nafter 10ms.");
+        ck_assert_uint_eq(m.entry->n_fields, 10);
+        entry_free(m.entry);
+
+        for (size_t l = 0; l <= len; l++)
+                check_like_jansson(real, l);
+        for (size_t i = 0; i < len; i++)
+                for (size_t k = 0; k < sizeof(subst); k++) {
+                        memcpy(buf, real, len);
+                        buf[i] = subst[k];
+                        check_like_jansson(buf, len);
+                }
+        free(buf);
+
+        /* what only jansson reads: \u escapes, UTF-8, other values, a repeated key (the last counts) */
+        CHECK_LIKE_JANSSON("{\"CONTAINER_EVENT\":\"exited\",\"CONTAINER_NAME\":\"caf\\u00e9\"}");
+        CHECK_LIKE_JANSSON("{\"CONTAINER_EVENT\":\"exited\",\"CONTAINER_NAME\":\"caf\xc3\xa9\"}");
+        CHECK_LIKE_JANSSON("{\"CONTAINER_EVENT\":\"exited\",\"N\":7,\"O\":{\"a\":\"b\"},\"L\":[\"x\"]}");
+        CHECK_LIKE_JANSSON(" {\"CONTAINER_EVENT\":\"started\",\"X\":\"1\",\"X\":\"2\"}\n");
+        m = parse("{\"CONTAINER_EVENT\":\"started\",\"X\":\"1\",\"X\":\"2\"}");
+        ck_assert_int_eq(m.kind, LIVE_EVENT);
+        ck_assert_str_eq(entry_get(m.entry, "X"), "2");
+        entry_free(m.entry);
+        /* a gap is one member alone; the hello's numbers are read the same either way */
+        m = parse("{\"gap\":\"3\",\"n\":1}");
+        ck_assert_int_eq(m.kind, LIVE_OTHER);
+        m = parse(" { \"gap\" : \"3\" } ");
+        ck_assert_int_eq(m.kind, LIVE_GAP);
+        ck_assert_uint_eq(m.value, 3);
+        m = parse("{}");
         ck_assert_int_eq(m.kind, LIVE_OTHER);
 }
 END_TEST
@@ -196,6 +281,7 @@ static Suite *live_suite(void) {
 
         tcase_add_test(tc, test_hello);
         tcase_add_test(tc, test_other_messages);
+        tcase_add_test(tc, test_flat_reader_is_jansson);
         tcase_add_test(tc, test_seam_reconnect);
         tcase_add_test(tc, test_seam_history);
         suite_add_tcase(s, tc);
