@@ -48,11 +48,15 @@ reader() {  # reader NAME: container-watchctl events in the background, from the
         CLEANUP_PIDS+=("$!")
 }
 # burst: N more containers started, then all of them killed with the one alive before (2N+1
-# events); waits for the daemon's --json lines
+# events); waits for the daemon's --json lines. The kill waits for the N started events: spawn-inits
+# removes a reaped container's directory at once, and one the daemon had not read by then (a
+# sanitizer build under load falls that far behind) would be neither started nor exited for it.
 burst() {
         local have
         have=$(_complete_lines "$DAEMON_OUT" | wc -l)
         si spawn "$N"
+        wait_for $((60 * ITEST_TIMEOUT_SCALE)) _daemon_lines $((have + N)) ||
+                fail "the daemon reported $(wc -l <"$DAEMON_OUT") events, $((have + N)) expected (the started)"
         si kill-all
         wait_for $((60 * ITEST_TIMEOUT_SCALE)) _daemon_lines $((have + 2 * N + 1)) ||
                 fail "the daemon reported $(wc -l <"$DAEMON_OUT") events, $((have + 2 * N + 1)) expected"
