@@ -44,6 +44,15 @@ static int parse_u64(const char **p, const char *end, uint64_t *ret) {
         return 0;
 }
 
+/* The whole token [tok, tok_end) as an unsigned decimal number: 0, or -EBADMSG when it is not one. */
+static int parse_token_u64(const char *tok, const char *tok_end, uint64_t *ret) {
+        const char *q = tok;
+
+        if (parse_u64(&q, tok_end, ret) < 0 || q != tok_end)
+                return -EBADMSG;
+        return 0;
+}
+
 /* Like parse_u64 with an optional leading '-', into an int. */
 static int parse_int(const char **p, const char *end, int *ret) {
         const char *q = *p;
@@ -126,42 +135,30 @@ int proc_stat_parse(const char *buf, size_t len, ProcStat *ret) {
                         st.state = *tok;
                         break;
 
-                case FIELD_PPID: {
-                        const char *q = tok;
-
+                case FIELD_PPID:
                         /* 0 for the init of a PID namespace and for kernel threads' parent. */
-                        if (parse_u64(&q, tok_end, &u) < 0 || q != tok_end || u > INT_MAX)
+                        if (parse_token_u64(tok, tok_end, &u) < 0 || u > INT_MAX)
                                 return -EBADMSG;
                         st.ppid = (pid_t) u;
                         break;
-                }
 
-                case FIELD_FLAGS: {
-                        const char *q = tok;
-
-                        if (parse_u64(&q, tok_end, &u) < 0 || q != tok_end || u > UINT_MAX)
+                case FIELD_FLAGS:
+                        if (parse_token_u64(tok, tok_end, &u) < 0 || u > UINT_MAX)
                                 return -EBADMSG;
                         st.flags = (unsigned) u;
                         break;
-                }
 
-                case FIELD_STARTTIME: {
-                        const char *q = tok;
-
-                        if (parse_u64(&q, tok_end, &u) < 0 || q != tok_end)
+                case FIELD_STARTTIME:
+                        if (parse_token_u64(tok, tok_end, &u) < 0)
                                 return -EBADMSG;
                         st.starttime = u;
                         break;
-                }
 
-                case FIELD_SIGNAL: {
-                        const char *q = tok;
-
-                        if (parse_u64(&q, tok_end, &u) < 0 || q != tok_end)
+                case FIELD_SIGNAL:
+                        if (parse_token_u64(tok, tok_end, &u) < 0)
                                 return -EBADMSG;
                         st.sigpending = u;
                         break;
-                }
 
                 case FIELD_EXIT_CODE: {
                         const char *q = tok;
