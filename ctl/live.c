@@ -51,8 +51,11 @@ static bool live_parse_seq(const char *s, uint64_t *ret) {
         return true;
 }
 
-static bool is_ws(char c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+/* Past JSON's whitespace from p on. */
+static const char *skip_ws(const char *p, const char *end) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+                p++;
+        return p;
 }
 
 /*
@@ -105,8 +108,7 @@ static int live_parse_flat(const char *buf, size_t len, Entry **ret, size_t *ret
         size_t members = 0;
         int r;
 
-        while (p < end && is_ws(*p))
-                p++;
+        p = skip_ws(p, end);
         if (p >= end || *p++ != '{')
                 return 0;
         scratch = malloc(len + 2);  /* any unescaped key and value fits, each with its NUL */
@@ -115,10 +117,9 @@ static int live_parse_flat(const char *buf, size_t len, Entry **ret, size_t *ret
         r = entry_new(&e);
         if (r < 0)
                 return r;
-        while (p < end && is_ws(*p))
-                p++;
+        p = skip_ws(p, end);
         if (p < end && *p == '}')
-                p++;
+                p++;  /* {} */
         else
                 for (;;) {
                         size_t klen, vlen;
@@ -127,12 +128,10 @@ static int live_parse_flat(const char *buf, size_t len, Entry **ret, size_t *ret
                         if (p >= end || *p++ != '"' || !flat_string(&p, end, key, &klen))
                                 return 0;
                         key[klen] = '\0';  /* no NUL inside: controls and \u are not taken here */
-                        while (p < end && is_ws(*p))
-                                p++;
+                        p = skip_ws(p, end);
                         if (p >= end || *p++ != ':')
                                 return 0;
-                        while (p < end && is_ws(*p))
-                                p++;
+                        p = skip_ws(p, end);
                         value = key + klen + 1;
                         if (p >= end || *p++ != '"' || !flat_string(&p, end, value, &vlen))
                                 return 0;
@@ -141,23 +140,16 @@ static int live_parse_flat(const char *buf, size_t len, Entry **ret, size_t *ret
                                 return r;
                         if (e->n_fields != ++members)
                                 return 0;  /* a repeated key: the last one counts, as jansson has it */
-                        while (p < end && is_ws(*p))
-                                p++;
-                        if (p < end && *p == ',') {
-                                p++;
-                                while (p < end && is_ws(*p))
-                                        p++;
-                                continue;
-                        }
+                        p = skip_ws(p, end);
                         if (p < end && *p == '}') {
                                 p++;
                                 break;
                         }
-                        return 0;
+                        if (p >= end || *p++ != ',')
+                                return 0;
+                        p = skip_ws(p, end);
                 }
-        while (p < end && is_ws(*p))
-                p++;
-        if (p != end)
+        if (skip_ws(p, end) != end)
                 return 0;
         *ret_members = members;
         *ret = TAKE_PTR(e);
