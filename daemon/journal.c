@@ -454,11 +454,20 @@ void event_print_json(const Event *ev, bool header) {
         (void) fflush(stdout);
 }
 
-int journal_emit(Journal *j, const Event *ev) {
+bool journal_wants_json(const Journal *j) {
+        return j->sink_json;
+}
+
+int journal_emit(Journal *j, const Event *ev, const char *json, size_t len) {
         int r = 0;
 
-        if (j->sink_json)
-                event_print_json(ev, /* header= */ true);
+        if (j->sink_json) {
+                if (json) {
+                        (void) fwrite(json, 1, len, stdout);
+                        (void) fflush(stdout);
+                } else
+                        event_print_json(ev, /* header= */ true);
+        }
         if (j->sink_journal)
                 r = emit_journal(j, ev);
         /* Queued events are shown on the console meanwhile, so that they are not invisible, unless

@@ -67,11 +67,15 @@ size_t journal_queue_length(const Journal *j);
 uint64_t journal_events_dropped(const Journal *j);
 
 /*
- * Send ev to every enabled sink. Returns 0 when the journal (if enabled) accepted it, else the
- * negative errno of the journal write: the event has still gone to the other sinks and to the
- * console, and waits in the queue; the retry timer is armed.
+ * Send ev to every enabled sink. json and len: ev's --json line as event_to_json made it (header
+ * true, the newline counted in len), so that one formatting serves the --json sink and the
+ * subscribers; NULL: made here if the --json sink wants it. Returns 0 when the journal (if
+ * enabled) accepted it, else the negative errno of the journal write: the event has still gone to
+ * the other sinks and to the console, and waits in the queue; the retry timer is armed.
  */
-int journal_emit(Journal *j, const Event *ev);
+int journal_emit(Journal *j, const Event *ev, const char *json, size_t len);
+/* Whether the --json sink is on (the line is worth making). */
+bool journal_wants_json(const Journal *j);
 
 /* Print ev as one JSON object on one line of stdout (keys = field names; with header, also
  * MESSAGE_ID, PRIORITY, SYSLOG_IDENTIFIER) and flush. */

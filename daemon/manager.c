@@ -65,13 +65,24 @@ struct Manager {
 
 /* ---------------------------------------------------------------- the single emission point */
 
-/* One event, numbered (EVENT_SEQ), to the journal writer (the journal, --json, the console), the
- * subscribers, the counters. */
+/*
+ * One event, numbered (EVENT_SEQ), to the subscribers, the journal writer (--json, the journal, the
+ * console), the counters. The live readers go first: the subscribers and the --json line share one
+ * formatting of the event, and neither waits behind the journal write (a sendmsg that wakes
+ * journald, which then competes for the CPU with the readers). The order of the numbers is
+ * the same on every path, and a reader joining history and live events waits for the journal's by
+ * number (DESIGN.md §3), so an event seen live before journald stored it is nothing new.
+ */
 static void manager_send(Manager *m, Event *ev) {
+        _cleanup_free_ char *json = NULL;
+        size_t len = 0;
+
         (void) eventseq_stamp(&m->seq, keeper_record(m->keeper), ev);
         keeper_grew(m->keeper);
-        (void) journal_emit(m->journal, ev);
-        subscribers_publish_event(m->subscribers, ev);
+        if (subscribers_listening(m->subscribers) || journal_wants_json(m->journal))
+                json = event_to_json(ev, /* header= */ true, &len);
+        subscribers_publish_event(m->subscribers, ev, json, len);
+        (void) journal_emit(m->journal, ev, json, len);
         counters_count(m->counters, ev);
 }
 

@@ -581,15 +581,21 @@ void subscribers_configure(Subscribers *s, const Config *c) {
         subscribers_set_limits(s, &l);
 }
 
-void subscribers_publish_event(Subscribers *s, const Event *ev) {
-        _cleanup_free_ char *json = NULL;
-        size_t len;
+bool subscribers_listening(const Subscribers *s) {
+        return s && s->list;
+}
+
+void subscribers_publish_event(Subscribers *s, const Event *ev, const char *json, size_t len) {
+        _cleanup_free_ char *own = NULL;
 
         if (!s || !s->list)
                 return;
-        json = event_to_json(ev, /* header= */ true, &len);
-        if (!json)
-                return;
+        if (!json) {
+                own = event_to_json(ev, /* header= */ true, &len);
+                if (!own)
+                        return;
+                json = own;
+        }
         /* the same object as the --json line, without its newline */
         (void) subscribers_publish(s, event_get(ev, "CONTAINER_EVENT"), event_get(ev, "CONTAINER_MANAGER"),
                                    event_get(ev, "CONTAINER_NAME"), json, len - 1);

@@ -15,6 +15,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,7 +74,10 @@ void subscribers_configure(Subscribers *s, const Config *c);
 
 /*
  * Offer ev to every subscriber whose filter takes it, as the --json object (header included,
- * without the newline). Accepts NULL s (no socket). Never blocks; an event that could not be
+ * without the newline): json and len as event_to_json made them (the newline counted in len), or
+ * NULL to have it made here. Accepts NULL s (no socket). Never blocks; an event that could not be
  * copied (ENOMEM) is missed by those that needed a copy, and they get their gap.
  */
-void subscribers_publish_event(Subscribers *s, const Event *ev);
+void subscribers_publish_event(Subscribers *s, const Event *ev, const char *json, size_t len);
+/* Whether anyone is connected (an event's line is worth making). Accepts NULL s. */
+bool subscribers_listening(const Subscribers *s);

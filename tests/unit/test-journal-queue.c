@@ -83,9 +83,9 @@ static void emit(Fixture *f, const char *id, const char *message, int expect) {
         ck_assert_int_eq(event_add(&ev, "MESSAGE", message), 0);
         ck_assert_int_eq(event_add(&ev, "CONTAINER_ID", id), 0);
         if (expect == 0)
-                ck_assert_int_eq(journal_emit(f->journal, &ev), 0);
+                ck_assert_int_eq(journal_emit(f->journal, &ev, NULL, 0), 0);
         else
-                ck_assert_int_eq(journal_emit(f->journal, &ev), expect);
+                ck_assert_int_eq(journal_emit(f->journal, &ev, NULL, 0), expect);
         event_clear(&ev);
 }
 
@@ -372,7 +372,7 @@ static size_t fill_socket(Fixture *f) {
 
                 event_init(&ev, MESSAGE_ID_CONTAINER_STARTED, LOG_INFO);
                 ck_assert_int_eq(event_add(&ev, "MESSAGE", "filler"), 0);
-                r = journal_emit(f->journal, &ev);
+                r = journal_emit(f->journal, &ev, NULL, 0);
                 event_clear(&ev);
                 n++;
         }
@@ -467,7 +467,7 @@ START_TEST(test_burst_past_bound) {
 
                 event_init(&ev, MESSAGE_ID_CONTAINER_STARTED, LOG_INFO);
                 ck_assert_int_eq(event_add(&ev, "MESSAGE", "burst"), 0);
-                r = journal_emit(f.journal, &ev);
+                r = journal_emit(f.journal, &ev, NULL, 0);
                 ck_assert(r == 0 || r == -EAGAIN);
                 event_clear(&ev);
         }

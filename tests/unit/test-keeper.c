@@ -315,7 +315,7 @@ START_TEST(test_lines_wait_for_journal) {
         /* journald is away: its started event waits, and so does the line saying it was reported */
         event_init(&ev, MESSAGE_ID_CONTAINER_STARTED, LOG_INFO);
         ck_assert_int_eq(event_add(&ev, "MESSAGE", "started"), 0);
-        ck_assert_int_eq(journal_emit(j, &ev), -ENOENT);
+        ck_assert_int_eq(journal_emit(j, &ev, NULL, 0), -ENOENT);
         keeper_append(f.keeper, c, "started");
         ck_assert_uint_eq(record_n_lines(r), 0);
         f.n_collect = 0;
@@ -336,7 +336,7 @@ START_TEST(test_lines_wait_for_journal) {
          * the next run reports it */
         ck_assert_int_eq(close(l), 0);
         ck_assert_int_eq(unlink(sock), 0);
-        ck_assert_int_eq(journal_emit(j, &ev), -ENOENT);
+        ck_assert_int_eq(journal_emit(j, &ev, NULL, 0), -ENOENT);
         event_clear(&ev);
         reap(pid);
         keeper_append(f.keeper, c, "exited");
