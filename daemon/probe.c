@@ -253,6 +253,32 @@ static int probe_open_load(Probe *p, const char **ret_reason) {
         return r;
 }
 
+/*
+ * Does the kernel take an fentry program on this function (its BTF id in vmlinux)? Two
+ * instructions, loaded and closed at once. Some kernels refuse every fentry program before
+ * verification (FACTS.md 8, "fentry per kernel"): finding that out by loading the whole object
+ * first cost a second open and load of it, and each parses the kernel's 5.5 MB of BTF twice, about
+ * 30 ms of start-up. Anything but a load means no.
+ */
+static bool probe_fentry_loads(uint32_t btf_id) {
+        const struct bpf_insn insns[] = {
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+                { .code = BPF_JMP | BPF_EXIT },
+        };
+        struct bpf_prog_load_opts opts = {
+                .sz = sizeof(opts),     /* what LIBBPF_OPTS() sets; cppcheck cannot expand that macro */
+                .expected_attach_type = BPF_TRACE_FENTRY,
+                .attach_btf_id = btf_id,
+        };
+        int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "cw_fentry_check", "Dual MIT/GPL", insns,
+                               sizeof(insns) / sizeof(insns[0]), &opts);
+
+        if (fd < 0)
+                return false;
+        (void) close(fd);
+        return true;
+}
+
 /* Parsing the kernel's BTF (twice: here, and in libbpf for CO-RE) takes about 11 MB of heap that is
  * freed once the probe is loaded, but glibc keeps the pages: the daemon's resident memory stayed at
  * 15.8 MB instead of 4.5 MB. Give them back once, after loading. */
@@ -265,6 +291,7 @@ int probe_new(sd_event *e, const ProbeCallbacks *cb, void *userdata, Probe **ret
         struct btf *vmlinux;
         const char *reason = NULL;
         bool task_arg = false;
+        int oom_fn;
         long ps;
         int r;
 
@@ -307,7 +334,8 @@ int probe_new(sd_event *e, const ProbeCallbacks *cb, void *userdata, Probe **ret
         }
         p->oom_victims = probe_tp_proto(vmlinux, "mark_victim", 0, &task_arg) >= 1 && task_arg;
         /* fentry needs the function in BTF (it may be missing where it was inlined). */
-        p->oom_scope = p->oom_victims && btf__find_by_name_kind(vmlinux, "out_of_memory", BTF_KIND_FUNC) > 0;
+        oom_fn = p->oom_victims ? btf__find_by_name_kind(vmlinux, "out_of_memory", BTF_KIND_FUNC) : -1;
+        p->oom_scope = oom_fn > 0;
         btf__free(vmlinux);
 
         /* bpf() itself, with the simplest map there is: EPERM means no CAP_BPF (with
@@ -325,6 +353,11 @@ int probe_new(sd_event *e, const ProbeCallbacks *cb, void *userdata, Probe **ret
                 r = r < 0 ? r : -ENOSYS;
                 reason = "the kernel has no BPF ring buffer (Linux >= 5.8 is needed)";
                 goto fail;
+        }
+
+        if (p->oom_scope && !probe_fentry_loads((uint32_t) oom_fn)) {
+                log_debug("probe: the kernel refuses fentry programs: no OOM scope.");
+                p->oom_scope = false;
         }
 
         r = probe_open_load(p, &reason);
