@@ -351,7 +351,8 @@ static void emit_found(StateDir *sd, Root *root, const char *dir, const char *ns
  * it; otherwise watch the directory until it is, then look once more (the state file may have been
  * renamed into place before the watch existed, FACTS.md 2.9).
  */
-static void container_dir_seen(StateDir *sd, Root *root, const char *dir, const char *ns, const char *id) {
+static void container_dir_seen(StateDir *sd, Root *root, const char *dir, int dir_fd, const char *ns,
+                               const char *id) {
         _cleanup_free_ char *path = NULL;
         _cleanup_close_ int dirfd = -1;
         Runtime rt;
@@ -366,7 +367,9 @@ static void container_dir_seen(StateDir *sd, Root *root, const char *dir, const 
         path = path_join(dir, id);
         if (!path)
                 return (void) log_error("Out of memory.");
-        dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        /* relative to the scanned directory when there is one: one lookup, not the whole path's */
+        dirfd = dir_fd >= 0 ? openat(dir_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                            : open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (dirfd < 0) {
                 if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP)
                         log_warning_errno(errno, "Failed to open container directory '%s', ignoring: %m", path);
@@ -415,8 +418,9 @@ static void container_dir_gone(StateDir *sd, Root *root, const char *dir, const 
                 sd->ops->on_removed(&e, sd->userdata);
 }
 
-/* Every subdirectory of path, passed to fn. */
-static int scan_subdirs(const char *path, void (*fn)(StateDir *sd, Root *root, const char *dir, const char *name),
+/* Every subdirectory of path, passed to fn with the descriptor path is read through. */
+static int scan_subdirs(const char *path,
+                        void (*fn)(StateDir *sd, Root *root, const char *dir, int dir_fd, const char *name),
                         StateDir *sd, Root *root) {
         _cleanup_closedir_ DIR *d = opendir(path);
         struct dirent *de;
@@ -433,12 +437,12 @@ static int scan_subdirs(const char *path, void (*fn)(StateDir *sd, Root *root, c
                                 continue;
                 } else if (de->d_type != DT_DIR)
                         continue;
-                fn(sd, root, path, de->d_name);
+                fn(sd, root, path, dirfd(d), de->d_name);
         }
         return -errno;
 }
 
-static void scan_container_cb(StateDir *sd, Root *root, const char *dir, const char *name);
+static void scan_container_cb(StateDir *sd, Root *root, const char *dir, int dir_fd, const char *name);
 
 /* Watch a directory of containers, then scan it (in this order: nothing created in between is
  * missed; duplicates are the manager's to drop). */
@@ -455,19 +459,20 @@ static int root_dir_watch_and_scan(StateDir *sd, Root *root, const char *dir, co
         return 0;
 }
 
-static void scan_container_cb(StateDir *sd, Root *root, const char *dir, const char *name) {
+static void scan_container_cb(StateDir *sd, Root *root, const char *dir, int dir_fd, const char *name) {
         const char *ns = root->ns;
 
         /* inside a namespace directory of a wildcard root, the namespace is that directory's name */
         if (root->wildcard)
                 ns = path_basename(dir);
-        container_dir_seen(sd, root, dir, ns, name);
+        container_dir_seen(sd, root, dir, dir_fd, ns, name);
 }
 
-static void scan_ns_cb(StateDir *sd, Root *root, const char *dir, const char *name) {
+static void scan_ns_cb(StateDir *sd, Root *root, const char *dir, int dir_fd, const char *name) {
         _cleanup_free_ char *p = path_join(dir, name);
         int r;
 
+        (void) dir_fd; /* watched and scanned by path */
         if (!p)
                 return;
         r = root_dir_watch_and_scan(sd, root, p, name);
@@ -664,14 +669,14 @@ static void statedir_handle_event(StateDir *sd, const struct inotify_event *ev, 
 
         case WATCH_NSBASE:
                 if (isdir && (ev->mask & (IN_CREATE | IN_MOVED_TO)))
-                        scan_ns_cb(sd, w->root, w->path, name);
+                        scan_ns_cb(sd, w->root, w->path, -1, name);
                 break;
 
         case WATCH_ROOT:
                 if (!isdir || !*name)
                         break;
                 if (ev->mask & (IN_CREATE | IN_MOVED_TO))
-                        container_dir_seen(sd, w->root, w->path, w->ns, name);
+                        container_dir_seen(sd, w->root, w->path, -1, w->ns, name);
                 else if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
                         _cleanup_free_ char *dir = strdup(w->path), *ns = w->ns ? strdup(w->ns) : NULL;
 
