@@ -388,21 +388,9 @@ static void journal_wait_for_room(Journal *j) {
 }
 
 static int emit_journal(Journal *j, const Event *ev) {
-        bool was_empty;
+        bool was_empty = j->len == 0;
         Entry *e;
         int r;
-
-        /* journald only behind (EAGAIN, nothing announced): what waits goes first, now. Left to
-         * EPOLLOUT, nothing reached it while the loop was busy: at start-up the scan of 5,000
-         * containers queued 4,851 of their 5,000 started entries, journald idled meanwhile, and
-         * past the queue's bound the scan waited for it. */
-        if (j->len > 0 && !j->warned && j->fd >= 0) {
-                size_t n = j->len;
-
-                if (journal_flush(j) >= 0)
-                        journal_resumed(j, n);
-        }
-        was_empty = j->len == 0;
 
         /* In order: while anything waits, new events wait behind it. */
         if (j->len == 0) {

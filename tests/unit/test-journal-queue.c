@@ -431,37 +431,6 @@ START_TEST(test_room_wakes) {
 }
 END_TEST
 
-/* A journald that is only behind gets what waits with the next event, without the loop (the
- * start-up scan runs before it): in order, the new event last, the queue empty. */
-START_TEST(test_behind_flushes_on_emit) {
-        Fixture f;
-        char buf[65536], v[64];
-        size_t len, n;
-
-        fixture_init(&f, 100000);
-        listener_start(&f);
-        n = fill_socket(&f);
-        emit(&f, "c1", "queued", -EAGAIN);
-        ck_assert_uint_eq(journal_queue_length(f.journal), 2);
-        /* journald reads what its socket held; nothing is sent meanwhile */
-        for (size_t i = 0; i + 1 < n; i++)
-                expect_datagram(&f, "MESSAGE", "filler");
-        ck_assert(!receive(&f, buf, sizeof(buf), &len));
-        emit(&f, "c2", "new", 0);
-        ck_assert_uint_eq(journal_queue_length(f.journal), 0);
-        expect_datagram(&f, "MESSAGE", "filler");
-        expect_datagram(&f, "MESSAGE", "queued");
-        ck_assert(receive(&f, buf, sizeof(buf), &len));
-        ck_assert(datagram_field(buf, len, "CONTAINER_ID", v, sizeof(v)));
-        ck_assert_str_eq(v, "c2");
-        ck_assert(!receive(&f, buf, sizeof(buf), &len));
-        /* only behind: the delivery was reported, as the loop reports it */
-        ck_assert_uint_eq(f.delivered_calls, 1);
-        ck_assert_uint_eq(f.delivered, 2);
-        fixture_done(&f);
-}
-END_TEST
-
 /* A journald that is there but slower than a burst larger than the queue's bound: nothing is
  * dropped, the daemon waits for it (briefly, each time) as a blocking send did. Our "journald" is
  * a child that reads a datagram every 200 us and exits with how many it read. */
@@ -528,7 +497,6 @@ static Suite *journal_queue_suite(void) {
         tcase_add_test(tc, test_when_taken_dropped);
         tcase_add_test(tc, test_full_socket);
         tcase_add_test(tc, test_room_wakes);
-        tcase_add_test(tc, test_behind_flushes_on_emit);
         tcase_add_test(tc, test_burst_past_bound);
         suite_add_tcase(s, tc);
         return s;
