@@ -59,6 +59,7 @@ struct Journal {
          * is restarted or down), and how many were dropped past the bound. */
         Entry *head, *tail;
         size_t len, max;
+        bool hold_all;               /* the start-up scan: no event dropped or waited for at max */
         uint64_t dropped, dropped_total;
 };
 
@@ -139,6 +140,10 @@ void journal_set_queue_size(Journal *j, unsigned n) {
         j->max = n > 0 ? n : 1;
 }
 
+void journal_hold_all(Journal *j, bool on) {
+        j->hold_all = on;
+}
+
 int journal_set_socket(Journal *j, const char *path) {
         char *p = path ? strdup(path) : NULL;
 
@@ -163,7 +168,7 @@ static void entry_done(Journal *j, Entry *e) {
 }
 
 static void queue_push(Journal *j, Entry *e) {
-        while (j->head && j->len >= j->max) {
+        while (j->head && j->len >= j->max && !j->hold_all) {
                 /* Past the bound the oldest go: the newest say the most about the host now. */
                 Entry *old = j->head;
 
@@ -403,7 +408,7 @@ static int emit_journal(Journal *j, const Event *ev) {
         e = entry_new(ev);
         if (!e)
                 return -ENOMEM;
-        if (r == -EAGAIN && j->len >= j->max)
+        if (r == -EAGAIN && j->len >= j->max && !j->hold_all)
                 journal_wait_for_room(j);
         queue_push(j, e);
         /* A full queue (EAGAIN) is most often journald falling behind a burst: the warning waits

@@ -47,6 +47,14 @@ void journal_setup(Journal *j, bool to_journal, bool to_console, bool json);
  * that the oldest are dropped, and a MESSAGE_ID_EVENTS_LOST entry says how many once it is back. */
 void journal_set_queue_size(Journal *j, unsigned n);
 
+/*
+ * While on, the bound neither drops an event nor waits for journald: for the start-up scan, whose
+ * started entries are bounded by the containers found (held in memory anyway) and which should not
+ * wait, entry by entry, for a journald that is only behind. Off again, a queue past the bound
+ * drains through the loop, and the next event waits for room as in any burst.
+ */
+void journal_hold_all(Journal *j, bool on);
+
 /* Something to do once the journal has taken an event (journal_when_taken). userdata: the
  * journal's, as given to journal_new(). */
 typedef void (*JournalTakenHandler)(void *data, void *userdata);

@@ -657,6 +657,7 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to restore the crash-loop counts: %m");
         manager_on_rescan_begin(m);
+        journal_hold_all(m->journal, true);
         r = manager_apply_roots(m);
         manager_on_rescan_end(m);
         if (r < 0)
@@ -668,6 +669,7 @@ int manager_start(Manager *m) {
         manager_status_text(m, status, sizeof(status));
         log_id(LOG_INFO, MESSAGE_ID_DAEMON_READY, "%s.", status);
         notify_ready(status);
+        journal_hold_all(m->journal, false);
         return 0;
 }
 

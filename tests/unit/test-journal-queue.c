@@ -380,6 +380,50 @@ static size_t fill_socket(Fixture *f) {
         return n;
 }
 
+/* The start-up scan (journal_hold_all): past the bound nothing is dropped, whether journald is away
+ * or only behind and never reads; once off, the next event past the bound drops as before. */
+START_TEST(test_hold_all) {
+        Fixture f;
+        char buf[16];
+        size_t len;
+
+        fixture_init(&f, 3);
+        journal_hold_all(f.journal, true);
+        emit(&f, "c1", "e1", -ENOENT);
+        for (int i = 2; i <= 5; i++) {
+                char m[8];
+
+                snprintf(m, sizeof(m), "e%d", i);
+                emit(&f, "c1", m, -EAGAIN);
+        }
+        ck_assert_uint_eq(journal_queue_length(f.journal), 5);
+        ck_assert_uint_eq(journal_events_dropped(f.journal), 0);
+        journal_hold_all(f.journal, false);
+        listener_start(&f);
+        ck_assert_int_eq(journal_flush(f.journal), 0);
+        for (int i = 1; i <= 5; i++) {
+                char m[8];
+
+                snprintf(m, sizeof(m), "e%d", i);
+                expect_datagram(&f, "MESSAGE", m);
+        }
+        ck_assert(!receive(&f, buf, sizeof(buf), &len));
+
+        /* only behind, and it never reads: no wait for it, nothing dropped */
+        journal_hold_all(f.journal, true);
+        (void) fill_socket(&f);
+        for (int i = 0; i < 20; i++)
+                emit(&f, "c2", "held", -EAGAIN);
+        ck_assert_uint_eq(journal_queue_length(f.journal), 21);
+        ck_assert_uint_eq(journal_events_dropped(f.journal), 0);
+        journal_hold_all(f.journal, false);
+        emit(&f, "c3", "after", -EAGAIN);
+        ck_assert_uint_le(journal_queue_length(f.journal), 3);
+        ck_assert_uint_gt(journal_events_dropped(f.journal), 0);
+        fixture_done(&f);
+}
+END_TEST
+
 START_TEST(test_full_socket) {
         Fixture f;
         char buf[65536];
@@ -492,6 +536,7 @@ static Suite *journal_queue_suite(void) {
         tcase_add_test(tc, test_direct);
         tcase_add_test(tc, test_outage_in_order);
         tcase_add_test(tc, test_bound);
+        tcase_add_test(tc, test_hold_all);
         tcase_add_test(tc, test_free_flushes);
         tcase_add_test(tc, test_when_taken);
         tcase_add_test(tc, test_when_taken_dropped);
