@@ -22,6 +22,7 @@ bench_run() {
                 return 0
         fi
         result CG_STATE "$(awk '$1 == "docker-state-read" { print $2 }' "$W/instructions.txt")"
+        result CG_STATE_FIRST "$(awk '$1 == "docker-state-read-first" { print $2 }' "$W/instructions.txt")"
         result CG_RUNC "$(awk '$1 == "runc-lifecycle" { print $2 }' "$W/instructions.txt")"
         result CG_DOCKER "$(awk '$1 == "docker-lifecycle" { print $2 }' "$W/instructions.txt")"
         result VALGRIND_VERSION "$(awk '$1 == "valgrind" { print $2 }' "$W/instructions.txt")"
@@ -35,7 +36,8 @@ bench_targets() {
                 echo "| instructions (callgrind) | – | not measured: $CG_NOTE | – |"
                 return 0
         fi
-        echo "| instructions to read one Docker-sized state.json (callgrind) | ≤ 500,000 | $(printf "%'d" "$CG_STATE") | $(verdict "$(ok "$CG_STATE <= 500000")") |"
+        echo "| instructions to read one Docker-sized state.json (callgrind), the first one read | ≤ 500,000 | $(printf "%'d" "$CG_STATE_FIRST") | $(verdict "$(ok "$CG_STATE_FIRST <= 500000")") |"
+        echo "| the same, each further one with the same seccomp profile | ≤ 500,000 | $(printf "%'d" "$CG_STATE") | $(verdict "$(ok "$CG_STATE <= 500000")") |"
         echo "| instructions per runc container lifecycle (callgrind, $N_CG containers) | ≤ 250,000 | $(printf "%'d" "$CG_RUNC") | $(verdict "$(ok "$CG_RUNC <= 250000")") |"
         echo "| instructions per Docker container lifecycle with its config.v2.json | reported | $(printf "%'d" "$CG_DOCKER") | – |"
 }
@@ -54,7 +56,8 @@ bench_report() {
 
 | figure | how | instructions | committed budget (\`tests/perf/instruction-budgets.txt\`; \`make check\` fails above +20 %) |
 |---|---|---:|---:|
-| docker-state-read | \`--list --json\` over $N_CG copies of tests/fixtures/docker/state.json (30 KB) minus 10 copies, / $((N_CG - 10)) | $(printf "%'d" "$CG_STATE") | $(printf "%'d" "$(budget docker-state-read)") |
+| docker-state-read-first | \`--list --json\` over 1 copy of tests/fixtures/docker/state.json (30 KB) minus over none: a state file never seen before | $(printf "%'d" "$CG_STATE_FIRST") | $(b=$(budget docker-state-read-first); [ -n "$b" ] && printf "%'d" "$b" || echo "none yet") |
+| docker-state-read | \`--list --json\` over $N_CG copies of it minus 10 copies, / $((N_CG - 10)): json-scan remembers large skipped values (util/json-scan.c), and every copy after the first meets its seccomp profile there, as a host's containers with Docker's default profile do | $(printf "%'d" "$CG_STATE") | $(printf "%'d" "$(budget docker-state-read)") |
 | runc-lifecycle | $N_CG fake runc containers (spawn-inits, runc-size state) found, tracked, killed together and reported to the journal and \`--json\`, minus a run with none, / $N_CG | $(printf "%'d" "$CG_RUNC") | $(printf "%'d" "$(budget runc-lifecycle)") |
 | docker-lifecycle | the same under \`.../runtime-runc/moby\` with Docker-size state files and each container's config.v2.json | $(printf "%'d" "$CG_DOCKER") | $(printf "%'d" "$(budget docker-lifecycle)") |
 

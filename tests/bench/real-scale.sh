@@ -262,7 +262,9 @@ EOT
         done
         cat <<EOT
 
-A p90 needs n ≥ 10 ("nan" where it had fewer).
+A p90 needs n ≥ 10 ("nan" where it had fewer). Each one-container kill came after $SETTLE_S s of
+quiet, the crowd's $GAP_MS ms apart. The pidfd reference, which does nothing but wait, changed by
+$(d=$(cmp_q runc ref 0.9 | awk '{ print $3 }'); echo "$d % at p90 (runc) between the two$(case $d in nan) echo . ;; *) [ "$(ok "$d < -25")" = 1 ] && echo ": what the one-container case has beyond the crowd is then mostly the machine's wake-up from idle, not the daemon's work." || echo ", so the two cases' wake-ups are alike." ;; esac)")
 
 ### Every kill, each phase
 
