@@ -89,6 +89,16 @@ static void emit(Fixture *f, const char *id, const char *message, int expect) {
         event_clear(&ev);
 }
 
+/* Events "e<from>" to "e<to>" of container c1, each expected to return expect. */
+static void emit_series(Fixture *f, int from, int to, int expect) {
+        for (int i = from; i <= to; i++) {
+                char m[16];
+
+                snprintf(m, sizeof(m), "e%d", i);
+                emit(f, "c1", m, expect);
+        }
+}
+
 /* One datagram, decoded: the value of key (text or binary form), or NULL. */
 static bool datagram_field(const char *buf, size_t len, const char *key, char *value, size_t value_size) {
         size_t kl = strlen(key);
@@ -233,12 +243,7 @@ START_TEST(test_bound) {
 
         fixture_init(&f, 3);
         emit(&f, "c1", "e1", -ENOENT);
-        for (int i = 2; i <= 5; i++) {
-                char m[8];
-
-                snprintf(m, sizeof(m), "e%d", i);
-                emit(&f, "c1", m, -EAGAIN);
-        }
+        emit_series(&f, 2, 5, -EAGAIN);
         /* past the bound the oldest went */
         ck_assert_uint_eq(journal_queue_length(f.journal), 3);
         listener_start(&f);
@@ -390,12 +395,7 @@ START_TEST(test_hold_all) {
         fixture_init(&f, 3);
         journal_hold_all(f.journal, true);
         emit(&f, "c1", "e1", -ENOENT);
-        for (int i = 2; i <= 5; i++) {
-                char m[8];
-
-                snprintf(m, sizeof(m), "e%d", i);
-                emit(&f, "c1", m, -EAGAIN);
-        }
+        emit_series(&f, 2, 5, -EAGAIN);
         ck_assert_uint_eq(journal_queue_length(f.journal), 5);
         ck_assert_uint_eq(journal_events_dropped(f.journal), 0);
         journal_hold_all(f.journal, false);
