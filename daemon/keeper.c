@@ -169,7 +169,11 @@ static void keeper_on_queue_drained(void *data, void *userdata) {
         Keeper *k = data;
 
         (void) userdata;
-        /* not from inside the journal's flush: on the loop, where the queue is looked at again */
+        /* Not from inside the journal's flush: on the loop, where the queue is looked at again.
+         * What was queued after the event this waited for may still be there then: the next look
+         * waits for the new tail. (With the flag left set, it waited for nothing, and the
+         * compaction came only with the next event after a burst, if one came.) */
+        k->compact_waits = false;
         (void) sd_event_source_set_enabled(k->compact_defer, SD_EVENT_ONESHOT);
 }
 

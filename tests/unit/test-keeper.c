@@ -346,6 +346,77 @@ START_TEST(test_lines_wait_for_journal) {
 }
 END_TEST
 
+/* A compaction that waited for the journal's queue, which grew meanwhile: when the event it waited
+ * for is taken and a newer one is not, it waits again, for that one, and then runs. */
+START_TEST(test_compaction_waits_for_new_tail) {
+        Fixture f;
+        uint64_t start;
+        pid_t pid = spawn_init(&start);
+        Container *c;
+        char path[256], sock[sizeof(tmpdir) + 16], buf[4096];
+        RuncState s = { .runtime = RUNTIME_RUNC, .pid = pid, .start_ticks = start };
+        StateDirEntry e = { .root = tmpdir, .dir = tmpdir, .id = "c4", .path = path, .dirfd = -1,
+                            .runtime = RUNTIME_RUNC };
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        Journal *j = NULL;
+        Event ev;
+        int l, w, filled = 0;
+
+        snprintf(path, sizeof(path), "%s/root/c4", tmpdir);
+        snprintf(sock, sizeof(sock), "%s/socket", tmpdir);
+        fixture_init(&f, tmpdir);
+        ck_assert_int_eq(journal_new(f.event, NULL, NULL, &j), 0);
+        ck_assert_int_eq(journal_set_socket(j, sock), 0);
+        journal_setup(j, /* to_journal= */ true, /* to_console= */ false, /* json= */ false);
+        keeper_set_journal(f.keeper, j);
+        ck_assert_int_eq(container_new(&f.cx, &e, &s, &c), 0);
+        ck_assert_int_eq(ptr_array_push(&f.adopted, c), 0);
+        keeper_restore(f.keeper, &f.cx);
+
+        /* journald away: event A waits, the compaction waits for it; then event B queues behind */
+        event_init(&ev, MESSAGE_ID_CONTAINER_STARTED, LOG_INFO);
+        ck_assert_int_eq(event_add(&ev, "MESSAGE", "A"), 0);
+        ck_assert_int_eq(journal_emit(j, &ev, NULL, 0), -ENOENT);
+        f.n_collect = 0;
+        keeper_compact(f.keeper);
+        ck_assert_uint_eq(f.n_collect, 0);
+        ck_assert_int_eq(journal_emit(j, &ev, NULL, 0), -EAGAIN);
+        event_clear(&ev);
+
+        /* journald back with room for one datagram: A goes, B does not */
+        l = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        ck_assert_int_ge(l, 0);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+        ck_assert_int_eq(bind(l, (struct sockaddr *) &sa, sizeof(sa)), 0);
+        w = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        ck_assert_int_ge(w, 0);
+        ck_assert_int_eq(connect(w, (struct sockaddr *) &sa, sizeof(sa)), 0);
+        while (send(w, "x", 1, 0) == 1)
+                filled++;
+        ck_assert_int_eq(errno, EAGAIN);
+        ck_assert_int_gt(filled, 1);
+        ck_assert_int_eq(recv(l, buf, sizeof(buf), 0), 1);
+        ck_assert_int_eq(journal_flush(j), -EAGAIN);
+        ck_assert_uint_eq(journal_queue_length(j), 1);
+        ck_assert_int_ge(sd_event_run(f.event, 0), 1);
+        ck_assert_uint_eq(f.n_collect, 0); /* B still waits */
+
+        /* journald reads everything: B goes, and the compaction runs on the loop */
+        while (recv(l, buf, sizeof(buf), 0) > 0)
+                ;
+        ck_assert_int_eq(journal_flush(j), 0);
+        ck_assert_int_ge(sd_event_run(f.event, 0), 1);
+        ck_assert_uint_eq(f.n_collect, 1);
+
+        ck_assert_int_eq(close(w), 0);
+        ck_assert_int_eq(close(l), 0);
+        ck_assert_int_eq(unlink(sock), 0);
+        j = journal_free(j);
+        reap(pid);
+        fixture_done(&f);
+}
+END_TEST
+
 START_TEST(test_without_record) {
         Fixture f;
         char bad[sizeof(file) + 8];
@@ -378,6 +449,7 @@ static Suite *keeper_suite(void) {
         tcase_add_test(tc, test_appends_after_restore);
         tcase_add_test(tc, test_nothing_before_restore);
         tcase_add_test(tc, test_lines_wait_for_journal);
+        tcase_add_test(tc, test_compaction_waits_for_new_tail);
         tcase_add_test(tc, test_without_record);
         suite_add_tcase(s, tc);
         return s;
