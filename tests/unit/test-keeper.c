@@ -283,6 +283,27 @@ START_TEST(test_nothing_before_restore) {
 }
 END_TEST
 
+/* A journal on our own socket path (no journald there yet), the keeper's from now on. */
+static Journal *journal_for(Fixture *f, const char *sock) {
+        Journal *j = NULL;
+
+        ck_assert_int_eq(journal_new(f->event, NULL, NULL, &j), 0);
+        ck_assert_int_eq(journal_set_socket(j, sock), 0);
+        journal_setup(j, /* to_journal= */ true, /* to_console= */ false, /* json= */ false);
+        keeper_set_journal(f->keeper, j);
+        return j;
+}
+
+/* One container in the table, and the restore done: appends are written from now on. */
+static Container *adopt_one(Fixture *f, const StateDirEntry *e, const RuncState *s) {
+        Container *c;
+
+        ck_assert_int_eq(container_new(&f->cx, e, s, &c), 0);
+        ck_assert_int_eq(ptr_array_push(&f->adopted, c), 0);
+        keeper_restore(f->keeper, &f->cx);
+        return c;
+}
+
 /* Issue 14, item 8: a line waits for the journal to take the event it records; a compaction waits
  * for the queue to drain; what never reached the journal is never marked. */
 START_TEST(test_lines_wait_for_journal) {
@@ -304,13 +325,8 @@ START_TEST(test_lines_wait_for_journal) {
         snprintf(sock, sizeof(sock), "%s/socket", tmpdir);
         fixture_init(&f, tmpdir);
         r = keeper_record(f.keeper);
-        ck_assert_int_eq(journal_new(f.event, NULL, NULL, &j), 0);
-        ck_assert_int_eq(journal_set_socket(j, sock), 0);
-        journal_setup(j, /* to_journal= */ true, /* to_console= */ false, /* json= */ false);
-        keeper_set_journal(f.keeper, j);
-        ck_assert_int_eq(container_new(&f.cx, &e, &s, &c), 0);
-        ck_assert_int_eq(ptr_array_push(&f.adopted, c), 0);
-        keeper_restore(f.keeper, &f.cx);
+        j = journal_for(&f, sock);
+        c = adopt_one(&f, &e, &s);
 
         /* journald is away: its started event waits, and so does the line saying it was reported */
         event_init(&ev, MESSAGE_ID_CONTAINER_STARTED, LOG_INFO);
@@ -352,26 +368,20 @@ START_TEST(test_compaction_waits_for_new_tail) {
         Fixture f;
         uint64_t start;
         pid_t pid = spawn_init(&start);
-        Container *c;
         char path[256], sock[sizeof(tmpdir) + 16], buf[4096];
         RuncState s = { .runtime = RUNTIME_RUNC, .pid = pid, .start_ticks = start };
         StateDirEntry e = { .root = tmpdir, .dir = tmpdir, .id = "c4", .path = path, .dirfd = -1,
                             .runtime = RUNTIME_RUNC };
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        Journal *j = NULL;
+        Journal *j;
         Event ev;
         int l, w, filled = 0;
 
         snprintf(path, sizeof(path), "%s/root/c4", tmpdir);
         snprintf(sock, sizeof(sock), "%s/socket", tmpdir);
         fixture_init(&f, tmpdir);
-        ck_assert_int_eq(journal_new(f.event, NULL, NULL, &j), 0);
-        ck_assert_int_eq(journal_set_socket(j, sock), 0);
-        journal_setup(j, /* to_journal= */ true, /* to_console= */ false, /* json= */ false);
-        keeper_set_journal(f.keeper, j);
-        ck_assert_int_eq(container_new(&f.cx, &e, &s, &c), 0);
-        ck_assert_int_eq(ptr_array_push(&f.adopted, c), 0);
-        keeper_restore(f.keeper, &f.cx);
+        j = journal_for(&f, sock);
+        (void) adopt_one(&f, &e, &s);
 
         /* journald away: event A waits, the compaction waits for it; then event B queues behind */
         event_init(&ev, MESSAGE_ID_CONTAINER_STARTED, LOG_INFO);
