@@ -449,14 +449,18 @@ char *event_to_json(const Event *ev, bool header, size_t *ret_len) {
         return json_line_end(&j, '\n', ret_len);
 }
 
+/* One --json line (made by event_to_json) to stdout, flushed. */
+static void json_line_print(const char *line, size_t len) {
+        (void) fwrite(line, 1, len, stdout);
+        (void) fflush(stdout);
+}
+
 void event_print_json(const Event *ev, bool header) {
         size_t len;
         _cleanup_free_ char *buf = event_to_json(ev, header, &len);
 
-        if (!buf)
-                return;
-        (void) fwrite(buf, 1, len, stdout);
-        (void) fflush(stdout);
+        if (buf)
+                json_line_print(buf, len);
 }
 
 bool journal_wants_json(const Journal *j) {
@@ -467,10 +471,9 @@ int journal_emit(Journal *j, const Event *ev, const char *json, size_t len) {
         int r = 0;
 
         if (j->sink_json) {
-                if (json) {
-                        (void) fwrite(json, 1, len, stdout);
-                        (void) fflush(stdout);
-                } else
+                if (json)
+                        json_line_print(json, len);
+                else
                         event_print_json(ev, /* header= */ true);
         }
         if (j->sink_journal)
